@@ -1,0 +1,328 @@
+// Verifiers and shape inference of the attune ops. Shape rules live here once, so the
+// frontend builds ops without spelling result types and the parser checks textual IR the same.
+#include "ir/AttuneDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+#define GET_OP_CLASSES
+#include "ir/AttuneOps.cpp.inc"
+
+using namespace mlir;
+using namespace attune;
+
+namespace {
+
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string text = "[";
+  for (auto [i, size] : llvm::enumerate(shape)) {
+    if (i)
+      text += ", ";
+    text += ShapedType::isDynamic(size) ? "?" : std::to_string(size);
+  }
+  return text + "]";
+}
+
+RankedTensorType tensorOf(Value value) { return cast<RankedTensorType>(value.getType()); }
+
+bool allRanked(ArrayRef<Value> values) {
+  return llvm::all_of(values, [](Value v) { return isa<RankedTensorType>(v.getType()); });
+}
+
+LogicalResult emitOptionalError(std::optional<Location> loc, const Twine &message) {
+  if (loc)
+    return mlir::emitError(*loc, message);
+  return failure();
+}
+
+/// Shared by every broadcasting op: the broadcast shape with `elementType`.
+LogicalResult inferBroadcast(std::optional<Location> loc, ArrayRef<Value> operands,
+                             Type elementType, SmallVectorImpl<Type> &results) {
+  SmallVector<int64_t> shape(tensorOf(operands[0]).getShape());
+  for (Value operand : operands.drop_front()) {
+    SmallVector<int64_t> next;
+    if (!broadcastShapes(shape, tensorOf(operand).getShape(), next))
+      return emitOptionalError(loc, "operands of shapes " + shapeString(shape) + " and " +
+                                        shapeString(tensorOf(operand).getShape()) +
+                                        " do not broadcast");
+    shape = std::move(next);
+  }
+  results.push_back(RankedTensorType::get(shape, elementType));
+  return success();
+}
+
+} // namespace
+
+bool attune::broadcastShapes(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs,
+                             SmallVectorImpl<int64_t> &result) {
+  size_t rank = std::max(lhs.size(), rhs.size());
+  result.assign(rank, 1);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t a = i < rank - lhs.size() ? 1 : lhs[i - (rank - lhs.size())];
+    int64_t b = i < rank - rhs.size() ? 1 : rhs[i - (rank - rhs.size())];
+    if (a == b)
+      result[i] = a;
+    else if (a == 1)
+      result[i] = b;
+    else if (b == 1)
+      result[i] = a;
+    else if (ShapedType::isDynamic(a))
+      result[i] = b;
+    else if (ShapedType::isDynamic(b))
+      result[i] = a;
+    else
+      return false;
+  }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Sources
+//===----------------------------------------------------------------------===//
+
+LogicalResult WeightOp::verify() {
+  if (!getType().hasStaticShape())
+    return emitOpError("weight '") << getName() << "' must have a static shape, got "
+                                   << getType();
+  if (getName().empty())
+    return emitOpError("weight name must not be empty");
+  return success();
+}
+
+LogicalResult IotaOp::verify() {
+  if (getType().getRank() != 1)
+    return emitOpError("result must be rank 1, got ") << getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Gathers and shape manipulation
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbedOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                        Adaptor adaptor, SmallVectorImpl<Type> &results) {
+  if (!allRanked({adaptor.getTable(), adaptor.getIds()}))
+    return emitOptionalError(loc, "operands must be ranked tensors");
+  RankedTensorType table = tensorOf(adaptor.getTable());
+  if (table.getRank() != 2)
+    return emitOptionalError(loc, "embedding table must be rank 2 [vocab, dim], got " +
+                                      shapeString(table.getShape()));
+  SmallVector<int64_t> shape(tensorOf(adaptor.getIds()).getShape());
+  shape.push_back(table.getDimSize(1));
+  results.push_back(RankedTensorType::get(shape, table.getElementType()));
+  return success();
+}
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            Adaptor adaptor, SmallVectorImpl<Type> &results) {
+  if (!allRanked({adaptor.getInput()}) || !adaptor.getPermutationAttr())
+    return emitOptionalError(loc, "expects a ranked tensor and a permutation");
+  RankedTensorType input = tensorOf(adaptor.getInput());
+  ArrayRef<int64_t> perm = adaptor.getPermutation();
+  if (static_cast<int64_t>(perm.size()) != input.getRank())
+    return emitOptionalError(loc, "permutation has " + Twine(perm.size()) +
+                                      " entries for a rank-" + Twine(input.getRank()) +
+                                      " input");
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= input.getRank())
+      return emitOptionalError(loc, "permutation entry " + Twine(p) + " out of range");
+    shape.push_back(input.getDimSize(p));
+  }
+  results.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult TransposeOp::verify() {
+  SmallVector<bool> seen(getPermutation().size(), false);
+  for (int64_t p : getPermutation()) {
+    if (seen[p])
+      return emitOpError("permutation repeats dimension ") << p;
+    seen[p] = true;
+  }
+  return success();
+}
+
+std::optional<SmallVector<ReassociationIndices>> ReshapeOp::getReassociation() {
+  ArrayRef<int64_t> small = getInput().getType().getShape();
+  ArrayRef<int64_t> large = getType().getShape();
+  if (!isExpand())
+    std::swap(small, large);
+  // Each dim of the smaller-rank shape takes the next run of larger-rank dims whose product
+  // is its size. A dynamic dim groups with exactly one dynamic dim (plus trailing static 1s).
+  SmallVector<ReassociationIndices> groups;
+  size_t next = 0;
+  for (int64_t size : small) {
+    ReassociationIndices group;
+    if (ShapedType::isDynamic(size)) {
+      if (next >= large.size() || !ShapedType::isDynamic(large[next]))
+        return std::nullopt;
+      group.push_back(next++);
+    } else {
+      int64_t product = 1;
+      while (next < large.size() && !ShapedType::isDynamic(large[next]) &&
+             (group.empty() || product < size)) {
+        product *= large[next];
+        group.push_back(next++);
+      }
+      if (product != size)
+        return std::nullopt;
+    }
+    groups.push_back(group);
+  }
+  // Trailing size-1 dims join the last group.
+  while (!groups.empty() && next < large.size() && large[next] == 1)
+    groups.back().push_back(next++);
+  if (next != large.size() || (small.empty() && !large.empty()))
+    return std::nullopt;
+  return groups;
+}
+
+LogicalResult ReshapeOp::verify() {
+  RankedTensorType input = getInput().getType();
+  RankedTensorType result = getType();
+  if (input.getElementType() != result.getElementType())
+    return emitOpError("changes the element type from ")
+           << input.getElementType() << " to " << result.getElementType();
+  if (static_cast<int64_t>(getSizes().size()) != result.getNumDynamicDims())
+    return emitOpError("expects ") << result.getNumDynamicDims()
+                                   << " sizes for the dynamic result dims, got "
+                                   << getSizes().size();
+  if (input.hasStaticShape() && result.hasStaticShape() &&
+      input.getNumElements() != result.getNumElements())
+    return emitOpError("cannot reshape ") << shapeString(input.getShape()) << " ("
+                                          << input.getNumElements() << " elements) into "
+                                          << shapeString(result.getShape()) << " ("
+                                          << result.getNumElements() << " elements)";
+  if (!getReassociation())
+    return emitOpError("reshape from ") << shapeString(input.getShape()) << " to "
+                                        << shapeString(result.getShape())
+                                        << " neither splits nor merges adjacent dims";
+  return success();
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                        Adaptor adaptor, SmallVectorImpl<Type> &results) {
+  if (!allRanked({adaptor.getInput()}) || !adaptor.getAxisAttr() || !adaptor.getStartAttr() ||
+      !adaptor.getEndAttr())
+    return emitOptionalError(loc, "expects a ranked tensor and axis, start, end");
+  RankedTensorType input = tensorOf(adaptor.getInput());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= input.getRank())
+    return emitOptionalError(loc, "slice axis " + Twine(axis) + " out of range for rank " +
+                                      Twine(input.getRank()));
+  SmallVector<int64_t> shape(input.getShape());
+  shape[axis] = adaptor.getEnd() - adaptor.getStart();
+  results.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  int64_t size = getInput().getType().getDimSize(getAxis());
+  if (ShapedType::isDynamic(size))
+    return emitOpError("slices dimension ") << getAxis() << ", which is dynamic";
+  if (getStart() < 0 || getEnd() > size || getStart() >= getEnd())
+    return emitOpError("range [") << getStart() << ", " << getEnd()
+                                  << ") is empty or outside dimension " << getAxis()
+                                  << " of size " << size;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Arithmetic
+//===----------------------------------------------------------------------===//
+
+#define ATTUNE_FLOAT_BROADCAST(OP)                                                             \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> loc,               \
+                                     Adaptor adaptor, SmallVectorImpl<Type> &results) {        \
+    if (!allRanked({adaptor.getLhs(), adaptor.getRhs()}))                                      \
+      return emitOptionalError(loc, "operands must be ranked tensors");                        \
+    return inferBroadcast(loc, {adaptor.getLhs(), adaptor.getRhs()},                           \
+                          tensorOf(adaptor.getLhs()).getElementType(), results);               \
+  }
+ATTUNE_FLOAT_BROADCAST(AddOp)
+ATTUNE_FLOAT_BROADCAST(SubOp)
+ATTUNE_FLOAT_BROADCAST(MulOp)
+ATTUNE_FLOAT_BROADCAST(DivOp)
+#undef ATTUNE_FLOAT_BROADCAST
+
+LogicalResult CompareOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
+                                          Adaptor adaptor, SmallVectorImpl<Type> &results) {
+  if (!allRanked({adaptor.getLhs(), adaptor.getRhs()}))
+    return emitOptionalError(loc, "operands must be ranked tensors");
+  if (tensorOf(adaptor.getLhs()).getElementType() != tensorOf(adaptor.getRhs()).getElementType())
+    return emitOptionalError(loc, "compared operands must have the same element type");
+  return inferBroadcast(loc, {adaptor.getLhs(), adaptor.getRhs()},
+                        IntegerType::get(context, 1), results);
+}
+
+LogicalResult SelectOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type> &results) {
+  if (!allRanked({adaptor.getCond(), adaptor.getOnTrue(), adaptor.getOnFalse()}))
+    return emitOptionalError(loc, "operands must be ranked tensors");
+  return inferBroadcast(loc, {adaptor.getCond(), adaptor.getOnTrue(), adaptor.getOnFalse()},
+                        tensorOf(adaptor.getOnTrue()).getElementType(), results);
+}
+
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type> &results) {
+  if (!allRanked({adaptor.getLhs(), adaptor.getRhs()}))
+    return emitOptionalError(loc, "operands must be ranked tensors");
+  RankedTensorType lhs = tensorOf(adaptor.getLhs());
+  RankedTensorType rhs = tensorOf(adaptor.getRhs());
+  if (lhs.getRank() < 2 || rhs.getRank() < 2)
+    return emitOptionalError(loc, "matmul operands must have rank >= 2, got " +
+                                      shapeString(lhs.getShape()) + " and " +
+                                      shapeString(rhs.getShape()));
+  int64_t k = lhs.getShape().back();
+  int64_t rhsK = rhs.getDimSize(rhs.getRank() - 2);
+  if (!ShapedType::isDynamic(k) && !ShapedType::isDynamic(rhsK) && k != rhsK)
+    return emitOptionalError(loc, "matmul contracts " + shapeString(lhs.getShape()) +
+                                      " with " + shapeString(rhs.getShape()) +
+                                      ": inner dimensions " + Twine(k) + " and " +
+                                      Twine(rhsK) + " differ");
+  SmallVector<int64_t> batch;
+  if (!broadcastShapes(lhs.getShape().drop_back(2), rhs.getShape().drop_back(2), batch))
+    return emitOptionalError(loc, "matmul batch dimensions of " +
+                                      shapeString(lhs.getShape()) + " and " +
+                                      shapeString(rhs.getShape()) + " do not broadcast");
+  batch.push_back(lhs.getDimSize(lhs.getRank() - 2));
+  batch.push_back(rhs.getShape().back());
+  results.push_back(RankedTensorType::get(batch, lhs.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Normalisation and activations
+//===----------------------------------------------------------------------===//
+
+LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            Adaptor adaptor, SmallVectorImpl<Type> &results) {
+  if (!allRanked({adaptor.getInput()}))
+    return emitOptionalError(loc, "input must be a ranked tensor");
+  results.push_back(adaptor.getInput().getType());
+  return success();
+}
+
+LogicalResult LayerNormOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (input.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  int64_t size = input.getShape().back();
+  for (Value param : {getGain(), getBias()}) {
+    RankedTensorType type = tensorOf(param);
+    if (type.getRank() != 1 || (!ShapedType::isDynamic(size) && type.getDimSize(0) != size))
+      return emitOpError("gain and bias must be [") << size << "] to match the last dim of "
+                                                    << input << ", got " << type;
+  }
+  if (getEpsilon().convertToDouble() < 0)
+    return emitOpError("epsilon must be non-negative");
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t rank = getType().getRank();
+  if (getAxis() < 0 || getAxis() >= rank)
+    return emitOpError("axis ") << getAxis() << " out of range for rank " << rank;
+  return success();
+}

@@ -1,0 +1,241 @@
+// The attune dialect: transformer building blocks on ranked tensors.
+//
+// This is the `graph` stage of the compiler: the frontend elaborates a model description into
+// these ops, graph passes rewrite them, and `passes/LowerToLinalg.cpp` lowers each one to
+// linalg/tensor/arith/math. Batch and sequence dimensions are dynamic (`?`); weights are typed
+// references to named checkpoint tensors, never inlined constants.
+#ifndef ATTUNE_OPS_TD
+#define ATTUNE_OPS_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+def Attune_Dialect : Dialect {
+  let name = "attune";
+  let cppNamespace = "::attune";
+  let summary = "Transformer graph operations on tensors";
+  let description = [{
+    Ops that speak the vocabulary of transformer models: weights bound by checkpoint name,
+    embeddings, broadcasting arithmetic, (batched) matmul, layer norm, activations, softmax and
+    the reshapes/transposes that split attention heads.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect"];
+}
+
+class Attune_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Attune_Dialect, mnemonic, traits>;
+
+/// A string attribute restricted to `values` (printed and parsed as a plain string).
+class Attune_StrAttrOf<list<string> values> : ConfinedAttr<StrAttr, [AttrConstraint<
+    Or<!foreach(v, values, CPred<"::llvm::cast<::mlir::StringAttr>($_self).getValue() == \"" # v # "\"">)>,
+    "one of " # !interleave(values, ", ")>]>;
+
+def Attune_FloatTensor : RankedTensorOf<[F32]>;
+def Attune_IntTensor : RankedTensorOf<[I32, I64]>;
+def Attune_BoolTensor : RankedTensorOf<[I1]>;
+def Attune_AnyTensor : RankedTensorOf<[F32, I32, I64, I1]>;
+
+//===----------------------------------------------------------------------===//
+// Sources
+//===----------------------------------------------------------------------===//
+
+def Attune_WeightOp : Attune_Op<"weight", [Pure]> {
+  let summary = "A named tensor of the checkpoint";
+  let description = [{
+    Refers to the checkpoint tensor `name` (Hugging Face naming). Its shape is static and is
+    checked against the weights file when the compiled model is opened.
+
+    ```mlir
+    %wte = attune.weight "transformer.wte.weight" : tensor<50257x768xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs Attune_FloatTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Attune_IotaOp : Attune_Op<"iota", [Pure]> {
+  let summary = "The sequence 0, 1, ..., n-1";
+  let description = [{
+    ```mlir
+    %pos = attune.iota %seq : tensor<?xi32>
+    ```
+  }];
+  let arguments = (ins Index:$size);
+  let results = (outs RankedTensorOf<[I32, I64]>:$result);
+  let assemblyFormat = "$size attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Gathers and shape manipulation
+//===----------------------------------------------------------------------===//
+
+def Attune_EmbedOp : Attune_Op<"embed", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Rows of an embedding table selected by integer ids";
+  let description = [{
+    `table` is [vocab, dim]; the result has the shape of `ids` followed by `dim`. Ids out of
+    range are clamped to the table (the runtime validates token ids before running).
+
+    ```mlir
+    %x = attune.embed %wte, %ids : tensor<512x64xf32>, tensor<?x?xi32>
+    ```
+  }];
+  let arguments = (ins Attune_FloatTensor:$table, Attune_IntTensor:$ids);
+  let results = (outs Attune_FloatTensor:$result);
+  let assemblyFormat = "$table `,` $ids attr-dict `:` type($table) `,` type($ids)";
+}
+
+def Attune_TransposeOp : Attune_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Permutes dimensions: result dim i is input dim permutation[i]";
+  let arguments = (ins Attune_AnyTensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs Attune_AnyTensor:$result);
+  let assemblyFormat = "$input $permutation attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Attune_ReshapeOp : Attune_Op<"reshape", [Pure]> {
+  let summary = "Splits or merges adjacent dimensions";
+  let description = [{
+    The result shape is the result type; each of its dynamic dimensions takes its size from
+    one `sizes` operand, in order. Only reshapes that split or merge adjacent dimensions (an
+    expand or a collapse) are allowed, so no data moves.
+
+    ```mlir
+    %h = attune.reshape %x(%b, %s) : tensor<?x?x64xf32> -> tensor<?x?x4x16xf32>
+    ```
+  }];
+  let arguments = (ins Attune_AnyTensor:$input, Variadic<Index>:$sizes);
+  let results = (outs Attune_AnyTensor:$result);
+  let assemblyFormat = "$input `(` $sizes `)` attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// True when the result has at least as many dims as the input (a split).
+    bool isExpand() { return getType().getRank() >= getInput().getType().getRank(); }
+    /// For each dim of the lower-rank side, the dims of the higher-rank side it groups;
+    /// nullopt when the reshape is neither a pure expand nor a pure collapse.
+    std::optional<llvm::SmallVector<mlir::ReassociationIndices>> getReassociation();
+  }];
+}
+
+def Attune_SliceOp : Attune_Op<"slice", [Pure, InferTypeOpAdaptor]> {
+  let summary = "The half-open range [start, end) of one static dimension";
+  let description = [{
+    ```mlir
+    %q = attune.slice %qkv axis 2 [0, 64] : tensor<?x?x192xf32>
+    ```
+  }];
+  let arguments = (ins Attune_AnyTensor:$input, I64Attr:$axis, I64Attr:$start, I64Attr:$end);
+  let results = (outs Attune_AnyTensor:$result);
+  let assemblyFormat = "$input `axis` $axis ` ` `[` $start `,` $end `]` attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Arithmetic (numpy broadcasting: shapes align on the right, size-1 dims stretch)
+//===----------------------------------------------------------------------===//
+
+class Attune_BroadcastBinaryOp<string mnemonic, string what>
+    : Attune_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let summary = what # " with numpy broadcasting";
+  let arguments = (ins Attune_FloatTensor:$lhs, Attune_FloatTensor:$rhs);
+  let results = (outs Attune_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+}
+
+def Attune_AddOp : Attune_BroadcastBinaryOp<"add", "Elementwise sum">;
+def Attune_SubOp : Attune_BroadcastBinaryOp<"sub", "Elementwise difference">;
+def Attune_MulOp : Attune_BroadcastBinaryOp<"mul", "Elementwise product">;
+def Attune_DivOp : Attune_BroadcastBinaryOp<"div", "Elementwise quotient">;
+
+def Attune_CompareOp : Attune_Op<"compare", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Elementwise integer comparison with numpy broadcasting";
+  let description = [{
+    `predicate` is one of lt, le, gt, ge, eq, ne (signed).
+
+    ```mlir
+    %keep = attune.compare %row, %col {predicate = "ge"} : tensor<?x1xi32>, tensor<1x?xi32>
+    ```
+  }];
+  let arguments = (ins Attune_IntTensor:$lhs, Attune_IntTensor:$rhs,
+                       Attune_StrAttrOf<["lt", "le", "gt", "ge", "eq", "ne"]>:$predicate);
+  let results = (outs Attune_BoolTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+}
+
+def Attune_SelectOp : Attune_Op<"select", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Elementwise `cond ? on_true : on_false` with numpy broadcasting";
+  let arguments = (ins Attune_BoolTensor:$cond, Attune_FloatTensor:$on_true,
+                       Attune_FloatTensor:$on_false);
+  let results = (outs Attune_FloatTensor:$result);
+  let assemblyFormat = [{
+    $cond `,` $on_true `,` $on_false attr-dict `:` type($cond) `,` type($on_true) `,` type($on_false)
+  }];
+}
+
+def Attune_MatmulOp : Attune_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Matrix product over the last two dims, batch dims broadcast";
+  let description = [{
+    `lhs` is [..., M, K] and `rhs` is [..., K, N]; the leading (batch) dimensions broadcast
+    like elementwise ops, so a rank-2 `rhs` (a weight) is shared by every batch.
+
+    ```mlir
+    %y = attune.matmul %x, %w : tensor<?x?x64xf32>, tensor<64x192xf32>
+    ```
+  }];
+  let arguments = (ins Attune_FloatTensor:$lhs, Attune_FloatTensor:$rhs);
+  let results = (outs Attune_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+}
+
+//===----------------------------------------------------------------------===//
+// Normalisation and activations
+//===----------------------------------------------------------------------===//
+
+def Attune_LayerNormOp : Attune_Op<"layer_norm", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Layer normalisation over the last dimension, with gain and bias";
+  let description = [{
+    `(x - mean) / sqrt(var + epsilon) * gain + bias`, mean and (biased) variance taken over the
+    last dimension; `gain` and `bias` have that dimension's size.
+  }];
+  let arguments = (ins Attune_FloatTensor:$input, Attune_FloatTensor:$gain,
+                       Attune_FloatTensor:$bias, F64Attr:$epsilon);
+  let results = (outs Attune_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $gain `,` $bias attr-dict `:` type($input) `,` type($gain) `,` type($bias)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attune_SoftmaxOp : Attune_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "Softmax along one axis";
+  let arguments = (ins Attune_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs Attune_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Attune_GeluOp : Attune_Op<"gelu", [Pure, SameOperandsAndResultType]> {
+  let summary = "Gaussian error linear unit, exact (erf) or its tanh approximation";
+  let arguments = (ins Attune_FloatTensor:$input,
+                       Attune_StrAttrOf<["erf", "tanh"]>:$approximation);
+  let results = (outs Attune_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+class Attune_UnaryOp<string mnemonic, string what>
+    : Attune_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let summary = what;
+  let arguments = (ins Attune_FloatTensor:$input);
+  let results = (outs Attune_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Attune_ReluOp : Attune_UnaryOp<"relu", "max(x, 0)">;
+def Attune_SiluOp : Attune_UnaryOp<"silu", "x * sigmoid(x)">;
+def Attune_TanhOp : Attune_UnaryOp<"tanh", "Hyperbolic tangent">;
+
+#endif // ATTUNE_OPS_TD

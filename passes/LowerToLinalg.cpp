@@ -1,0 +1,541 @@
+// attune-lower-to-linalg: one pattern per attune op, each producing linalg on tensors.
+//
+// Broadcasting follows the op definitions (ir/AttuneOps.cpp): operands align on the right and
+// a static size-1 dim is read at index 0. Dynamic result sizes are read with tensor.dim from
+// an operand that carries the same dim, so no shape arithmetic is needed at run time.
+#include "ir/AttuneDialect.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
+
+namespace attune {
+#define GEN_PASS_DEF_ATTUNELOWERTOLINALGPASS
+#include "passes/Passes.h.inc"
+} // namespace attune
+
+using namespace mlir;
+using namespace attune;
+
+namespace {
+
+using BodyBuilder = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+RankedTensorType tensorOf(Value value) { return cast<RankedTensorType>(value.getType()); }
+
+Value floatConstant(OpBuilder &b, Location loc, Type type, double value) {
+  return b.create<arith::ConstantOp>(loc, b.getFloatAttr(type, value));
+}
+
+/// tensor.empty of `type`, with dynamic dim i sized by sizeOf(i).
+Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                  function_ref<Value(int64_t)> sizeOf) {
+  SmallVector<Value> dynamicSizes;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (type.isDynamicDim(i))
+      dynamicSizes.push_back(sizeOf(i));
+  return b.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType(), dynamicSizes);
+}
+
+Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type, Value fill,
+                   function_ref<Value(int64_t)> sizeOf) {
+  Value empty = emptyTensor(b, loc, type, sizeOf);
+  return b.create<linalg::FillOp>(loc, fill, empty).getResult(0);
+}
+
+/// The map reading `operand` (aligned right) inside a loop nest over `resultShape`, with
+/// `firstDim` the loop index of the operand's leftmost aligned dim.
+AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> operandShape,
+                       ArrayRef<int64_t> resultShape, unsigned numLoops, unsigned firstDim) {
+  SmallVector<AffineExpr> exprs;
+  for (auto [k, size] : llvm::enumerate(operandShape)) {
+    unsigned loop = firstDim + k;
+    bool stretched = size == 1 && resultShape[loop] != 1;
+    exprs.push_back(stretched ? getAffineConstantExpr(0, ctx) : getAffineDimExpr(loop, ctx));
+  }
+  return AffineMap::get(numLoops, 0, exprs, ctx);
+}
+
+/// The size of dim `dim` of a broadcast result, read from an operand that has it dynamic.
+Value broadcastDimSize(OpBuilder &b, Location loc, ValueRange operands, int64_t resultRank,
+                       int64_t dim) {
+  for (Value operand : operands) {
+    RankedTensorType type = tensorOf(operand);
+    int64_t k = dim - (resultRank - type.getRank());
+    if (k >= 0 && type.isDynamicDim(k))
+      return b.create<tensor::DimOp>(loc, operand, k);
+  }
+  llvm_unreachable("dynamic broadcast dim with no dynamic operand");
+}
+
+/// An elementwise linalg.generic over `resultType` reading `operands` with broadcasting.
+Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                       ValueRange operands, BodyBuilder body) {
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = resultType.getRank();
+  SmallVector<AffineMap> maps;
+  for (Value operand : operands)
+    maps.push_back(broadcastMap(ctx, tensorOf(operand).getShape(), resultType.getShape(), rank,
+                                rank - tensorOf(operand).getRank()));
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  Value init = emptyTensor(b, loc, resultType, [&](int64_t i) {
+    return broadcastDimSize(b, loc, operands, rank, i);
+  });
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  auto generic = b.create<linalg::GenericOp>(
+      loc, resultType, operands, init, maps, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        nb.create<linalg::YieldOp>(nl, body(nb, nl, args.drop_back()));
+      });
+  return generic.getResult(0);
+}
+
+/// Reduces `input` along `axis` with `combine(element, accumulator)`, starting from `init`.
+/// `pre` (optional) are extra operands of the reduction's shape (e.g. a running max).
+Value buildReduction(OpBuilder &b, Location loc, Value input, int64_t axis, Value init,
+                     ValueRange pre, BodyBuilder combine) {
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType inputType = tensorOf(input);
+  int64_t rank = inputType.getRank();
+  SmallVector<int64_t> shape(inputType.getShape());
+  shape.erase(shape.begin() + axis);
+  auto resultType = RankedTensorType::get(shape, inputType.getElementType());
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  AffineMap reduced = identity.dropResult(axis);
+  Value acc = filledTensor(b, loc, resultType, init, [&](int64_t i) -> Value {
+    return b.create<tensor::DimOp>(loc, input, i < axis ? i : i + 1);
+  });
+  SmallVector<Value> operands{input};
+  operands.append(pre.begin(), pre.end());
+  SmallVector<AffineMap> maps{identity};
+  maps.append(pre.size(), reduced);
+  maps.push_back(reduced);
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  iterators[axis] = utils::IteratorType::reduction;
+  (void)ctx;
+  auto generic = b.create<linalg::GenericOp>(
+      loc, resultType, operands, acc, maps, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        nb.create<linalg::YieldOp>(nl, combine(nb, nl, args));
+      });
+  return generic.getResult(0);
+}
+
+/// Applies `body` to (input, reduced operands...) elementwise; reduced operands lack `axis`.
+Value buildAlongAxis(OpBuilder &b, Location loc, Value input, int64_t axis,
+                     ValueRange reducedOperands, ValueRange axisOperands, BodyBuilder body) {
+  RankedTensorType type = tensorOf(input);
+  int64_t rank = type.getRank();
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  SmallVector<Value> operands{input};
+  SmallVector<AffineMap> maps{identity};
+  for (Value operand : reducedOperands) {
+    operands.push_back(operand);
+    maps.push_back(identity.dropResult(axis));
+  }
+  for (Value operand : axisOperands) {
+    operands.push_back(operand);
+    maps.push_back(AffineMap::get(rank, 0, b.getAffineDimExpr(axis)));
+  }
+  maps.push_back(identity);
+  Value init = emptyTensor(b, loc, type, [&](int64_t i) -> Value {
+    return b.create<tensor::DimOp>(loc, input, i);
+  });
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  auto generic = b.create<linalg::GenericOp>(
+      loc, type, operands, init, maps, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        nb.create<linalg::YieldOp>(nl, body(nb, nl, args.drop_back()));
+      });
+  return generic.getResult(0);
+}
+
+/// The size of dim `axis` of `value` as a float scalar.
+Value dimAsFloat(OpBuilder &b, Location loc, Value value, int64_t axis, Type floatType) {
+  RankedTensorType type = tensorOf(value);
+  if (!type.isDynamicDim(axis))
+    return floatConstant(b, loc, floatType, static_cast<double>(type.getDimSize(axis)));
+  Value size = b.create<tensor::DimOp>(loc, value, axis);
+  Value asInt = b.create<arith::IndexCastOp>(loc, b.getI64Type(), size);
+  return b.create<arith::SIToFPOp>(loc, floatType, asInt);
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+template <typename SourceOp, typename ArithOp>
+struct BinaryLowering : OpRewritePattern<SourceOp> {
+  using OpRewritePattern<SourceOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(SourceOp op, PatternRewriter &rewriter) const override {
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), op.getType(), op->getOperands(),
+        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          return b.create<ArithOp>(loc, args[0], args[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct CompareLowering : OpRewritePattern<CompareOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(CompareOp op, PatternRewriter &rewriter) const override {
+    auto predicate = llvm::StringSwitch<arith::CmpIPredicate>(op.getPredicate())
+                         .Case("lt", arith::CmpIPredicate::slt)
+                         .Case("le", arith::CmpIPredicate::sle)
+                         .Case("gt", arith::CmpIPredicate::sgt)
+                         .Case("ge", arith::CmpIPredicate::sge)
+                         .Case("eq", arith::CmpIPredicate::eq)
+                         .Default(arith::CmpIPredicate::ne);
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), op.getType(), op->getOperands(),
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          return b.create<arith::CmpIOp>(loc, predicate, args[0], args[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct SelectLowering : OpRewritePattern<SelectOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SelectOp op, PatternRewriter &rewriter) const override {
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), op.getType(), op->getOperands(),
+        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          return b.create<arith::SelectOp>(loc, args[0], args[1], args[2]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Lowers a one-operand activation by building its scalar formula.
+template <typename SourceOp>
+struct UnaryLowering : OpRewritePattern<SourceOp> {
+  using Formula = Value (*)(SourceOp, OpBuilder &, Location, Value);
+  UnaryLowering(MLIRContext *ctx, Formula formula)
+      : OpRewritePattern<SourceOp>(ctx), formula(formula) {}
+  LogicalResult matchAndRewrite(SourceOp op, PatternRewriter &rewriter) const override {
+    Value result = buildElementwise(rewriter, op.getLoc(), op.getType(), op->getOperands(),
+                                    [&](OpBuilder &b, Location loc, ValueRange args) {
+                                      return formula(op, b, loc, args[0]);
+                                    });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+  Formula formula;
+};
+
+Value geluFormula(GeluOp op, OpBuilder &b, Location loc, Value x) {
+  Type type = x.getType();
+  Value half = floatConstant(b, loc, type, 0.5);
+  Value one = floatConstant(b, loc, type, 1.0);
+  Value inner;
+  if (op.getApproximation() == "tanh") {
+    // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+    Value cube = b.create<arith::MulFOp>(loc, b.create<arith::MulFOp>(loc, x, x), x);
+    Value poly = b.create<arith::AddFOp>(
+        loc, x, b.create<arith::MulFOp>(loc, floatConstant(b, loc, type, 0.044715), cube));
+    Value scaled =
+        b.create<arith::MulFOp>(loc, floatConstant(b, loc, type, std::sqrt(2.0 / M_PI)), poly);
+    inner = b.create<math::TanhOp>(loc, scaled);
+  } else {
+    // 0.5 x (1 + erf(x / sqrt(2)))
+    Value scaled = b.create<arith::MulFOp>(loc, x, floatConstant(b, loc, type, M_SQRT1_2));
+    inner = b.create<math::ErfOp>(loc, scaled);
+  }
+  Value onePlus = b.create<arith::AddFOp>(loc, one, inner);
+  return b.create<arith::MulFOp>(loc, b.create<arith::MulFOp>(loc, half, x), onePlus);
+}
+
+Value reluFormula(ReluOp, OpBuilder &b, Location loc, Value x) {
+  return b.create<arith::MaximumFOp>(loc, x, floatConstant(b, loc, x.getType(), 0.0));
+}
+
+Value siluFormula(SiluOp, OpBuilder &b, Location loc, Value x) {
+  Value one = floatConstant(b, loc, x.getType(), 1.0);
+  Value expNeg = b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, x));
+  return b.create<arith::DivFOp>(loc, x, b.create<arith::AddFOp>(loc, one, expNeg));
+}
+
+Value tanhFormula(TanhOp, OpBuilder &b, Location loc, Value x) {
+  return b.create<math::TanhOp>(loc, x);
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions, gathers, data movement
+//===----------------------------------------------------------------------===//
+
+struct MatmulLowering : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatmulOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    RankedTensorType lhs = tensorOf(op.getLhs()), rhs = tensorOf(op.getRhs());
+    RankedTensorType result = op.getType();
+    int64_t batchRank = result.getRank() - 2;
+    unsigned m = batchRank, n = batchRank + 1, k = batchRank + 2, numLoops = batchRank + 3;
+    ArrayRef<int64_t> batchShape = result.getShape().drop_back(2);
+
+    auto operandMap = [&](RankedTensorType type, unsigned row, unsigned col) {
+      AffineMap batch = broadcastMap(ctx, type.getShape().drop_back(2), batchShape, numLoops,
+                                     batchRank - (type.getRank() - 2));
+      SmallVector<AffineExpr> exprs(batch.getResults());
+      exprs.push_back(getAffineDimExpr(row, ctx));
+      exprs.push_back(getAffineDimExpr(col, ctx));
+      return AffineMap::get(numLoops, 0, exprs, ctx);
+    };
+    SmallVector<AffineExpr> outExprs;
+    for (unsigned i = 0; i < numLoops - 1; ++i)
+      outExprs.push_back(getAffineDimExpr(i, ctx));
+    SmallVector<AffineMap> maps{operandMap(lhs, m, k), operandMap(rhs, k, n),
+                                AffineMap::get(numLoops, 0, outExprs, ctx)};
+
+    Value zero = floatConstant(rewriter, loc, result.getElementType(), 0.0);
+    Value init = filledTensor(rewriter, loc, result, zero, [&](int64_t i) -> Value {
+      if (i == batchRank)
+        return rewriter.create<tensor::DimOp>(loc, op.getLhs(), lhs.getRank() - 2);
+      if (i == batchRank + 1)
+        return rewriter.create<tensor::DimOp>(loc, op.getRhs(), rhs.getRank() - 1);
+      SmallVector<Value> batchOperands;
+      for (Value operand : {op.getLhs(), op.getRhs()})
+        if (tensorOf(operand).getRank() > 2)
+          batchOperands.push_back(operand);
+      // Batch dims align on the right of the batch prefix, shifted by the two matrix dims.
+      for (Value operand : batchOperands) {
+        int64_t kDim = i - (batchRank - (tensorOf(operand).getRank() - 2));
+        if (kDim >= 0 && tensorOf(operand).isDynamicDim(kDim))
+          return rewriter.create<tensor::DimOp>(loc, operand, kDim);
+      }
+      llvm_unreachable("dynamic batch dim with no dynamic operand");
+    });
+    SmallVector<utils::IteratorType> iterators(numLoops, utils::IteratorType::parallel);
+    iterators[k] = utils::IteratorType::reduction;
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, result, ValueRange{op.getLhs(), op.getRhs()}, init, maps, iterators,
+        [](OpBuilder &b, Location l, ValueRange args) {
+          Value product = b.create<arith::MulFOp>(l, args[0], args[1]);
+          b.create<linalg::YieldOp>(l, ValueRange{b.create<arith::AddFOp>(l, args[2], product)});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct EmbedLowering : OpRewritePattern<EmbedOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(EmbedOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType result = op.getType();
+    RankedTensorType table = tensorOf(op.getTable());
+    int64_t rank = result.getRank();
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    SmallVector<AffineMap> maps{identity.dropResult(rank - 1), identity};
+    Value init = emptyTensor(rewriter, loc, result, [&](int64_t i) -> Value {
+      return rewriter.create<tensor::DimOp>(loc, op.getIds(), i);
+    });
+    Value lastRow = rewriter.create<arith::ConstantIndexOp>(loc, table.getDimSize(0) - 1);
+    Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, result, ValueRange{op.getIds()}, init, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          // Clamped so a bad id cannot read outside the table.
+          Value row = b.create<arith::IndexCastOp>(l, b.getIndexType(), args[0]);
+          row = b.create<arith::MinSIOp>(l, b.create<arith::MaxSIOp>(l, row, zero), lastRow);
+          Value col = b.create<linalg::IndexOp>(l, rank - 1);
+          Value element = b.create<tensor::ExtractOp>(l, op.getTable(), ValueRange{row, col});
+          b.create<linalg::YieldOp>(l, element);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct IotaLowering : OpRewritePattern<IotaOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(IotaOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType result = op.getType();
+    Value init = emptyTensor(rewriter, loc, result, [&](int64_t) { return op.getSize(); });
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, result, ValueRange{}, init, rewriter.getMultiDimIdentityMap(1),
+        utils::IteratorType::parallel, [&](OpBuilder &b, Location l, ValueRange) {
+          Value index = b.create<linalg::IndexOp>(l, 0);
+          Value cast = b.create<arith::IndexCastOp>(l, result.getElementType(), index);
+          b.create<linalg::YieldOp>(l, cast);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct TransposeLowering : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    ArrayRef<int64_t> perm = op.getPermutation();
+    Value init = emptyTensor(rewriter, loc, op.getType(), [&](int64_t i) -> Value {
+      return rewriter.create<tensor::DimOp>(loc, op.getInput(), perm[i]);
+    });
+    auto transpose = rewriter.create<linalg::TransposeOp>(loc, op.getInput(), init, perm);
+    rewriter.replaceOp(op, transpose->getResult(0));
+    return success();
+  }
+};
+
+struct ReshapeLowering : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op, PatternRewriter &rewriter) const override {
+    std::optional<SmallVector<ReassociationIndices>> groups = op.getReassociation();
+    if (!groups)
+      return rewriter.notifyMatchFailure(op, "not an expand or a collapse");
+    if (op.getInput().getType() == op.getType()) {
+      rewriter.replaceOp(op, op.getInput());
+      return success();
+    }
+    if (!op.isExpand()) {
+      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, op.getType(), op.getInput(),
+                                                           *groups);
+      return success();
+    }
+    SmallVector<OpFoldResult> outputShape;
+    auto sizes = op.getSizes().begin();
+    for (int64_t size : op.getType().getShape())
+      outputShape.push_back(ShapedType::isDynamic(size) ? OpFoldResult(*sizes++)
+                                                        : rewriter.getIndexAttr(size));
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, op.getType(), op.getInput(), *groups,
+                                                       outputShape);
+    return success();
+  }
+};
+
+struct SliceLowering : OpRewritePattern<SliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SliceOp op, PatternRewriter &rewriter) const override {
+    RankedTensorType input = op.getInput().getType();
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    for (int64_t i = 0; i < input.getRank(); ++i) {
+      bool sliced = i == static_cast<int64_t>(op.getAxis());
+      offsets.push_back(rewriter.getIndexAttr(sliced ? op.getStart() : 0));
+      if (sliced)
+        sizes.push_back(rewriter.getIndexAttr(op.getEnd() - op.getStart()));
+      else if (input.isDynamicDim(i))
+        sizes.push_back(
+            rewriter.create<tensor::DimOp>(op.getLoc(), op.getInput(), i).getResult());
+      else
+        sizes.push_back(rewriter.getIndexAttr(input.getDimSize(i)));
+      strides.push_back(rewriter.getIndexAttr(1));
+    }
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(op, op.getType(), op.getInput(),
+                                                        offsets, sizes, strides);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Normalisation
+//===----------------------------------------------------------------------===//
+
+struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LayerNormOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = op.getInput();
+    Type f = op.getType().getElementType();
+    int64_t axis = op.getType().getRank() - 1;
+    Value zero = floatConstant(rewriter, loc, f, 0.0);
+    Value invN = rewriter.create<arith::DivFOp>(loc, floatConstant(rewriter, loc, f, 1.0),
+                                                dimAsFloat(rewriter, loc, x, axis, f));
+    Value eps = floatConstant(rewriter, loc, f, op.getEpsilon().convertToDouble());
+
+    // Two passes (mean, then centred variance) for accuracy close to PyTorch's.
+    Value sum = buildReduction(rewriter, loc, x, axis, zero, {},
+                               [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                                 return b.create<arith::AddFOp>(l, args[0], args[1]);
+                               });
+    Value squares = buildReduction(
+        rewriter, loc, x, axis, zero, sum, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value mean = b.create<arith::MulFOp>(l, args[1], invN);
+          Value centred = b.create<arith::SubFOp>(l, args[0], mean);
+          Value square = b.create<arith::MulFOp>(l, centred, centred);
+          return b.create<arith::AddFOp>(l, args[2], square).getResult();
+        });
+    Value result = buildAlongAxis(
+        rewriter, loc, x, axis, {sum, squares}, {op.getGain(), op.getBias()},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value mean = b.create<arith::MulFOp>(l, args[1], invN);
+          Value variance = b.create<arith::MulFOp>(l, args[2], invN);
+          Value denom = b.create<math::SqrtOp>(l, b.create<arith::AddFOp>(l, variance, eps));
+          Value normed =
+              b.create<arith::DivFOp>(l, b.create<arith::SubFOp>(l, args[0], mean), denom);
+          return b.create<arith::AddFOp>(l, b.create<arith::MulFOp>(l, normed, args[3]),
+                                         args[4]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct SoftmaxLowering : OpRewritePattern<SoftmaxOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SoftmaxOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = op.getInput();
+    Type f = op.getType().getElementType();
+    int64_t axis = op.getAxis();
+    Value lowest = floatConstant(rewriter, loc, f, -INFINITY);
+    Value zero = floatConstant(rewriter, loc, f, 0.0);
+    Value max = buildReduction(rewriter, loc, x, axis, lowest, {},
+                               [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                                 return b.create<arith::MaxNumFOp>(l, args[0], args[1]);
+                               });
+    Value sum = buildReduction(rewriter, loc, x, axis, zero, max,
+                               [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                                 Value shifted = b.create<arith::SubFOp>(l, args[0], args[1]);
+                                 Value e = b.create<math::ExpOp>(l, shifted);
+                                 return b.create<arith::AddFOp>(l, args[2], e);
+                               });
+    Value result = buildAlongAxis(rewriter, loc, x, axis, {max, sum}, {},
+                                  [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                                    Value shifted = b.create<arith::SubFOp>(l, args[0], args[1]);
+                                    Value e = b.create<math::ExpOp>(l, shifted);
+                                    return b.create<arith::DivFOp>(l, e, args[2]);
+                                  });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LowerToLinalgPass : attune::impl::AttuneLowerToLinalgPassBase<LowerToLinalgPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateLowerToLinalgPatterns(patterns);
+    ConversionTarget target(getContext());
+    target.addIllegalDialect<AttuneDialect>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void attune::populateLowerToLinalgPatterns(RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<BinaryLowering<AddOp, arith::AddFOp>, BinaryLowering<SubOp, arith::SubFOp>,
+               BinaryLowering<MulOp, arith::MulFOp>, BinaryLowering<DivOp, arith::DivFOp>,
+               CompareLowering, SelectLowering, MatmulLowering, EmbedLowering, IotaLowering,
+               TransposeLowering, ReshapeLowering, SliceLowering, LayerNormLowering,
+               SoftmaxLowering>(ctx);
+  patterns.add<UnaryLowering<GeluOp>>(ctx, geluFormula);
+  patterns.add<UnaryLowering<ReluOp>>(ctx, reluFormula);
+  patterns.add<UnaryLowering<SiluOp>>(ctx, siluFormula);
+  patterns.add<UnaryLowering<TanhOp>>(ctx, tanhFormula);
+}

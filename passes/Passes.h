@@ -1,0 +1,47 @@
+// attune's passes and pipelines. Each pass registers itself through registerAttunePasses();
+// pipelines are assembled in Pipelines.cpp so the opt tool and the compiler run the same code.
+#ifndef ATTUNE_PASSES_PASSES_H
+#define ATTUNE_PASSES_PASSES_H
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class DialectRegistry;
+class RewritePatternSet;
+} // namespace mlir
+
+namespace attune {
+
+#define GEN_PASS_DECL
+#include "passes/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/Passes.h.inc"
+
+/// Patterns that lower each attune op to linalg/tensor/arith/math (used by the pass).
+void populateLowerToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+/// Options of the CPU lowering pipeline (attune graph -> LLVM dialect).
+struct CpuPipelineOptions {
+  /// Print the IR after every pass to stderr (ATTUNE_PRINT_IR=1 in the driver).
+  bool printAfterEach = false;
+};
+
+/// attune graph (after attune-lower-entry) -> LLVM dialect, ready for translation.
+void buildCpuLoweringPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &options);
+
+/// Adds the attune dialect and every upstream dialect, extension and LLVM IR translation.
+void registerAttuneDialects(mlir::DialectRegistry &registry);
+
+/// Registers every attune pass and the named pipelines (attune-cpu-lowering).
+void registerAttunePassesAndPipelines();
+
+} // namespace attune
+
+#endif // ATTUNE_PASSES_PASSES_H

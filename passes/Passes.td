@@ -1,0 +1,56 @@
+// Graph and lowering passes of attune. Each entry generates a base class (GEN_PASS_DEF_...)
+// implemented in the .cpp of the same name; each has a lit test under test/passes/.
+#ifndef ATTUNE_PASSES_TD
+#define ATTUNE_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def AttuneLowerEntryPass : Pass<"attune-lower-entry", "mlir::ModuleOp"> {
+  let summary = "Turns model entry functions into the buffer ABI the runtime calls";
+  let description = [{
+    An entry function (attribute `attune.entry`) takes its inputs as tensors, returns its
+    outputs, and reads weights through `attune.weight` ops. This pass rewrites it into the
+    form the runtime calls: one memref argument per input, then per distinct weight (in order
+    of first use), then per output; results are written into the output buffers. Each argument
+    carries `attune.name` and `attune.role` ("input", "weight", "output").
+
+    Before:
+    ```mlir
+    func.func @forward(%ids: tensor<?x?xi32>) -> tensor<?x?x8xf32>
+        attributes {attune.entry, attune.inputs = ["input_ids"], attune.outputs = ["logits"]} {
+      %w = attune.weight "wte" : tensor<16x8xf32>
+      %x = attune.embed %w, %ids : tensor<16x8xf32>, tensor<?x?xi32>
+      return %x : tensor<?x?x8xf32>
+    }
+    ```
+    After:
+    ```mlir
+    func.func @forward(%ids: memref<?x?xi32> {attune.name = "input_ids", attune.role = "input"},
+                       %w: memref<16x8xf32> {attune.name = "wte", attune.role = "weight"},
+                       %out: memref<?x?x8xf32> {attune.name = "logits", attune.role = "output"}) {
+      %0 = bufferization.to_tensor %ids restrict : memref<?x?xi32>
+      %1 = bufferization.to_tensor %w restrict : memref<16x8xf32>
+      %x = attune.embed %1, %0 : ...
+      bufferization.materialize_in_destination %x in restrict writable %out : ...
+      return
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def AttuneLowerToLinalgPass : Pass<"attune-lower-to-linalg", "mlir::func::FuncOp"> {
+  let summary = "Lowers attune ops to linalg, tensor, arith and math on tensors";
+  let description = [{
+    Each attune op becomes one or more `linalg.generic`/named linalg ops on tensors (matmul as
+    a contraction with broadcast batch dims, layer norm and softmax as reductions followed by
+    an elementwise op), reshapes become `tensor.expand_shape`/`collapse_shape`, slices
+    `tensor.extract_slice`. Dynamic sizes come from `tensor.dim` of the operands. Weights must
+    already be bound by `attune-lower-entry`.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
+}
+
+#endif // ATTUNE_PASSES_TD

@@ -1,0 +1,41 @@
+// The lowering pipelines, assembled in one place so `attune build` and `attune-opt` run the
+// same steps. Steps are spelled as textual pipelines: the names a researcher passes to
+// attune-opt to replay any part of it.
+#include "passes/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/ErrorHandling.h"
+
+using namespace mlir;
+
+namespace {
+
+/// Appends a textual pipeline step; the strings are the same names `attune-opt` accepts.
+void addStep(OpPassManager &pm, StringRef step) {
+  if (failed(parsePassPipeline(step, pm, llvm::errs())))
+    llvm::report_fatal_error("attune: malformed built-in pipeline step: " + step);
+}
+
+} // namespace
+
+void attune::buildCpuLoweringPipeline(OpPassManager &pm, const CpuPipelineOptions &) {
+  // Entry functions take buffers; weights become arguments bound by name at open time.
+  addStep(pm, "attune-lower-entry");
+  // Graph ops become linalg on tensors; folding removes the shape plumbing it leaves.
+  addStep(pm, "func.func(attune-lower-to-linalg),canonicalize,cse");
+  // Elementwise chains (bias + GELU, scale + mask) become one loop nest: fewer temporaries.
+  addStep(pm, "func.func(linalg-fuse-elementwise-ops),canonicalize,cse");
+  // Tensors to buffers; empty tensors that feed a destination are reused rather than copied.
+  addStep(pm, "eliminate-empty-tensors,one-shot-bufferize,canonicalize");
+  // Every temporary is freed on every path (no leak per call).
+  addStep(pm, "buffer-deallocation-pipeline");
+  // Loops, then plain control flow and address arithmetic.
+  addStep(pm, "func.func(convert-linalg-to-loops),convert-scf-to-cf,expand-strided-metadata,"
+              "lower-affine");
+  // tanh/erf have no LLVM intrinsic: call libm (the library links only libc and libm).
+  addStep(pm, "convert-math-to-libm,convert-math-to-llvm");
+  addStep(pm, "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
+              "convert-func-to-llvm,convert-cf-to-llvm,reconcile-unrealized-casts");
+}
+

@@ -1,0 +1,184 @@
+// Tests that the attune verifiers reject malformed ops with a message naming the problem.
+// RUN: attune-opt %s -split-input-file -verify-diagnostics
+
+func.func @weight_dynamic() {
+  // expected-error @+1 {{weight 'w' must have a static shape}}
+  %w = attune.weight "w" : tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @weight_unnamed() {
+  // expected-error @+1 {{weight name must not be empty}}
+  %w = attune.weight "" : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @iota_rank(%n: index) {
+  // expected-error @+1 {{result must be rank 1}}
+  %i = attune.iota %n : tensor<?x?xi32>
+  return
+}
+
+// -----
+
+func.func @embed_table_rank(%t: tensor<16xf32>, %ids: tensor<?xi32>) {
+  // expected-error @+1 {{embedding table must be rank 2 [vocab, dim], got [16]}}
+  %x = attune.embed %t, %ids : tensor<16xf32>, tensor<?xi32>
+  return
+}
+
+// -----
+
+func.func @transpose_length(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{permutation has 3 entries for a rank-2 input}}
+  %t = attune.transpose %x [0, 1, 2] : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_repeat(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{permutation repeats dimension 0}}
+  %t = attune.transpose %x [0, 0] : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_range(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{permutation entry 5 out of range}}
+  %t = attune.transpose %x [0, 5] : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_elements(%x: tensor<4x6xf32>) {
+  // expected-error @+1 {{cannot reshape [4, 6] (24 elements) into [5, 5] (25 elements)}}
+  %r = attune.reshape %x() : tensor<4x6xf32> -> tensor<5x5xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_sizes(%x: tensor<?x6xf32>) {
+  // expected-error @+1 {{expects 1 sizes for the dynamic result dims, got 0}}
+  %r = attune.reshape %x() : tensor<?x6xf32> -> tensor<?x2x3xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_not_adjacent(%x: tensor<4x6xf32>) {
+  // expected-error @+1 {{reshape from [4, 6] to [6, 4] neither splits nor merges adjacent dims}}
+  %r = attune.reshape %x() : tensor<4x6xf32> -> tensor<6x4xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_element_type(%x: tensor<4xf32>) {
+  // expected-error @+1 {{changes the element type}}
+  %r = attune.reshape %x() : tensor<4xf32> -> tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @slice_range(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{range [4, 12) is empty or outside dimension 1 of size 8}}
+  %s = attune.slice %x axis 1 [4, 12] : tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @slice_dynamic(%x: tensor<?x8xf32>) {
+  // expected-error @+1 {{slices dimension 0, which is dynamic}}
+  %s = attune.slice %x axis 0 [0, 1] : tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @broadcast_mismatch(%a: tensor<2x3xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{operands of shapes [2, 3] and [4] do not broadcast}}
+  %c = attune.add %a, %b : tensor<2x3xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @compare_types(%a: tensor<2xi32>, %b: tensor<2xi64>) {
+  // expected-error @+1 {{compared operands must have the same element type}}
+  %c = attune.compare %a, %b {predicate = "lt"} : tensor<2xi32>, tensor<2xi64>
+  return
+}
+
+// -----
+
+func.func @compare_predicate(%a: tensor<2xi32>) {
+  // expected-error @+1 {{attribute 'predicate' failed to satisfy constraint: string attribute one of lt, le, gt, ge, eq, ne}}
+  %c = attune.compare %a, %a {predicate = "below"} : tensor<2xi32>, tensor<2xi32>
+  return
+}
+
+// -----
+
+func.func @matmul_inner(%a: tensor<?x8xf32>, %b: tensor<4x16xf32>) {
+  // expected-error @+1 {{matmul contracts [?, 8] with [4, 16]: inner dimensions 8 and 4 differ}}
+  %c = attune.matmul %a, %b : tensor<?x8xf32>, tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_rank(%a: tensor<8xf32>, %b: tensor<8x16xf32>) {
+  // expected-error @+1 {{matmul operands must have rank >= 2}}
+  %c = attune.matmul %a, %b : tensor<8xf32>, tensor<8x16xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_batch(%a: tensor<2x3x8xf32>, %b: tensor<5x8x4xf32>) {
+  // expected-error @+1 {{matmul batch dimensions of [2, 3, 8] and [5, 8, 4] do not broadcast}}
+  %c = attune.matmul %a, %b : tensor<2x3x8xf32>, tensor<5x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_params(%x: tensor<?x8xf32>, %g: tensor<4xf32>) {
+  // expected-error @+1 {{gain and bias must be [8] to match the last dim}}
+  %n = attune.layer_norm %x, %g, %g {epsilon = 1.0e-5 : f64} : tensor<?x8xf32>, tensor<4xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_epsilon(%x: tensor<?x4xf32>, %g: tensor<4xf32>) {
+  // expected-error @+1 {{epsilon must be non-negative}}
+  %n = attune.layer_norm %x, %g, %g {epsilon = -1.0 : f64} : tensor<?x4xf32>, tensor<4xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_axis(%x: tensor<?x4xf32>) {
+  // expected-error @+1 {{axis 2 out of range for rank 2}}
+  %s = attune.softmax %x {axis = 2 : i64} : tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @gelu_kind(%x: tensor<4xf32>) {
+  // expected-error @+1 {{failed to satisfy constraint: string attribute one of erf, tanh}}
+  %s = attune.gelu %x {approximation = "sigmoid"} : tensor<4xf32>
+  return
+}

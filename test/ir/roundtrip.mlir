@@ -1,0 +1,68 @@
+// Tests that every attune op prints in a form that parses back to the same IR.
+// RUN: attune-opt %s | attune-opt | FileCheck %s
+
+// CHECK-LABEL: func @sources
+func.func @sources(%n: index) -> (tensor<4x8xf32>, tensor<?xi32>) {
+  // CHECK: attune.weight "transformer.wte.weight" : tensor<4x8xf32>
+  %w = attune.weight "transformer.wte.weight" : tensor<4x8xf32>
+  // CHECK: attune.iota %{{.*}} : tensor<?xi32>
+  %i = attune.iota %n : tensor<?xi32>
+  return %w, %i : tensor<4x8xf32>, tensor<?xi32>
+}
+
+// CHECK-LABEL: func @gather_and_shapes
+func.func @gather_and_shapes(%table: tensor<16x8xf32>, %ids: tensor<?x?xi32>, %b: index, %s: index)
+    -> tensor<?x2x?x4xf32> {
+  // CHECK: %[[X:.+]] = attune.embed %{{.*}}, %{{.*}} : tensor<16x8xf32>, tensor<?x?xi32>
+  %x = attune.embed %table, %ids : tensor<16x8xf32>, tensor<?x?xi32>
+  // CHECK: %[[H:.+]] = attune.reshape %[[X]](%{{.*}}, %{{.*}}) : tensor<?x?x8xf32> -> tensor<?x?x2x4xf32>
+  %h = attune.reshape %x(%b, %s) : tensor<?x?x8xf32> -> tensor<?x?x2x4xf32>
+  // CHECK: attune.transpose %[[H]] [0, 2, 1, 3] : tensor<?x?x2x4xf32>
+  %t = attune.transpose %h [0, 2, 1, 3] : tensor<?x?x2x4xf32>
+  return %t : tensor<?x2x?x4xf32>
+}
+
+// CHECK-LABEL: func @arithmetic
+func.func @arithmetic(%a: tensor<?x?x8xf32>, %bias: tensor<8xf32>, %s: tensor<f32>,
+                      %r: tensor<?x1xi32>, %c: tensor<1x?xi32>) -> tensor<?x?x8xf32> {
+  // CHECK: attune.add %{{.*}}, %{{.*}} : tensor<?x?x8xf32>, tensor<8xf32>
+  %0 = attune.add %a, %bias : tensor<?x?x8xf32>, tensor<8xf32>
+  // CHECK: attune.sub
+  %1 = attune.sub %0, %s : tensor<?x?x8xf32>, tensor<f32>
+  // CHECK: attune.mul
+  %2 = attune.mul %1, %1 : tensor<?x?x8xf32>, tensor<?x?x8xf32>
+  // CHECK: attune.div
+  %3 = attune.div %2, %s : tensor<?x?x8xf32>, tensor<f32>
+  // CHECK: attune.compare %{{.*}}, %{{.*}} {predicate = "ge"} : tensor<?x1xi32>, tensor<1x?xi32>
+  %keep = attune.compare %r, %c {predicate = "ge"} : tensor<?x1xi32>, tensor<1x?xi32>
+  // CHECK: attune.select %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x?xi1>, tensor<?x?x8xf32>, tensor<f32>
+  %m = attune.select %keep, %3, %s : tensor<?x?xi1>, tensor<?x?x8xf32>, tensor<f32>
+  return %m : tensor<?x?x8xf32>
+}
+
+// CHECK-LABEL: func @contractions_and_norms
+func.func @contractions_and_norms(%x: tensor<?x?x8xf32>, %w: tensor<8x16xf32>,
+                                  %q: tensor<?x2x?x4xf32>, %k: tensor<?x2x4x?xf32>,
+                                  %g: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<?x2x?x?xf32> {
+  // CHECK: attune.matmul %{{.*}}, %{{.*}} : tensor<?x?x8xf32>, tensor<8x16xf32>
+  %y = attune.matmul %x, %w : tensor<?x?x8xf32>, tensor<8x16xf32>
+  // CHECK: attune.matmul %{{.*}}, %{{.*}} : tensor<?x2x?x4xf32>, tensor<?x2x4x?xf32>
+  %s = attune.matmul %q, %k : tensor<?x2x?x4xf32>, tensor<?x2x4x?xf32>
+  // CHECK: attune.layer_norm %{{.*}} {epsilon = 1.000000e-05 : f64}
+  %n = attune.layer_norm %x, %g, %b {epsilon = 1.0e-5 : f64} : tensor<?x?x8xf32>, tensor<8xf32>, tensor<8xf32>
+  // CHECK: attune.softmax %{{.*}} {axis = 3 : i64} : tensor<?x2x?x?xf32>
+  %p = attune.softmax %s {axis = 3 : i64} : tensor<?x2x?x?xf32>
+  // CHECK: attune.gelu %{{.*}} {approximation = "tanh"}
+  %g1 = attune.gelu %y {approximation = "tanh"} : tensor<?x?x16xf32>
+  // CHECK: attune.gelu %{{.*}} {approximation = "erf"}
+  %g2 = attune.gelu %y {approximation = "erf"} : tensor<?x?x16xf32>
+  // CHECK: attune.relu
+  %r = attune.relu %n : tensor<?x?x8xf32>
+  // CHECK: attune.silu
+  %si = attune.silu %n : tensor<?x?x8xf32>
+  // CHECK: attune.tanh
+  %t = attune.tanh %n : tensor<?x?x8xf32>
+  // CHECK: attune.slice %{{.*}} axis 2 [0, 8] : tensor<?x?x16xf32>
+  %sl = attune.slice %g1 axis 2 [0, 8] : tensor<?x?x16xf32>
+  return %p : tensor<?x2x?x?xf32>
+}

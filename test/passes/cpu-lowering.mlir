@@ -1,0 +1,31 @@
+// Tests that the attune-cpu-lowering pipeline takes a graph entry function all the way to the
+// LLVM dialect: descriptors in, a C-interface wrapper, libm calls for tanh, malloc'd
+// temporaries that are freed, and nothing of memref/linalg/attune left.
+// RUN: attune-opt %s --attune-cpu-lowering | FileCheck %s
+// RUN: attune-opt %s --attune-cpu-lowering | FileCheck %s --check-prefix=CLEAN
+
+// CHECK-DAG: llvm.func @malloc(i64) -> !llvm.ptr
+// CHECK-DAG: llvm.func @free(!llvm.ptr)
+// CHECK-DAG: llvm.func @tanhf(f32) -> f32
+// CHECK-LABEL: llvm.func @forward(
+// CHECK: llvm.call @tanhf
+// CHECK: llvm.call @free
+// CHECK-LABEL: llvm.func @_mlir_ciface_forward(
+// CLEAN-NOT: = attune.
+// CLEAN-NOT: linalg.
+// CLEAN-NOT: memref.
+// CLEAN-NOT: bufferization.
+// CLEAN-NOT: unrealized_conversion_cast
+func.func @forward(%ids: tensor<?x?xi32>) -> tensor<?x?x8xf32>
+    attributes {attune.entry, attune.inputs = ["input_ids"], attune.outputs = ["logits"]} {
+  %w = attune.weight "wte" : tensor<16x4xf32>
+  %g = attune.weight "ln.weight" : tensor<4xf32>
+  %b = attune.weight "ln.bias" : tensor<4xf32>
+  %x = attune.embed %w, %ids : tensor<16x4xf32>, tensor<?x?xi32>
+  %n = attune.layer_norm %x, %g, %b {epsilon = 1.0e-05 : f64} : tensor<?x?x4xf32>, tensor<4xf32>, tensor<4xf32>
+  %p = attune.weight "proj" : tensor<4x8xf32>
+  %y = attune.matmul %n, %p : tensor<?x?x4xf32>, tensor<4x8xf32>
+  %s = attune.softmax %y {axis = 2 : i64} : tensor<?x?x8xf32>
+  %o = attune.gelu %s {approximation = "tanh"} : tensor<?x?x8xf32>
+  return %o : tensor<?x?x8xf32>
+}

@@ -1,0 +1,158 @@
+// Tests that attune-lower-to-linalg turns each attune op into linalg on tensors, with numpy
+// broadcasting expressed in the indexing maps and dynamic sizes read by tensor.dim.
+// RUN: attune-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(attune-lower-to-linalg))' | FileCheck %s
+
+// CHECK-DAG: #[[$ID3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[$LAST:.+]] = affine_map<(d0, d1, d2) -> (d2)>
+// CHECK-LABEL: func @add_bias
+// CHECK-SAME: (%[[X:.+]]: tensor<?x?x8xf32>, %[[B:.+]]: tensor<8xf32>)
+// CHECK: %[[D0:.+]] = tensor.dim %[[X]], %c0
+// CHECK: %[[D1:.+]] = tensor.dim %[[X]], %c1
+// CHECK: %[[E:.+]] = tensor.empty(%[[D0]], %[[D1]]) : tensor<?x?x8xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[$ID3]], #[[$LAST]], #[[$ID3]]]
+// CHECK-SAME: ins(%[[X]], %[[B]] : {{.*}}) outs(%[[E]]
+// CHECK: arith.addf
+// CHECK-NOT: attune.
+func.func @add_bias(%x: tensor<?x?x8xf32>, %b: tensor<8xf32>) -> tensor<?x?x8xf32> {
+  %0 = attune.add %x, %b : tensor<?x?x8xf32>, tensor<8xf32>
+  return %0 : tensor<?x?x8xf32>
+}
+
+// -----
+
+// A size-1 dim that stretches is read at index 0.
+// CHECK-DAG: #[[$ROW:.+]] = affine_map<(d0, d1) -> (d0, 0)>
+// CHECK-DAG: #[[$COL:.+]] = affine_map<(d0, d1) -> (0, d1)>
+// CHECK-LABEL: func @causal_compare
+// CHECK: linalg.generic {indexing_maps = [#[[$ROW]], #[[$COL]], {{.*}}]
+// CHECK: arith.cmpi sge
+func.func @causal_compare(%r: tensor<4x1xi32>, %c: tensor<1x4xi32>) -> tensor<4x4xi1> {
+  %0 = attune.compare %r, %c {predicate = "ge"} : tensor<4x1xi32>, tensor<1x4xi32>
+  return %0 : tensor<4x4xi1>
+}
+
+// -----
+
+// CHECK-DAG: #[[$SCALAR:.+]] = affine_map<(d0, d1, d2, d3) -> ()>
+// CHECK-LABEL: func @select_mask
+// CHECK: linalg.generic {indexing_maps = [{{.*}}, {{.*}}, #[[$SCALAR]], {{.*}}]
+// CHECK: arith.select
+func.func @select_mask(%c: tensor<?x?xi1>, %x: tensor<?x4x?x?xf32>, %m: tensor<f32>) -> tensor<?x4x?x?xf32> {
+  %0 = attune.select %c, %x, %m : tensor<?x?xi1>, tensor<?x4x?x?xf32>, tensor<f32>
+  return %0 : tensor<?x4x?x?xf32>
+}
+
+// -----
+
+// A weight operand of rank 2 is shared across the batch dims; K is the reduction loop.
+// CHECK-DAG: #[[$LHS:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG: #[[$RHS:.+]] = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+// CHECK-DAG: #[[$OUT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func @matmul_weight
+// CHECK: %[[ZERO:.+]] = linalg.fill
+// CHECK: linalg.generic {indexing_maps = [#[[$LHS]], #[[$RHS]], #[[$OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK-SAME: outs(%[[ZERO]]
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @matmul_weight(%x: tensor<?x?x8xf32>, %w: tensor<8x16xf32>) -> tensor<?x?x16xf32> {
+  %0 = attune.matmul %x, %w : tensor<?x?x8xf32>, tensor<8x16xf32>
+  return %0 : tensor<?x?x16xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @matmul_batched
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+func.func @matmul_batched(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x4x?xf32>) -> tensor<?x2x?x?xf32> {
+  %0 = attune.matmul %q, %k : tensor<?x2x?x4xf32>, tensor<?x2x4x?xf32>
+  return %0 : tensor<?x2x?x?xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @embed
+// CHECK-SAME: (%[[T:.+]]: tensor<16x8xf32>, %[[IDS:.+]]: tensor<?x?xi32>)
+// CHECK: linalg.generic {{.*}} ins(%[[IDS]] : tensor<?x?xi32>)
+// CHECK: arith.index_cast
+// CHECK: arith.maxsi
+// CHECK: arith.minsi
+// CHECK: linalg.index 2
+// CHECK: tensor.extract %[[T]]
+func.func @embed(%t: tensor<16x8xf32>, %ids: tensor<?x?xi32>) -> tensor<?x?x8xf32> {
+  %0 = attune.embed %t, %ids : tensor<16x8xf32>, tensor<?x?xi32>
+  return %0 : tensor<?x?x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @iota
+// CHECK-SAME: (%[[N:.+]]: index)
+// CHECK: tensor.empty(%[[N]]) : tensor<?xi32>
+// CHECK: linalg.index 0
+func.func @iota(%n: index) -> tensor<?xi32> {
+  %0 = attune.iota %n : tensor<?xi32>
+  return %0 : tensor<?xi32>
+}
+
+// -----
+
+// CHECK-LABEL: func @shapes
+// CHECK: %[[E:.+]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1], [2, 3]] output_shape [%{{.*}}, %{{.*}}, 2, 4]
+// CHECK: %[[T:.+]] = linalg.transpose ins(%[[E]] {{.*}} permutation = [0, 2, 1, 3]
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 8] [%{{.*}}, %{{.*}}, 4] [1, 1, 1]
+func.func @shapes(%x: tensor<?x?x8xf32>, %b: index, %s: index, %y: tensor<?x?x2x4xf32>, %z: tensor<?x?x16xf32>)
+    -> (tensor<?x2x?x4xf32>, tensor<?x?x8xf32>, tensor<?x?x4xf32>) {
+  %h = attune.reshape %x(%b, %s) : tensor<?x?x8xf32> -> tensor<?x?x2x4xf32>
+  %t = attune.transpose %h [0, 2, 1, 3] : tensor<?x?x2x4xf32>
+  %m = attune.reshape %y(%b, %s) : tensor<?x?x2x4xf32> -> tensor<?x?x8xf32>
+  %sl = attune.slice %z axis 2 [8, 12] : tensor<?x?x16xf32>
+  return %t, %m, %sl : tensor<?x2x?x4xf32>, tensor<?x?x8xf32>, tensor<?x?x4xf32>
+}
+
+// -----
+
+// Layer norm: a sum, a centred sum of squares, then the normalisation with gain and bias.
+// CHECK-LABEL: func @layer_norm
+// CHECK: %[[SUM:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: %[[SQ:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-SAME: ins(%{{.*}}, %[[SUM]]
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[SUM]], %[[SQ]], %{{.*}}, %{{.*}} :
+// CHECK: math.sqrt
+func.func @layer_norm(%x: tensor<?x?x8xf32>, %g: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<?x?x8xf32> {
+  %0 = attune.layer_norm %x, %g, %b {epsilon = 1.0e-5 : f64} : tensor<?x?x8xf32>, tensor<8xf32>, tensor<8xf32>
+  return %0 : tensor<?x?x8xf32>
+}
+
+// -----
+
+// Softmax: a max, a sum of shifted exponentials, then the quotient.
+// CHECK-LABEL: func @softmax
+// CHECK: arith.constant 0xFF800000 : f32
+// CHECK: %[[MAX:.+]] = linalg.generic
+// CHECK: arith.maxnumf
+// CHECK: %[[SUM:.+]] = linalg.generic {{.*}} ins(%{{.*}}, %[[MAX]]
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[MAX]], %[[SUM]]
+// CHECK: arith.divf
+func.func @softmax(%x: tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32> {
+  %0 = attune.softmax %x {axis = 3 : i64} : tensor<?x4x?x?xf32>
+  return %0 : tensor<?x4x?x?xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @activations
+// CHECK: math.tanh
+// CHECK: math.erf
+// CHECK: arith.maximumf
+// CHECK: math.exp
+// CHECK: math.tanh
+func.func @activations(%x: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) {
+  %0 = attune.gelu %x {approximation = "tanh"} : tensor<?x8xf32>
+  %1 = attune.gelu %x {approximation = "erf"} : tensor<?x8xf32>
+  %2 = attune.relu %x : tensor<?x8xf32>
+  %3 = attune.silu %x : tensor<?x8xf32>
+  %4 = attune.tanh %x : tensor<?x8xf32>
+  return %0, %1, %2, %3, %4 : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>
+}
