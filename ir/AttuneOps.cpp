@@ -155,6 +155,8 @@ std::optional<SmallVector<ReassociationIndices>> ReshapeOp::getReassociation() {
   for (int64_t size : small) {
     ReassociationIndices group;
     if (ShapedType::isDynamic(size)) {
+      while (next < large.size() && large[next] == 1)
+        group.push_back(next++);
       if (next >= large.size() || !ShapedType::isDynamic(large[next]))
         return std::nullopt;
       group.push_back(next++);

@@ -20,37 +20,45 @@ MemRefType bufferTypeOf(Type tensorType) {
   return MemRefType::get(tensor.getShape(), tensor.getElementType());
 }
 
-DictionaryAttr argAttrs(Builder &b, StringRef name, StringRef role) {
-  return b.getDictionaryAttr({b.getNamedAttr("attune.name", b.getStringAttr(name)),
-                              b.getNamedAttr("attune.role", b.getStringAttr(role))});
+/// The ABI attributes of one argument: its name and role, plus the names of its dynamic dims
+/// (`attune.dims`) when the graph gave them.
+DictionaryAttr abiAttrs(Builder &b, StringRef name, StringRef role, DictionaryAttr graphAttrs) {
+  SmallVector<NamedAttribute> attrs{b.getNamedAttr("attune.name", b.getStringAttr(name)),
+                                    b.getNamedAttr("attune.role", b.getStringAttr(role))};
+  if (graphAttrs)
+    if (Attribute dims = graphAttrs.get("attune.dims"))
+      attrs.push_back(b.getNamedAttr("attune.dims", dims));
+  return b.getDictionaryAttr(attrs);
 }
 
-/// Reads the string array attribute `attrName` of `func`, which must have `expected` entries.
-FailureOr<SmallVector<StringRef>> namesOf(func::FuncOp func, StringRef attrName,
-                                          size_t expected) {
-  auto names = func->getAttrOfType<ArrayAttr>(attrName);
-  if (!names || names.size() != expected)
-    return func.emitOpError("entry function needs '")
-           << attrName << "' with " << expected << " names";
-  SmallVector<StringRef> result;
-  for (Attribute name : names) {
-    auto str = dyn_cast<StringAttr>(name);
-    if (!str)
-      return func.emitOpError("'") << attrName << "' must hold strings";
-    result.push_back(str.getValue());
-  }
-  return result;
+/// The `attune.name` of argument/result `index`, or an error naming what is missing.
+FailureOr<StringRef> nameOf(func::FuncOp func, DictionaryAttr attrs, StringRef what,
+                            unsigned index) {
+  auto name = attrs ? attrs.getAs<StringAttr>("attune.name") : StringAttr();
+  if (!name || name.getValue().empty())
+    return func.emitOpError("entry ") << what << " #" << index << " needs an attune.name";
+  return name.getValue();
 }
 
 LogicalResult lowerEntry(func::FuncOp func) {
   if (func.isExternal())
     return func.emitOpError("entry function has no body");
-  FailureOr<SmallVector<StringRef>> inputNames =
-      namesOf(func, "attune.inputs", func.getNumArguments());
-  FailureOr<SmallVector<StringRef>> outputNames =
-      namesOf(func, "attune.outputs", func.getNumResults());
-  if (failed(inputNames) || failed(outputNames))
-    return failure();
+  SmallVector<DictionaryAttr> inputAttrs, outputAttrs;
+  func.getAllArgAttrs(inputAttrs);
+  func.getAllResultAttrs(outputAttrs);
+  SmallVector<StringRef> inputNames, outputNames;
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    FailureOr<StringRef> name = nameOf(func, inputAttrs[i], "argument", i);
+    if (failed(name))
+      return failure();
+    inputNames.push_back(*name);
+  }
+  for (unsigned i = 0; i < func.getNumResults(); ++i) {
+    FailureOr<StringRef> name = nameOf(func, outputAttrs[i], "result", i);
+    if (failed(name))
+      return failure();
+    outputNames.push_back(*name);
+  }
 
   OpBuilder b(func.getContext());
   Block &entry = func.getBody().front();
@@ -59,11 +67,11 @@ LogicalResult lowerEntry(func::FuncOp func) {
 
   // Inputs: the argument becomes a buffer, read through a to_tensor at the top.
   b.setInsertionPointToStart(&entry);
-  for (auto [arg, name] : llvm::zip(entry.getArguments(), *inputNames)) {
+  for (auto [i, arg] : llvm::enumerate(entry.getArguments())) {
     arg.setType(bufferTypeOf(arg.getType()));
     auto tensor = b.create<bufferization::ToTensorOp>(loc, arg, /*restrict=*/true);
     arg.replaceAllUsesExcept(tensor, tensor);
-    newArgAttrs.push_back(argAttrs(b, name, "input"));
+    newArgAttrs.push_back(abiAttrs(b, inputNames[i], "input", inputAttrs[i]));
   }
 
   // Weights: one argument per distinct name, in order of first use. The weight ops are
@@ -76,7 +84,7 @@ LogicalResult lowerEntry(func::FuncOp func) {
     if (inserted) {
       BlockArgument arg = entry.addArgument(bufferTypeOf(weight.getType()), weight.getLoc());
       it->second = b.create<bufferization::ToTensorOp>(weight.getLoc(), arg, true);
-      newArgAttrs.push_back(argAttrs(b, weight.getName(), "weight"));
+      newArgAttrs.push_back(abiAttrs(b, weight.getName(), "weight", {}));
     } else if (it->second.getType() != weight.getType()) {
       return weight.emitOpError("uses weight '")
              << weight.getName() << "' as " << weight.getType()
@@ -90,19 +98,18 @@ LogicalResult lowerEntry(func::FuncOp func) {
   // Outputs: results are written into caller-provided buffers.
   auto ret = cast<func::ReturnOp>(entry.getTerminator());
   b.setInsertionPoint(ret);
-  for (auto [value, name] : llvm::zip(ret.getOperands(), *outputNames)) {
+  for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
     BlockArgument out = entry.addArgument(bufferTypeOf(value.getType()), loc);
     b.create<bufferization::MaterializeInDestinationOp>(loc, TypeRange{}, value, out,
                                                         /*restrict=*/true, /*writable=*/true);
-    newArgAttrs.push_back(argAttrs(b, name, "output"));
+    newArgAttrs.push_back(abiAttrs(b, outputNames[i], "output", outputAttrs[i]));
   }
   b.create<func::ReturnOp>(loc);
   ret.erase();
 
   func.setType(b.getFunctionType(entry.getArgumentTypes(), {}));
   func.setAllArgAttrs(newArgAttrs);
-  func->removeAttr("attune.inputs");
-  func->removeAttr("attune.outputs");
+  func.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
   // The runtime calls the `_mlir_ciface_` wrapper, which takes memref descriptors by pointer.
   func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   return success();

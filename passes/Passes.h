@@ -27,14 +27,13 @@ namespace attune {
 /// Patterns that lower each attune op to linalg/tensor/arith/math (used by the pass).
 void populateLowerToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
-/// Options of the CPU lowering pipeline (attune graph -> LLVM dialect).
-struct CpuPipelineOptions {
-  /// Print the IR after every pass to stderr (ATTUNE_PRINT_IR=1 in the driver).
-  bool printAfterEach = false;
-};
 
-/// attune graph (after attune-lower-entry) -> LLVM dialect, ready for translation.
-void buildCpuLoweringPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &options);
+/// attune graph -> LLVM dialect, ready for translation: attune-lower-entry, then the kernel
+/// pipeline below.
+void buildCpuLoweringPipeline(mlir::OpPassManager &pm);
+
+/// The steps after attune-lower-entry (the driver reads the model interface in between).
+void buildCpuKernelPipeline(mlir::OpPassManager &pm);
 
 /// Adds the attune dialect and every upstream dialect, extension and LLVM IR translation.
 void registerAttuneDialects(mlir::DialectRegistry &registry);

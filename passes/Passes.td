@@ -9,15 +9,18 @@ def AttuneLowerEntryPass : Pass<"attune-lower-entry", "mlir::ModuleOp"> {
   let summary = "Turns model entry functions into the buffer ABI the runtime calls";
   let description = [{
     An entry function (attribute `attune.entry`) takes its inputs as tensors, returns its
-    outputs, and reads weights through `attune.weight` ops. This pass rewrites it into the
+    outputs, and reads weights through `attune.weight` ops; inputs and results are named by
+    `attune.name` and their dynamic dims by `attune.dims`. This pass rewrites it into the
     form the runtime calls: one memref argument per input, then per distinct weight (in order
     of first use), then per output; results are written into the output buffers. Each argument
-    carries `attune.name` and `attune.role` ("input", "weight", "output").
+    carries `attune.name`, `attune.role` ("input", "weight", "output") and `attune.dims`.
 
     Before:
     ```mlir
-    func.func @forward(%ids: tensor<?x?xi32>) -> tensor<?x?x8xf32>
-        attributes {attune.entry, attune.inputs = ["input_ids"], attune.outputs = ["logits"]} {
+    func.func @forward(%ids: tensor<?x?xi32> {attune.name = "input_ids",
+                                              attune.dims = ["batch", "seq"]})
+        -> (tensor<?x?x8xf32> {attune.name = "logits", attune.dims = ["batch", "seq"]})
+        attributes {attune.entry} {
       %w = attune.weight "wte" : tensor<16x8xf32>
       %x = attune.embed %w, %ids : tensor<16x8xf32>, tensor<?x?xi32>
       return %x : tensor<?x?x8xf32>
@@ -25,9 +28,9 @@ def AttuneLowerEntryPass : Pass<"attune-lower-entry", "mlir::ModuleOp"> {
     ```
     After:
     ```mlir
-    func.func @forward(%ids: memref<?x?xi32> {attune.name = "input_ids", attune.role = "input"},
+    func.func @forward(%ids: memref<?x?xi32> {attune.name = "input_ids", attune.role = "input", ...},
                        %w: memref<16x8xf32> {attune.name = "wte", attune.role = "weight"},
-                       %out: memref<?x?x8xf32> {attune.name = "logits", attune.role = "output"}) {
+                       %out: memref<?x?x8xf32> {attune.name = "logits", attune.role = "output", ...}) {
       %0 = bufferization.to_tensor %ids restrict : memref<?x?xi32>
       %1 = bufferization.to_tensor %w restrict : memref<16x8xf32>
       %x = attune.embed %1, %0 : ...

@@ -19,9 +19,13 @@ void addStep(OpPassManager &pm, StringRef step) {
 
 } // namespace
 
-void attune::buildCpuLoweringPipeline(OpPassManager &pm, const CpuPipelineOptions &) {
+void attune::buildCpuLoweringPipeline(OpPassManager &pm) {
   // Entry functions take buffers; weights become arguments bound by name at open time.
   addStep(pm, "attune-lower-entry");
+  buildCpuKernelPipeline(pm);
+}
+
+void attune::buildCpuKernelPipeline(OpPassManager &pm) {
   // Graph ops become linalg on tensors; folding removes the shape plumbing it leaves.
   addStep(pm, "func.func(attune-lower-to-linalg),canonicalize,cse");
   // Elementwise chains (bias + GELU, scale + mask) become one loop nest: fewer temporaries.

@@ -24,5 +24,5 @@ void attune::registerAttunePassesAndPipelines() {
   registerAttunePasses();
   mlir::PassPipelineRegistration<>(
       "attune-cpu-lowering", "Lowers an attune graph module to the LLVM dialect for CPUs",
-      [](mlir::OpPassManager &pm) { buildCpuLoweringPipeline(pm, CpuPipelineOptions{}); });
+      [](mlir::OpPassManager &pm) { buildCpuLoweringPipeline(pm); });
 }

@@ -16,8 +16,8 @@
 // CLEAN-NOT: memref.
 // CLEAN-NOT: bufferization.
 // CLEAN-NOT: unrealized_conversion_cast
-func.func @forward(%ids: tensor<?x?xi32>) -> tensor<?x?x8xf32>
-    attributes {attune.entry, attune.inputs = ["input_ids"], attune.outputs = ["logits"]} {
+func.func @forward(%ids: tensor<?x?xi32> {attune.name = "input_ids", attune.dims = ["batch", "seq"]})
+    -> (tensor<?x?x8xf32> {attune.name = "logits", attune.dims = ["batch", "seq"]}) attributes {attune.entry} {
   %w = attune.weight "wte" : tensor<16x4xf32>
   %g = attune.weight "ln.weight" : tensor<4xf32>
   %b = attune.weight "ln.bias" : tensor<4xf32>

@@ -1,0 +1,174 @@
+// LLVM IR -> optimized machine code -> shared library. See CodeGen.h.
+#include "backends/cpu/CodeGen.h"
+
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace llvm;
+
+namespace attune {
+
+namespace {
+
+Error makeError(const Twine &message) {
+  return createStringError(inconvertibleErrorCode(), message);
+}
+
+Expected<std::unique_ptr<TargetMachine>> createTargetMachine(const CpuTargetOptions &options) {
+  InitializeNativeTarget();
+  InitializeNativeTargetAsmPrinter();
+  std::string triple = sys::getDefaultTargetTriple();
+  std::string error;
+  const Target *target = TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return makeError("no LLVM target for " + triple + ": " + error);
+  std::string cpu = options.cpu;
+  std::string features;
+  if (cpu == "native") {
+    cpu = sys::getHostCPUName().str();
+    for (const auto &feature : sys::getHostCPUFeatures())
+      features += (features.empty() ? "" : ",") + std::string(feature.second ? "+" : "-") +
+                  feature.first().str();
+  }
+  CodeGenOptLevel level = options.optLevel >= 3   ? CodeGenOptLevel::Aggressive
+                          : options.optLevel == 2 ? CodeGenOptLevel::Default
+                          : options.optLevel == 1 ? CodeGenOptLevel::Less
+                                                  : CodeGenOptLevel::None;
+  TargetOptions targetOptions;
+  std::unique_ptr<TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, targetOptions, Reloc::PIC_, std::nullopt, level));
+  if (!machine)
+    return makeError("cannot create a target machine for cpu '" + cpu + "'");
+  return machine;
+}
+
+/// NAME_entry(void **args): loads each descriptor pointer and calls the C-interface wrapper.
+Error addEntryWrapper(Module &module, const ModelInterface &interface) {
+  Function *callee = module.getFunction("_mlir_ciface_" + interface.entryFunction);
+  if (!callee)
+    return makeError("no C-interface wrapper for entry function '" + interface.entryFunction +
+                     "'");
+  if (callee->arg_size() != interface.args.size())
+    return makeError("entry function takes " + Twine(callee->arg_size()) +
+                     " arguments but the interface lists " + Twine(interface.args.size()));
+  LLVMContext &ctx = module.getContext();
+  Type *ptr = PointerType::getUnqual(ctx);
+  Function *wrapper =
+      Function::Create(FunctionType::get(Type::getVoidTy(ctx), {ptr}, false),
+                       GlobalValue::ExternalLinkage, interface.modelName + "_entry", module);
+  IRBuilder<> b(BasicBlock::Create(ctx, "entry", wrapper));
+  SmallVector<Value *> args;
+  for (unsigned i = 0; i < callee->arg_size(); ++i) {
+    Value *slot = b.CreateConstInBoundsGEP1_64(ptr, wrapper->getArg(0), i);
+    args.push_back(b.CreateLoad(ptr, slot));
+  }
+  b.CreateCall(callee, args);
+  b.CreateRetVoid();
+  return Error::success();
+}
+
+void addManifest(Module &module, const ModelInterface &interface) {
+  Constant *text = ConstantDataArray::getString(module.getContext(), interface.manifest());
+  new GlobalVariable(module, text->getType(), /*isConstant=*/true, GlobalValue::ExternalLinkage,
+                     text, interface.modelName + "_manifest");
+}
+
+void optimize(Module &module, TargetMachine &machine, unsigned optLevel) {
+  LoopAnalysisManager lam;
+  FunctionAnalysisManager fam;
+  CGSCCAnalysisManager cgam;
+  ModuleAnalysisManager mam;
+  PassBuilder builder(&machine);
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  OptimizationLevel level = optLevel >= 3   ? OptimizationLevel::O3
+                            : optLevel == 2 ? OptimizationLevel::O2
+                            : optLevel == 1 ? OptimizationLevel::O1
+                                            : OptimizationLevel::O0;
+  ModulePassManager passes = optLevel == 0 ? builder.buildO0DefaultPipeline(level)
+                                           : builder.buildPerModuleDefaultPipeline(level);
+  passes.run(module, mam);
+}
+
+} // namespace
+
+Expected<std::unique_ptr<Module>> translateToLLVMIR(mlir::ModuleOp module, LLVMContext &context,
+                                                    const ModelInterface &interface,
+                                                    const CpuTargetOptions &options) {
+  std::unique_ptr<Module> llvmModule = mlir::translateModuleToLLVMIR(module, context);
+  if (!llvmModule)
+    return makeError("translation to LLVM IR failed");
+  Expected<std::unique_ptr<TargetMachine>> machine = createTargetMachine(options);
+  if (!machine)
+    return machine.takeError();
+  llvmModule->setDataLayout((*machine)->createDataLayout());
+  llvmModule->setTargetTriple((*machine)->getTargetTriple().str());
+  if (Error error = addEntryWrapper(*llvmModule, interface))
+    return std::move(error);
+  addManifest(*llvmModule, interface);
+  // Only the two runtime-facing symbols are exported; the rest may be inlined and dropped.
+  std::string entry = interface.modelName + "_entry";
+  std::string manifest = interface.modelName + "_manifest";
+  for (GlobalValue &global : llvmModule->global_values())
+    if (!global.isDeclaration() && global.getName() != entry && global.getName() != manifest)
+      global.setLinkage(GlobalValue::InternalLinkage);
+  optimize(*llvmModule, **machine, options.optLevel);
+  return llvmModule;
+}
+
+Error emitMachineCode(Module &module, const CpuTargetOptions &options, StringRef path,
+                      bool assembly) {
+  Expected<std::unique_ptr<TargetMachine>> machine = createTargetMachine(options);
+  if (!machine)
+    return machine.takeError();
+  std::error_code ec;
+  ToolOutputFile out(path, ec, assembly ? sys::fs::OF_Text : sys::fs::OF_None);
+  if (ec)
+    return makeError("cannot write " + path + ": " + ec.message());
+  legacy::PassManager passes;
+  if ((*machine)->addPassesToEmitFile(passes, out.os(), nullptr,
+                                      assembly ? CodeGenFileType::AssemblyFile
+                                               : CodeGenFileType::ObjectFile))
+    return makeError("the target cannot emit this file type");
+  passes.run(module);
+  out.keep();
+  return Error::success();
+}
+
+Error linkSharedLibrary(StringRef linker, StringRef object, StringRef runtimeArchive,
+                        StringRef output) {
+  ErrorOr<std::string> program = sys::findProgramByName(linker);
+  if (!program)
+    return makeError("linker '" + linker + "' not found (set --linker)");
+  std::string temp = (output + ".partial").str();
+  // -Bsymbolic: the library's own runtime functions win over any another copy in the process.
+  SmallVector<StringRef> args{*program, "-shared",  "-o",  temp, object, runtimeArchive,
+                              "-lm",    "-Wl,-Bsymbolic", "-Wl,-z,noexecstack"};
+  std::string message;
+  int rc = sys::ExecuteAndWait(*program, args, std::nullopt, {}, 0, 0, &message);
+  if (rc != 0) {
+    sys::fs::remove(temp);
+    return makeError("linking " + output + " failed (" + *program + " exited with " +
+                     Twine(rc) + (message.empty() ? "" : ": " + message) + ")");
+  }
+  if (std::error_code ec = sys::fs::rename(temp, output)) {
+    sys::fs::remove(temp);
+    return makeError("cannot write " + output + ": " + ec.message());
+  }
+  return Error::success();
+}
+
+} // namespace attune

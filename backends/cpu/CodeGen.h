@@ -1,0 +1,44 @@
+// The CPU code generator: an LLVM-dialect module becomes an optimized LLVM module with the
+// runtime-facing symbols (NAME_manifest, NAME_entry), then object code or assembly, then a
+// shared library linked with the attune runtime.
+#ifndef ATTUNE_BACKENDS_CPU_CODEGEN_H
+#define ATTUNE_BACKENDS_CPU_CODEGEN_H
+
+#include "backends/cpu/ModelInterface.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+
+namespace attune {
+
+struct CpuTargetOptions {
+  /// An LLVM CPU name ("znver4", "x86-64-v3") or "native" for the machine compiling.
+  std::string cpu = "native";
+  /// 0-3, as for clang.
+  unsigned optLevel = 3;
+};
+
+/// Translates `module` (LLVM dialect) to LLVM IR, adds NAME_manifest and NAME_entry, hides
+/// every other definition, and runs LLVM's optimization pipeline for the target.
+llvm::Expected<std::unique_ptr<llvm::Module>>
+translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &context,
+                  const ModelInterface &interface, const CpuTargetOptions &options);
+
+/// Writes `module` as an object file (or as assembly text) to `path`.
+llvm::Error emitMachineCode(llvm::Module &module, const CpuTargetOptions &options,
+                            llvm::StringRef path, bool assembly);
+
+/// Links `object` and the runtime archive into the shared library `output` with `linker`
+/// (a C compiler driver). The library is written under a temporary name and renamed, so a
+/// failed link leaves no partial file.
+llvm::Error linkSharedLibrary(llvm::StringRef linker, llvm::StringRef object,
+                              llvm::StringRef runtimeArchive, llvm::StringRef output);
+
+} // namespace attune
+
+#endif // ATTUNE_BACKENDS_CPU_CODEGEN_H

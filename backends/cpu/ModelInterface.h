@@ -1,0 +1,43 @@
+// The interface of a compiled model as the runtime and the C header see it: its arguments in
+// call order (inputs, weights, outputs), their dtypes and (possibly symbolic) dims, and the
+// bounds of the symbolic dims. Read from the entry function after attune-lower-entry.
+#ifndef ATTUNE_BACKENDS_CPU_MODELINTERFACE_H
+#define ATTUNE_BACKENDS_CPU_MODELINTERFACE_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <string>
+#include <vector>
+
+namespace attune {
+
+struct InterfaceArg {
+  std::string name;
+  std::string role;  // "input", "weight" or "output"
+  std::string dtype; // "f32", "i32", "i64"
+  /// One entry per dim: a decimal size, or the name of a symbolic dim ("batch").
+  std::vector<std::string> dims;
+};
+
+struct ModelInterface {
+  std::string modelName;
+  std::string entryFunction; // the func.func the runtime calls through NAME_entry
+  std::vector<std::pair<std::string, int64_t>> symbols; // symbolic dims and their bounds
+  std::vector<InterfaceArg> args;
+
+  /// The text embedded as NAME_manifest (format documented in runtime/src/model.c).
+  std::string manifest() const;
+  /// The self-contained C header NAME.h.
+  std::string header(llvm::StringRef sourceName) const;
+};
+
+/// Reads the interface of `entry` (already through attune-lower-entry). Every dynamic dim must
+/// be named by `attune.dims` and every name must have a bound in `bounds`; errors are emitted
+/// on `entry`.
+mlir::FailureOr<ModelInterface> describeEntry(mlir::func::FuncOp entry, llvm::StringRef modelName,
+                                              const llvm::StringMap<int64_t> &bounds);
+
+} // namespace attune
+
+#endif // ATTUNE_BACKENDS_CPU_MODELINTERFACE_H

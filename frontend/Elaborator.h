@@ -1,0 +1,40 @@
+// Elaboration: runs a parsed model description (hyperparameters, loops, function calls, weight
+// bindings) and emits the `graph` stage, a module with one attune entry function.
+#ifndef ATTUNE_FRONTEND_ELABORATOR_H
+#define ATTUNE_FRONTEND_ELABORATOR_H
+
+#include "frontend/AST.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/JSON.h"
+
+#include <optional>
+
+namespace attune {
+
+struct ElaborateOptions {
+  /// Parsed config.json, when given: `config.KEY` reads from it.
+  const llvm::json::Object *config = nullptr;
+  std::string configPath;
+  /// Which model of the program to elaborate (empty: the only one).
+  std::string modelName;
+};
+
+struct ElaboratedModel {
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::string name;
+  /// Upper bounds declared in the description (`seq <= ctx`), by symbolic dim.
+  llvm::StringMap<int64_t> declaredBounds;
+};
+
+/// Elaborates the model into a module holding func.func @forward {attune.entry}. Errors are
+/// printed through `sources` at file:line:col; returns nullopt after the first one.
+std::optional<ElaboratedModel> elaborate(const ast::Program &program, llvm::SourceMgr &sources,
+                                         mlir::MLIRContext &context,
+                                         const ElaborateOptions &options);
+
+} // namespace attune
+
+#endif // ATTUNE_FRONTEND_ELABORATOR_H

@@ -1,0 +1,93 @@
+// Private to the frontend: the elaborator's state, shared by Elaborator.cpp (statements,
+// expressions, calls) and Builtins.cpp (the primitive tensor operations).
+#ifndef ATTUNE_FRONTEND_ELABORATORIMPL_H
+#define ATTUNE_FRONTEND_ELABORATORIMPL_H
+
+#include "frontend/Elaborator.h"
+#include "frontend/Value.h"
+#include "ir/AttuneDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace attune {
+
+using Scope = llvm::StringMap<Val>;
+
+/// Call arguments bound to a callee's parameter names.
+struct BoundArgs {
+  std::vector<std::optional<Val>> values;
+  const std::vector<std::string> *names;
+};
+
+class Elaborator {
+public:
+  Elaborator(llvm::SourceMgr &sources, mlir::MLIRContext &context,
+             const ElaborateOptions &options);
+  std::optional<ElaboratedModel> run(const ast::Program &program);
+
+  //===--- used by builtins ---===//
+  bool error(llvm::SMLoc loc, const llvm::Twine &message);
+  mlir::Location locationOf(llvm::SMLoc loc);
+  mlir::OpBuilder &builder() { return b; }
+  mlir::RankedTensorType tensorType(const SymShape &shape, mlir::Type element);
+  /// The index value of a symbolic dim (its tensor.dim, made when it was declared).
+  mlir::Value symbolValue(const std::string &symbol) { return symbols.lookup(symbol); }
+  /// A rank-0 f32 constant tensor.
+  Val scalarTensor(double value, llvm::SMLoc loc);
+  /// Verifies a just-built op; on failure reports MLIR's message at `loc`.
+  bool verifyBuilt(mlir::Operation *op, llvm::SMLoc loc);
+  /// The numpy broadcast of two shapes with symbolic dims, or an error at `loc`.
+  std::optional<SymShape> broadcast(const SymShape &a, const SymShape &b, llvm::SMLoc loc);
+
+  std::optional<Val> callBuiltin(const std::string &name, std::vector<Val> &args,
+                                 const std::vector<std::string> &keywords, llvm::SMLoc loc,
+                                 bool &found);
+  std::optional<Val> tensorBinary(llvm::StringRef op, Val lhs, Val rhs, llvm::SMLoc loc);
+
+private:
+  std::optional<Val> eval(const ast::Expr &expr, Scope &scope);
+  std::optional<Val> evalBinary(const ast::Expr &expr, Scope &scope);
+  std::optional<Val> evalCall(const ast::Expr &expr, Scope &scope);
+  std::optional<Val> evalConfig(const ast::Expr &expr, bool allowMissing, bool &missing);
+  std::optional<std::string> interpolate(const ast::Expr &expr, Scope &scope);
+  std::optional<Val> callFunction(const ast::Function &function, std::vector<Val> &args,
+                                  const std::vector<std::string> &keywords, llvm::SMLoc loc);
+  /// Runs `body`; sets `returned` when a return statement ran.
+  bool execBlock(const std::vector<ast::Stmt> &body, Scope &scope,
+                 std::optional<Val> &returned);
+  bool execInput(const ast::Stmt &stmt, Scope &scope);
+  bool execOutput(const ast::Stmt &stmt, Scope &scope);
+  std::optional<SymShape> declaredShape(const ast::TypeDecl &type, Scope &scope, bool isInput);
+  bool finishOutputs();
+
+  llvm::SourceMgr &sources;
+  mlir::MLIRContext &context;
+  const ElaborateOptions &options;
+  mlir::OpBuilder b;
+  llvm::StringMap<const ast::Function *> functions;
+  llvm::StringMap<mlir::Value> symbols;
+  llvm::StringMap<int64_t> declaredBounds;
+  std::vector<llvm::SMLoc> callStack;
+  mlir::func::FuncOp forward;
+  Scope *modelScope = nullptr; // outputs are assigned in the model body's own scope
+  llvm::SMLoc modelLoc;
+  /// An op's verifier message, captured so it can be reported at the source location.
+  std::string lastDiagnostic;
+  bool failed = false;
+
+  struct Output {
+    std::string name;
+    llvm::SMLoc declLoc;
+    mlir::Type element;
+    SymShape shape;
+    std::optional<Val> value;
+    llvm::SMLoc assignLoc;
+  };
+  std::vector<Output> outputs;
+};
+
+} // namespace attune
+
+#endif // ATTUNE_FRONTEND_ELABORATORIMPL_H

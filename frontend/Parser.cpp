@@ -1,0 +1,382 @@
+// A recursive-descent parser for the .tfm language (grammar in docs/dsl.md).
+#include "frontend/Parser.h"
+#include "frontend/Lexer.h"
+
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace attune;
+using namespace attune::ast;
+using llvm::SMLoc;
+using llvm::StringRef;
+
+namespace {
+
+class Parser {
+public:
+  Parser(llvm::SourceMgr &sources, unsigned bufferId) : sources(sources) {
+    Lexer lexer(sources.getMemoryBuffer(bufferId)->getBuffer());
+    for (;;) {
+      Token token = lexer.next();
+      if (token.kind == Token::Kind::Error) {
+        error(token.loc, lexer.errorMessage());
+        tokens.push_back(Token{Token::Kind::End, "", token.loc});
+        break;
+      }
+      tokens.push_back(token);
+      if (token.kind == Token::Kind::End)
+        break;
+    }
+  }
+
+  bool parseProgram(Program &program) {
+    while (!failed && peek().kind != Token::Kind::End) {
+      if (peek().is("def") || peek().is("model")) {
+        Function function;
+        function.isModel = peek().is("model");
+        advance();
+        if (!parseFunction(function))
+          return false;
+        program.functions.push_back(std::move(function));
+      } else {
+        return error(peek().loc, "expected 'def' or 'model'");
+      }
+    }
+    return !failed;
+  }
+
+private:
+  const Token &peek(size_t ahead = 0) const {
+    return tokens[std::min(position + ahead, tokens.size() - 1)];
+  }
+  const Token &advance() {
+    const Token &token = peek();
+    if (position < tokens.size() - 1)
+      ++position;
+    return token;
+  }
+  bool accept(StringRef punct) {
+    if (!peek().is(punct))
+      return false;
+    advance();
+    return true;
+  }
+
+  bool error(SMLoc loc, const llvm::Twine &message) {
+    if (!failed)
+      sources.PrintMessage(loc, llvm::SourceMgr::DK_Error, message);
+    failed = true;
+    return false;
+  }
+
+  std::string describe(const Token &token) {
+    switch (token.kind) {
+    case Token::Kind::End: return "end of file";
+    case Token::Kind::String: return "a string";
+    default: return "'" + token.text.str() + "'";
+    }
+  }
+
+  bool expect(StringRef punct, StringRef context) {
+    if (accept(punct))
+      return true;
+    return error(peek().loc, "expected '" + punct + "' " + context + ", found " + describe(peek()));
+  }
+
+  bool expectIdent(std::string &name, SMLoc &loc, StringRef what) {
+    if (peek().kind != Token::Kind::Ident)
+      return error(peek().loc, "expected " + what + ", found " + describe(peek()));
+    loc = peek().loc;
+    name = advance().text.str();
+    return true;
+  }
+
+  bool parseFunction(Function &function) {
+    if (!expectIdent(function.name, function.loc, function.isModel ? "a model name"
+                                                                    : "a function name"))
+      return false;
+    if (!expect("(", "after the name"))
+      return false;
+    while (!peek().is(")")) {
+      Param param;
+      if (!expectIdent(param.name, param.loc, "a parameter name"))
+        return false;
+      if (accept("=") && !(param.defaultValue = parseExpr()))
+        return false;
+      function.params.push_back(std::move(param));
+      if (!accept(","))
+        break;
+    }
+    return expect(")", "to close the parameters") && parseBlock(function.body);
+  }
+
+  bool parseBlock(std::vector<Stmt> &body) {
+    if (!expect("{", "to open a block"))
+      return false;
+    while (!peek().is("}")) {
+      if (peek().kind == Token::Kind::End)
+        return error(peek().loc, "expected '}' to close the block, found end of file");
+      Stmt stmt;
+      if (!parseStmt(stmt))
+        return false;
+      body.push_back(std::move(stmt));
+    }
+    advance();
+    return true;
+  }
+
+  bool parseStmt(Stmt &stmt) {
+    stmt.loc = peek().loc;
+    if (accept("input")) {
+      stmt.kind = Stmt::Kind::Input;
+      return parseDeclaration(stmt);
+    }
+    if (accept("output")) {
+      stmt.kind = Stmt::Kind::Output;
+      return parseDeclaration(stmt);
+    }
+    if (accept("for")) {
+      stmt.kind = Stmt::Kind::For;
+      std::string name;
+      SMLoc loc;
+      if (!expectIdent(name, loc, "a loop variable"))
+        return false;
+      stmt.targets.push_back(name);
+      stmt.targetLocs.push_back(loc);
+      if (!expect("in", "after the loop variable"))
+        return false;
+      ExprPtr begin = parseAdditive();
+      if (!begin || !expect("..", "in the loop range (begin..end)"))
+        return false;
+      ExprPtr end = parseAdditive();
+      if (!end)
+        return false;
+      stmt.values.push_back(std::move(begin));
+      stmt.values.push_back(std::move(end));
+      return parseBlock(stmt.body);
+    }
+    if (accept("return")) {
+      stmt.kind = Stmt::Kind::Return;
+      do {
+        ExprPtr value = parseExpr();
+        if (!value)
+          return false;
+        stmt.values.push_back(std::move(value));
+      } while (accept(","));
+      return true;
+    }
+    stmt.kind = Stmt::Kind::Assign;
+    do {
+      std::string name;
+      SMLoc loc;
+      if (!expectIdent(name, loc, "a statement (assignment, input, output, for, return)"))
+        return false;
+      stmt.targets.push_back(name);
+      stmt.targetLocs.push_back(loc);
+    } while (accept(","));
+    if (!expect("=", "in an assignment"))
+      return false;
+    ExprPtr value = parseExpr();
+    if (!value)
+      return false;
+    stmt.values.push_back(std::move(value));
+    return true;
+  }
+
+  bool parseDeclaration(Stmt &stmt) {
+    std::string name;
+    SMLoc loc;
+    if (!expectIdent(name, loc, "a tensor name"))
+      return false;
+    stmt.targets.push_back(name);
+    stmt.targetLocs.push_back(loc);
+    if (!expect(":", "before the tensor type"))
+      return false;
+    TypeDecl &type = stmt.type;
+    if (!expectIdent(type.dtype, type.loc, "an element type (f32, i32, i64)"))
+      return false;
+    if (type.dtype != "f32" && type.dtype != "i32" && type.dtype != "i64")
+      return error(type.loc, "unknown element type '" + type.dtype + "'; use f32, i32 or i64");
+    if (!expect("[", "to open the shape"))
+      return false;
+    do {
+      DimDecl dim;
+      dim.loc = peek().loc;
+      if (!(dim.size = parseAdditive()))
+        return false;
+      if (accept("<=") && !(dim.bound = parseAdditive()))
+        return false;
+      type.dims.push_back(std::move(dim));
+    } while (accept(","));
+    return expect("]", "to close the shape");
+  }
+
+  ExprPtr make(Expr::Kind kind, SMLoc loc, StringRef text = "") {
+    auto expr = std::make_unique<Expr>();
+    expr->kind = kind;
+    expr->loc = loc;
+    expr->text = text.str();
+    return expr;
+  }
+
+  ExprPtr binary(SMLoc loc, StringRef op, ExprPtr lhs, ExprPtr rhs) {
+    ExprPtr expr = make(Expr::Kind::Binary, loc, op);
+    expr->operands.push_back(std::move(lhs));
+    expr->operands.push_back(std::move(rhs));
+    return expr;
+  }
+
+  ExprPtr parseExpr() {
+    ExprPtr lhs = parseComparison();
+    while (lhs && peek().is("??")) {
+      SMLoc loc = advance().loc;
+      ExprPtr rhs = parseComparison();
+      if (!rhs)
+        return nullptr;
+      lhs = binary(loc, "??", std::move(lhs), std::move(rhs));
+    }
+    return lhs;
+  }
+
+  ExprPtr parseComparison() {
+    ExprPtr lhs = parseAdditive();
+    for (StringRef op : {"==", "!=", "<=", ">=", "<", ">"})
+      if (lhs && peek().is(op)) {
+        SMLoc loc = advance().loc;
+        ExprPtr rhs = parseAdditive();
+        return rhs ? binary(loc, op, std::move(lhs), std::move(rhs)) : nullptr;
+      }
+    return lhs;
+  }
+
+  ExprPtr parseAdditive() {
+    ExprPtr lhs = parseMultiplicative();
+    while (lhs && (peek().is("+") || peek().is("-"))) {
+      const Token &op = advance();
+      ExprPtr rhs = parseMultiplicative();
+      if (!rhs)
+        return nullptr;
+      lhs = binary(op.loc, op.text, std::move(lhs), std::move(rhs));
+    }
+    return lhs;
+  }
+
+  ExprPtr parseMultiplicative() {
+    ExprPtr lhs = parseUnary();
+    while (lhs && (peek().is("*") || peek().is("/") || peek().is("//"))) {
+      const Token &op = advance();
+      ExprPtr rhs = parseUnary();
+      if (!rhs)
+        return nullptr;
+      lhs = binary(op.loc, op.text, std::move(lhs), std::move(rhs));
+    }
+    return lhs;
+  }
+
+  ExprPtr parseUnary() {
+    if (peek().is("-")) {
+      SMLoc loc = advance().loc;
+      ExprPtr operand = parseUnary();
+      if (!operand)
+        return nullptr;
+      ExprPtr expr = make(Expr::Kind::Unary, loc, "-");
+      expr->operands.push_back(std::move(operand));
+      return expr;
+    }
+    return parsePrimary();
+  }
+
+  ExprPtr parsePrimary() {
+    const Token &token = peek();
+    switch (token.kind) {
+    case Token::Kind::Int: {
+      ExprPtr expr = make(Expr::Kind::Int, token.loc, token.text);
+      expr->intValue = advance().intValue;
+      return expr;
+    }
+    case Token::Kind::Float: {
+      ExprPtr expr = make(Expr::Kind::Float, token.loc, token.text);
+      expr->floatValue = advance().floatValue;
+      return expr;
+    }
+    case Token::Kind::String:
+      advance();
+      return make(Expr::Kind::String, token.loc, token.text);
+    case Token::Kind::Ident:
+      return parseNameOrCall();
+    default:
+      break;
+    }
+    if (token.is("(")) {
+      advance();
+      ExprPtr inner = parseExpr();
+      if (!inner || !expect(")", "to close the parenthesis"))
+        return nullptr;
+      return inner;
+    }
+    if (token.is("[")) {
+      ExprPtr list = make(Expr::Kind::List, advance().loc);
+      while (!peek().is("]")) {
+        ExprPtr item = parseExpr();
+        if (!item)
+          return nullptr;
+        list->operands.push_back(std::move(item));
+        if (!accept(","))
+          break;
+      }
+      if (!expect("]", "to close the list"))
+        return nullptr;
+      return list;
+    }
+    error(token.loc, "expected an expression, found " + describe(token));
+    return nullptr;
+  }
+
+  ExprPtr parseNameOrCall() {
+    const Token &name = advance();
+    if (name.text == "config") {
+      if (!expect(".", "after 'config' (config.KEY reads config.json)"))
+        return nullptr;
+      std::string key;
+      SMLoc loc;
+      if (!expectIdent(key, loc, "a config key"))
+        return nullptr;
+      return make(Expr::Kind::Config, name.loc, key);
+    }
+    if (!peek().is("("))
+      return make(Expr::Kind::Name, name.loc, name.text);
+    advance();
+    ExprPtr call = make(Expr::Kind::Call, name.loc, name.text);
+    while (!peek().is(")")) {
+      std::string keyword;
+      if (peek().kind == Token::Kind::Ident && peek(1).is("=")) {
+        keyword = advance().text.str();
+        advance();
+      } else if (!call->keywords.empty() && !call->keywords.back().empty()) {
+        error(peek().loc, "positional argument after a keyword argument");
+        return nullptr;
+      }
+      ExprPtr arg = parseExpr();
+      if (!arg)
+        return nullptr;
+      call->operands.push_back(std::move(arg));
+      call->keywords.push_back(keyword);
+      if (!accept(","))
+        break;
+    }
+    if (!expect(")", "to close the call"))
+      return nullptr;
+    return call;
+  }
+
+  llvm::SourceMgr &sources;
+  std::vector<Token> tokens;
+  size_t position = 0;
+  bool failed = false;
+};
+
+} // namespace
+
+bool attune::parseBuffer(llvm::SourceMgr &sources, unsigned bufferId, Program &program) {
+  Parser parser(sources, bufferId);
+  return parser.parseProgram(program);
+}

@@ -1,0 +1,102 @@
+/* attune runtime: the C API of every library attune builds.
+ *
+ * A generated library libNAME.so exports NAME_manifest (a description of its inputs, weights
+ * and outputs) and NAME_entry (the compiled forward pass); NAME.h wraps them in typed helpers.
+ * Everything here returns an attune_status and never aborts the process: on failure,
+ * attune_last_error() gives a readable message for the calling thread.
+ */
+#ifndef ATTUNE_RUNTIME_H
+#define ATTUNE_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ATTUNE_MAX_RANK 8
+
+typedef enum attune_status {
+  ATTUNE_OK = 0,
+  ATTUNE_ERROR_INVALID_ARGUMENT = 1, /* null pointer, unknown tensor name, bad dtype */
+  ATTUNE_ERROR_IO = 2,               /* a file cannot be opened, mapped or written */
+  ATTUNE_ERROR_WEIGHTS = 3,          /* malformed weights file, missing or misshapen tensor */
+  ATTUNE_ERROR_SHAPE = 4,            /* run-time shape mismatch or a bound exceeded */
+  ATTUNE_ERROR_OUT_OF_MEMORY = 5,
+  ATTUNE_ERROR_LIBRARY = 6 /* the compiled library's manifest is unreadable */
+} attune_status;
+
+typedef enum attune_dtype {
+  ATTUNE_F32 = 0,
+  ATTUNE_I32 = 1,
+  ATTUNE_I64 = 2
+} attune_dtype;
+
+/* A tensor passed to or from a model, dense and row-major. */
+typedef struct attune_tensor {
+  const char *name;
+  attune_dtype dtype;
+  int32_t rank;
+  int64_t shape[ATTUNE_MAX_RANK];
+  void *data;
+} attune_tensor;
+
+/* The compiled forward pass: one pointer per argument (memref descriptors, in manifest order). */
+typedef void (*attune_entry_fn)(void **arguments);
+
+typedef struct attune_model attune_model;
+
+/* The message of the last failure on this thread ("" if none). */
+const char *attune_last_error(void);
+/* A short name of a status code. */
+const char *attune_status_name(attune_status status);
+/* Bytes per element of a dtype. */
+size_t attune_dtype_size(attune_dtype dtype);
+
+/* Opens a compiled model: parses its manifest, maps the weights file and checks every tensor
+ * the model needs (present, F32, the expected shape, inside the file) before returning. */
+attune_status attune_model_open(const char *manifest, attune_entry_fn entry,
+                                const char *weights_path, attune_model **out);
+void attune_model_close(attune_model *model);
+
+/* The model's inputs/outputs in declaration order; shape entries of symbolic dims are -1. */
+size_t attune_model_num_inputs(const attune_model *model);
+size_t attune_model_num_outputs(const attune_model *model);
+attune_status attune_model_input(const attune_model *model, size_t index, attune_tensor *info);
+attune_status attune_model_output(const attune_model *model, size_t index, attune_tensor *info);
+/* Bounds of a symbolic dimension (e.g. "batch", "seq") fixed when the library was built. */
+attune_status attune_model_dim_bound(const attune_model *model, const char *symbol,
+                                     int64_t *bound);
+
+/* Given the inputs, the shape each output will have. `outputs[i].name` selects the output;
+ * shape and rank are filled in. */
+attune_status attune_model_output_shapes(const attune_model *model, const attune_tensor *inputs,
+                                         size_t num_inputs, attune_tensor *outputs,
+                                         size_t num_outputs);
+
+/* Runs the forward pass. Every model input must be given once, by name, with a shape that
+ * matches the declaration (symbolic dims bound consistently and within their bounds); every
+ * output buffer must have exactly the shape attune_model_output_shapes reports. */
+attune_status attune_model_run(attune_model *model, const attune_tensor *inputs,
+                               size_t num_inputs, attune_tensor *outputs, size_t num_outputs);
+
+/* Safetensors files (read-only, memory-mapped; every header entry is validated on open). */
+typedef struct attune_safetensors attune_safetensors;
+attune_status attune_safetensors_open(const char *path, attune_safetensors **out);
+void attune_safetensors_close(attune_safetensors *file);
+size_t attune_safetensors_count(const attune_safetensors *file);
+/* The i-th tensor (in file order); data points into the mapping. F32/I32/I64 only. */
+attune_status attune_safetensors_get(const attune_safetensors *file, size_t index,
+                                     attune_tensor *tensor);
+attune_status attune_safetensors_find(const attune_safetensors *file, const char *name,
+                                      attune_tensor *tensor);
+/* Writes tensors to `path` atomically (a temporary file renamed into place). */
+attune_status attune_safetensors_write(const char *path, const attune_tensor *tensors,
+                                       size_t count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ATTUNE_RUNTIME_H */

@@ -1,0 +1,446 @@
+/* Safetensors files: an 8-byte little-endian header length, a JSON header naming each tensor's
+ * dtype, shape and byte range, then the data. The file is memory-mapped; the header length is
+ * bounded by the file size, and every entry's range is checked (inside the data, sized to its
+ * shape, not overlapping another) before any tensor is handed out. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Headers above this size are rejected rather than parsed (the format's own limit). */
+#define MAX_HEADER_BYTES (100u * 1024u * 1024u)
+
+typedef struct entry {
+  char *name;
+  char dtype_name[16];
+  int dtype; /* an attune_dtype, or -1 for a dtype attune does not compute in */
+  int32_t rank;
+  int64_t shape[ATTUNE_MAX_RANK];
+  uint64_t begin, end;
+} entry;
+
+struct attune_safetensors {
+  char *path;
+  void *map;
+  size_t map_size;
+  const uint8_t *data;
+  uint64_t data_size;
+  entry *entries;
+  size_t count;
+};
+
+static const struct {
+  const char *name;
+  int dtype;
+  unsigned size;
+} known_dtypes[] = {
+    {"F32", ATTUNE_F32, 4}, {"I32", ATTUNE_I32, 4}, {"I64", ATTUNE_I64, 8},
+    {"F16", -1, 2},         {"BF16", -1, 2},        {"F64", -1, 8},
+    {"I8", -1, 1},          {"U8", -1, 1},          {"I16", -1, 2},
+    {"BOOL", -1, 1},        {"U16", -1, 2},         {"U32", -1, 4},
+    {"U64", -1, 8},         {"F8_E4M3", -1, 1},     {"F8_E5M2", -1, 1},
+};
+
+static void free_entries(attune_safetensors *file) {
+  for (size_t i = 0; i < file->count; ++i)
+    free(file->entries[i].name);
+  free(file->entries);
+  file->entries = NULL;
+  file->count = 0;
+}
+
+void attune_safetensors_close(attune_safetensors *file) {
+  if (!file)
+    return;
+  free_entries(file);
+  if (file->map && file->map != MAP_FAILED)
+    munmap(file->map, file->map_size);
+  free(file->path);
+  free(file);
+}
+
+/* Parses one `"name": {"dtype": ..., "shape": [...], "data_offsets": [b, e]}` value. */
+static attune_status parse_entry(attune_safetensors *file, json_cursor *c, entry *e) {
+  const char *path = file->path;
+  if (!json_consume(c, '{'))
+    return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: tensor '%s': expected an object", path,
+                       e->name);
+  bool has_dtype = false, has_shape = false, has_offsets = false;
+  unsigned element_size = 0;
+  do {
+    char *key = json_parse_string(c);
+    if (!key || !json_consume(c, ':')) {
+      free(key);
+      return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: tensor '%s': malformed header entry", path,
+                         e->name);
+    }
+    if (strcmp(key, "dtype") == 0) {
+      char *dtype = json_parse_string(c);
+      e->dtype = -2;
+      for (size_t i = 0; dtype && i < sizeof known_dtypes / sizeof *known_dtypes; ++i)
+        if (strcmp(dtype, known_dtypes[i].name) == 0) {
+          e->dtype = known_dtypes[i].dtype;
+          element_size = known_dtypes[i].size;
+          snprintf(e->dtype_name, sizeof e->dtype_name, "%s", dtype);
+        }
+      if (e->dtype == -2) {
+        attune_status s = attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: tensor '%s': unknown dtype '%s'",
+                                      path, e->name, dtype ? dtype : "?");
+        free(dtype);
+        free(key);
+        return s;
+      }
+      free(dtype);
+      has_dtype = true;
+    } else if (strcmp(key, "shape") == 0) {
+      if (!json_consume(c, '['))
+        goto malformed;
+      e->rank = 0;
+      if (!json_consume(c, ']')) {
+        do {
+          uint64_t dim;
+          if (e->rank >= ATTUNE_MAX_RANK || !json_parse_u64(c, &dim) || dim > INT64_MAX)
+            goto malformed;
+          e->shape[e->rank++] = (int64_t)dim;
+        } while (json_consume(c, ','));
+        if (!json_consume(c, ']'))
+          goto malformed;
+      }
+      has_shape = true;
+    } else if (strcmp(key, "data_offsets") == 0) {
+      if (!json_consume(c, '[') || !json_parse_u64(c, &e->begin) || !json_consume(c, ',') ||
+          !json_parse_u64(c, &e->end) || !json_consume(c, ']'))
+        goto malformed;
+      has_offsets = true;
+    } else if (!json_skip_value(c, 0)) {
+      goto malformed;
+    }
+    free(key);
+    continue;
+  malformed:
+    free(key);
+    return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: tensor '%s': malformed header entry", path,
+                       e->name);
+  } while (json_consume(c, ','));
+  if (!json_consume(c, '}') || !has_dtype || !has_shape || !has_offsets)
+    return attune_fail(ATTUNE_ERROR_WEIGHTS,
+                       "%s: tensor '%s': header entry needs dtype, shape and data_offsets", path,
+                       e->name);
+
+  /* The byte range must lie in the data section and hold exactly shape x dtype bytes. */
+  if (e->begin > e->end || e->end > file->data_size)
+    return attune_fail(ATTUNE_ERROR_WEIGHTS,
+                       "%s: tensor '%s': byte range [%llu, %llu) is outside the %llu data bytes "
+                       "(file truncated?)",
+                       path, e->name, (unsigned long long)e->begin, (unsigned long long)e->end,
+                       (unsigned long long)file->data_size);
+  uint64_t bytes = element_size;
+  for (int32_t i = 0; i < e->rank; ++i) {
+    if (e->shape[i] != 0 && bytes > UINT64_MAX / (uint64_t)e->shape[i])
+      return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: tensor '%s': shape too large", path,
+                         e->name);
+    bytes *= (uint64_t)e->shape[i];
+  }
+  if (bytes != e->end - e->begin) {
+    char shape[128];
+    return attune_fail(ATTUNE_ERROR_WEIGHTS,
+                       "%s: tensor '%s': %s %s needs %llu bytes but its range holds %llu", path,
+                       e->name, e->dtype_name, attune_format_shape(shape, sizeof shape, e->shape, e->rank),
+                       (unsigned long long)bytes, (unsigned long long)(e->end - e->begin));
+  }
+  return ATTUNE_OK;
+}
+
+static int compare_begin(const void *a, const void *b) {
+  const entry *x = *(const entry *const *)a, *y = *(const entry *const *)b;
+  return x->begin < y->begin ? -1 : x->begin > y->begin;
+}
+
+static attune_status check_overlaps(attune_safetensors *file) {
+  if (file->count < 2)
+    return ATTUNE_OK;
+  const entry **sorted = malloc(file->count * sizeof *sorted);
+  if (!sorted)
+    return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
+  for (size_t i = 0; i < file->count; ++i)
+    sorted[i] = &file->entries[i];
+  qsort(sorted, file->count, sizeof *sorted, compare_begin);
+  attune_status status = ATTUNE_OK;
+  const entry *previous = NULL;
+  for (size_t i = 0; i < file->count; ++i) {
+    const entry *e = sorted[i];
+    if (e->begin == e->end)
+      continue;
+    if (previous && e->begin < previous->end) {
+      status = attune_fail(ATTUNE_ERROR_WEIGHTS,
+                           "%s: tensors '%s' [%llu, %llu) and '%s' [%llu, %llu) overlap",
+                           file->path, previous->name, (unsigned long long)previous->begin,
+                           (unsigned long long)previous->end, e->name,
+                           (unsigned long long)e->begin, (unsigned long long)e->end);
+      break;
+    }
+    previous = e;
+  }
+  free(sorted);
+  return status;
+}
+
+static attune_status parse_header(attune_safetensors *file, const char *header, size_t length) {
+  json_cursor c = {header, header + length, header};
+  if (!json_consume(&c, '{'))
+    return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: header is not a JSON object", file->path);
+  size_t capacity = 0;
+  if (json_consume(&c, '}'))
+    return ATTUNE_OK;
+  do {
+    char *name = json_parse_string(&c);
+    if (!name || !json_consume(&c, ':')) {
+      free(name);
+      return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: malformed header at byte %zu", file->path,
+                         (size_t)(c.p - header) + 8);
+    }
+    if (strcmp(name, "__metadata__") == 0) {
+      free(name);
+      if (!json_skip_value(&c, 0))
+        return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: malformed __metadata__", file->path);
+      continue;
+    }
+    if (file->count == capacity) {
+      capacity = capacity ? capacity * 2 : 64;
+      entry *grown = realloc(file->entries, capacity * sizeof *grown);
+      if (!grown) {
+        free(name);
+        return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
+      }
+      file->entries = grown;
+    }
+    entry *e = &file->entries[file->count++];
+    memset(e, 0, sizeof *e);
+    e->name = name;
+    attune_status status = parse_entry(file, &c, e);
+    if (status != ATTUNE_OK)
+      return status;
+  } while (json_consume(&c, ','));
+  if (!json_consume(&c, '}'))
+    return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: malformed header at byte %zu", file->path,
+                       (size_t)(c.p - header) + 8);
+  return check_overlaps(file);
+}
+
+attune_status attune_safetensors_open(const char *path, attune_safetensors **out) {
+  if (!path || !out)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_safetensors_open: null argument");
+  *out = NULL;
+  attune_safetensors *file = calloc(1, sizeof *file);
+  if (!file || !(file->path = strdup(path))) {
+    free(file);
+    return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    attune_safetensors_close(file);
+    return attune_fail(ATTUNE_ERROR_IO, "%s: cannot open: %s", path, strerror(errno));
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    attune_safetensors_close(file);
+    return attune_fail(ATTUNE_ERROR_IO, "%s: not a regular file", path);
+  }
+  uint64_t size = (uint64_t)st.st_size;
+  if (size < 8) {
+    close(fd);
+    attune_safetensors_close(file);
+    return attune_fail(ATTUNE_ERROR_WEIGHTS,
+                       "%s: %llu bytes is too short for a safetensors header", path,
+                       (unsigned long long)size);
+  }
+  file->map_size = (size_t)size;
+  file->map = mmap(NULL, file->map_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (file->map == MAP_FAILED) {
+    file->map = NULL;
+    attune_safetensors_close(file);
+    return attune_fail(ATTUNE_ERROR_IO, "%s: cannot map: %s", path, strerror(errno));
+  }
+  const uint8_t *bytes = file->map;
+  uint64_t header_length = 0;
+  for (int i = 7; i >= 0; --i)
+    header_length = (header_length << 8) | bytes[i];
+  if (header_length > size - 8 || header_length > MAX_HEADER_BYTES) {
+    attune_status s = attune_fail(ATTUNE_ERROR_WEIGHTS,
+                                  "%s: header length %llu runs past the end of the file "
+                                  "(%llu bytes)",
+                                  path, (unsigned long long)header_length,
+                                  (unsigned long long)size);
+    attune_safetensors_close(file);
+    return s;
+  }
+  file->data = bytes + 8 + header_length;
+  file->data_size = size - 8 - header_length;
+  attune_status status = parse_header(file, (const char *)bytes + 8, (size_t)header_length);
+  if (status != ATTUNE_OK) {
+    attune_safetensors_close(file);
+    return status;
+  }
+  *out = file;
+  return ATTUNE_OK;
+}
+
+size_t attune_safetensors_count(const attune_safetensors *file) { return file ? file->count : 0; }
+
+static attune_status describe(const attune_safetensors *file, const entry *e,
+                              attune_tensor *tensor) {
+  if (e->dtype < 0)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
+                       "%s: tensor '%s' has dtype %s; attune reads F32, I32 and I64", file->path,
+                       e->name, e->dtype_name);
+  tensor->name = e->name;
+  tensor->dtype = (attune_dtype)e->dtype;
+  tensor->rank = e->rank;
+  memcpy(tensor->shape, e->shape, sizeof e->shape);
+  tensor->data = (void *)(file->data + e->begin);
+  return ATTUNE_OK;
+}
+
+attune_status attune_safetensors_get(const attune_safetensors *file, size_t index,
+                                     attune_tensor *tensor) {
+  if (!file || !tensor)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_safetensors_get: null argument");
+  if (index >= file->count)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "%s: no tensor #%zu (file has %zu)",
+                       file->path, index, file->count);
+  return describe(file, &file->entries[index], tensor);
+}
+
+attune_status attune_safetensors_find(const attune_safetensors *file, const char *name,
+                                      attune_tensor *tensor) {
+  if (!file || !name || !tensor)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_safetensors_find: null argument");
+  for (size_t i = 0; i < file->count; ++i)
+    if (strcmp(file->entries[i].name, name) == 0)
+      return describe(file, &file->entries[i], tensor);
+  const char **names = malloc((file->count ? file->count : 1) * sizeof *names);
+  char closest[512] = "";
+  if (names) {
+    for (size_t i = 0; i < file->count; ++i)
+      names[i] = file->entries[i].name;
+    attune_closest_names(name, names, file->count, 3, closest, sizeof closest);
+    free(names);
+  }
+  return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: no tensor named '%s'%s%s", file->path, name,
+                     closest[0] ? "; closest: " : "", closest);
+}
+
+static const char *dtype_name(attune_dtype dtype) {
+  return dtype == ATTUNE_F32 ? "F32" : dtype == ATTUNE_I32 ? "I32" : "I64";
+}
+
+/* Appends printf-style text to a growing buffer. */
+static bool append(char **buffer, size_t *length, size_t *capacity, const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+static bool append(char **buffer, size_t *length, size_t *capacity, const char *format, ...) {
+  for (;;) {
+    va_list args;
+    va_start(args, format);
+    int n = vsnprintf(*buffer + *length, *capacity - *length, format, args);
+    va_end(args);
+    if (n < 0)
+      return false;
+    if (*length + (size_t)n < *capacity) {
+      *length += (size_t)n;
+      return true;
+    }
+    size_t grown = (*capacity + (size_t)n) * 2;
+    char *bigger = realloc(*buffer, grown);
+    if (!bigger)
+      return false;
+    *buffer = bigger;
+    *capacity = grown;
+  }
+}
+
+attune_status attune_safetensors_write(const char *path, const attune_tensor *tensors,
+                                       size_t count) {
+  if (!path || (!tensors && count))
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_safetensors_write: null argument");
+  size_t capacity = 256, length = 0;
+  char *header = malloc(capacity);
+  if (!header)
+    return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
+  bool ok = append(&header, &length, &capacity, "{");
+  uint64_t offset = 0;
+  for (size_t i = 0; ok && i < count; ++i) {
+    const attune_tensor *t = &tensors[i];
+    if (!t->name || !t->data || t->rank < 0 || t->rank > ATTUNE_MAX_RANK) {
+      free(header);
+      return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
+                         "attune_safetensors_write: tensor #%zu has no name, data or valid rank",
+                         i);
+    }
+    uint64_t bytes = attune_dtype_size(t->dtype);
+    ok = append(&header, &length, &capacity, "%s\"%s\":{\"dtype\":\"%s\",\"shape\":[", i ? "," : "",
+                t->name, dtype_name(t->dtype));
+    for (int32_t d = 0; ok && d < t->rank; ++d) {
+      bytes *= (uint64_t)t->shape[d];
+      ok = append(&header, &length, &capacity, "%s%lld", d ? "," : "", (long long)t->shape[d]);
+    }
+    ok = ok && append(&header, &length, &capacity, "],\"data_offsets\":[%llu,%llu]}",
+                      (unsigned long long)offset, (unsigned long long)(offset + bytes));
+    offset += bytes;
+  }
+  ok = ok && append(&header, &length, &capacity, "}");
+  while (ok && length % 8) /* keep the data 8-byte aligned */
+    ok = append(&header, &length, &capacity, " ");
+  if (!ok) {
+    free(header);
+    return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
+
+  size_t temp_length = strlen(path) + 16;
+  char *temp = malloc(temp_length);
+  if (!temp) {
+    free(header);
+    return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
+  snprintf(temp, temp_length, "%s.tmpXXXXXX", path);
+  int fd = mkstemp(temp);
+  FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+  if (!out) {
+    attune_status s = attune_fail(ATTUNE_ERROR_IO, "%s: cannot write: %s", path, strerror(errno));
+    if (fd >= 0) {
+      close(fd);
+      unlink(temp);
+    }
+    free(temp);
+    free(header);
+    return s;
+  }
+  uint8_t prefix[8];
+  for (int i = 0; i < 8; ++i)
+    prefix[i] = (uint8_t)((uint64_t)length >> (8 * i));
+  ok = fwrite(prefix, 1, 8, out) == 8 && fwrite(header, 1, length, out) == length;
+  for (size_t i = 0; ok && i < count; ++i) {
+    size_t bytes = attune_dtype_size(tensors[i].dtype);
+    for (int32_t d = 0; d < tensors[i].rank; ++d)
+      bytes *= (size_t)tensors[i].shape[d];
+    ok = fwrite(tensors[i].data, 1, bytes, out) == bytes;
+  }
+  ok = (fclose(out) == 0) && ok;
+  free(header);
+  if (!ok || rename(temp, path) != 0) {
+    attune_status s = attune_fail(ATTUNE_ERROR_IO, "%s: cannot write: %s", path, strerror(errno));
+    unlink(temp);
+    free(temp);
+    return s;
+  }
+  free(temp);
+  return ATTUNE_OK;
+}

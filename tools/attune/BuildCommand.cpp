@@ -1,0 +1,240 @@
+// attune build: model description -> graph -> LLVM dialect -> LLVM IR -> object -> libNAME.so
+// + NAME.h. --emit stops at a stage and prints it.
+#include "tools/attune/Commands.h"
+#include "tools/attune/ModelLoader.h"
+
+#include "attune/runtime.h"
+#include "backends/cpu/CodeGen.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Timer.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+#include <chrono>
+
+using namespace attune;
+namespace cl = llvm::cl;
+
+namespace {
+
+enum class Stage { Ast, Graph, Llvm, Asm, Lib };
+
+/// Checks every weight the model needs against the weights file, before any code is built.
+bool checkWeights(const ModelInterface &interface, const std::string &path) {
+  attune_safetensors *file = nullptr;
+  if (attune_safetensors_open(path.c_str(), &file) != ATTUNE_OK) {
+    llvm::errs() << "attune: " << attune_last_error() << "\n";
+    return false;
+  }
+  bool ok = true;
+  for (const InterfaceArg &arg : interface.args) {
+    if (arg.role != "weight")
+      continue;
+    attune_tensor tensor;
+    if (attune_safetensors_find(file, arg.name.c_str(), &tensor) != ATTUNE_OK) {
+      llvm::errs() << "attune: the model needs weight '" << arg.name << "' ["
+                   << llvm::join(arg.dims, ", ") << "]: " << attune_last_error() << "\n";
+      ok = false;
+      continue;
+    }
+    bool same = tensor.dtype == ATTUNE_F32 && tensor.rank == static_cast<int>(arg.dims.size());
+    for (int i = 0; same && i < tensor.rank; ++i)
+      same = std::to_string(tensor.shape[i]) == arg.dims[i];
+    if (!same) {
+      std::string got;
+      for (int i = 0; i < tensor.rank; ++i)
+        got += (i ? ", " : "") + std::to_string(tensor.shape[i]);
+      llvm::errs() << "attune: weight '" << arg.name << "' in " << path << " is "
+                   << (tensor.dtype == ATTUNE_F32 ? "F32" : "not F32") << " [" << got
+                   << "], the model needs F32 [" << llvm::join(arg.dims, ", ") << "]\n";
+      ok = false;
+    }
+  }
+  attune_safetensors_close(file);
+  return ok;
+}
+
+} // namespace
+
+int attune::buildCommand(int argc, char **argv) {
+  cl::OptionCategory category("attune build options");
+  cl::opt<std::string> input(cl::Positional, cl::Required, cl::desc("<model.tfm | graph.mlir>"),
+                             cl::cat(category));
+  cl::opt<std::string> weights("weights", cl::desc("Weights (safetensors, Hugging Face names); "
+                                                   "checked against the model before building"),
+                               cl::value_desc("file"), cl::cat(category));
+  cl::opt<std::string> config("config", cl::desc("Hyperparameters (a Hugging Face config.json); "
+                                                 "default: config.json beside --weights"),
+                              cl::value_desc("file"), cl::cat(category));
+  cl::opt<std::string> outputDir("o", cl::desc("Output directory for libNAME.so and NAME.h"),
+                                 cl::value_desc("dir"), cl::init("out"), cl::cat(category));
+  cl::opt<Stage> emit(
+      "emit", cl::desc("Stop at a stage and print it to stdout"), cl::init(Stage::Lib),
+      cl::values(clEnumValN(Stage::Ast, "ast", "the parsed description, with locations"),
+                 clEnumValN(Stage::Graph, "graph", "the attune dialect graph (MLIR)"),
+                 clEnumValN(Stage::Llvm, "llvm", "optimized LLVM IR"),
+                 clEnumValN(Stage::Asm, "asm", "target assembly"),
+                 clEnumValN(Stage::Lib, "lib", "the shared library and C header (default)")),
+      cl::cat(category));
+  cl::opt<int64_t> maxBatch("max-batch", cl::desc("Largest batch the library accepts"),
+                            cl::init(8), cl::cat(category));
+  cl::opt<int64_t> maxSeq("max-seq", cl::desc("Largest sequence length the library accepts "
+                                               "(default: the bound the description declares, "
+                                               "else 512)"),
+                          cl::init(0), cl::cat(category));
+  cl::opt<std::string> modelName("model", cl::desc("Which model of the description to build"),
+                                 cl::cat(category));
+  cl::opt<std::string> cpu("cpu", cl::desc("Target CPU: native, znver4, x86-64-v3, ..."),
+                           cl::init("native"), cl::cat(category));
+  cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"), cl::init(3),
+                             cl::Prefix, cl::cat(category));
+  cl::opt<std::string> linker("linker", cl::desc("C compiler driver used to link the library"),
+                              cl::init(ATTUNE_DEFAULT_LINKER), cl::cat(category));
+  cl::opt<std::string> runtime("runtime", cl::desc("The attune runtime archive to link"),
+                               cl::init(ATTUNE_RUNTIME_ARCHIVE), cl::cat(category));
+  cl::opt<bool> printIr("print-ir-after-all",
+                        cl::desc("Print the IR after every lowering pass (to stderr)"),
+                        cl::cat(category));
+  cl::opt<bool> debugLocations("debug-locations",
+                               cl::desc("With --emit=graph, print source locations"),
+                               cl::cat(category));
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "attune build: compile a model into a shared library\n\n"
+                              "  attune build models/gpt2.tfm --weights W.safetensors -o out/\n");
+  auto start = std::chrono::steady_clock::now();
+
+  if (emit == Stage::Ast)
+    return printAst(input, llvm::outs()) ? 0 : 1;
+
+  mlir::DialectRegistry registry;
+  registerAttuneDialects(registry);
+  registerAttunePassesAndPipelines();
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  std::optional<LoadedModel> model =
+      loadModel(LoadRequest{input, config, weights, modelName}, context);
+  if (!model)
+    return 1;
+  if (emit == Stage::Graph) {
+    mlir::OpPrintingFlags flags;
+    if (debugLocations)
+      flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+    model->module->print(llvm::outs(), flags);
+    return 0;
+  }
+
+  // Bounds of the symbolic dims: flags, checked against what the description declares.
+  llvm::StringMap<int64_t> bounds{{"batch", maxBatch}};
+  auto declared = model->declaredBounds.find("seq");
+  int64_t seqBound = maxSeq ? int64_t(maxSeq)
+                            : declared != model->declaredBounds.end() ? declared->second : 512;
+  if (declared != model->declaredBounds.end() && seqBound > declared->second) {
+    llvm::errs() << "attune: --max-seq=" << seqBound << " exceeds the bound the model declares ("
+                 << declared->second << ")\n";
+    return 1;
+  }
+  bounds["seq"] = seqBound;
+  for (const auto &[symbol, bound] : bounds)
+    if (bound < 1) {
+      llvm::errs() << "attune: --max-" << symbol.str() << " must be at least 1\n";
+      return 1;
+    }
+
+  mlir::PassManager entryPasses(&context);
+  entryPasses.addPass(createAttuneLowerEntryPass());
+  if (mlir::failed(entryPasses.run(*model->module)))
+    return 1;
+  mlir::func::FuncOp entry;
+  model->module->walk([&](mlir::func::FuncOp func) {
+    if (func->hasAttr("attune.entry"))
+      entry = func;
+  });
+  if (!entry) {
+    llvm::errs() << "attune: the module has no entry function (attribute attune.entry)\n";
+    return 1;
+  }
+  mlir::FailureOr<ModelInterface> interface = describeEntry(entry, model->name, bounds);
+  if (mlir::failed(interface))
+    return 1;
+  if (!weights.empty() && !checkWeights(*interface, weights))
+    return 1;
+
+  mlir::PassManager lowering(&context);
+  if (printIr) {
+    context.disableMultithreading();
+    lowering.enableIRPrinting();
+  }
+  buildCpuKernelPipeline(lowering);
+  if (mlir::failed(lowering.run(*model->module)))
+    return 1;
+
+  llvm::LLVMContext llvmContext;
+  CpuTargetOptions target{cpu, optLevel};
+  auto llvmModule = translateToLLVMIR(*model->module, llvmContext, *interface, target);
+  if (!llvmModule) {
+    llvm::errs() << "attune: " << llvm::toString(llvmModule.takeError()) << "\n";
+    return 1;
+  }
+  if (emit == Stage::Llvm) {
+    (*llvmModule)->print(llvm::outs(), nullptr);
+    return 0;
+  }
+  if (emit == Stage::Asm) {
+    if (llvm::Error error = emitMachineCode(**llvmModule, target, "-", /*assembly=*/true)) {
+      llvm::errs() << "attune: " << llvm::toString(std::move(error)) << "\n";
+      return 1;
+    }
+    return 0;
+  }
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir)) {
+    llvm::errs() << "attune: cannot create " << outputDir << ": " << ec.message() << "\n";
+    return 1;
+  }
+  llvm::SmallString<256> object, library, header;
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("attune-" + model->name, "o", fd,
+                                                              object)) {
+    llvm::errs() << "attune: cannot create a temporary file: " << ec.message() << "\n";
+    return 1;
+  }
+  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+  llvm::FileRemover removeObject(object);
+  llvm::sys::path::append(library, outputDir, "lib" + model->name + ".so");
+  llvm::sys::path::append(header, outputDir, model->name + ".h");
+  if (llvm::Error error = emitMachineCode(**llvmModule, target, object, /*assembly=*/false)) {
+    llvm::errs() << "attune: " << llvm::toString(std::move(error)) << "\n";
+    return 1;
+  }
+  if (llvm::Error error = linkSharedLibrary(linker, object, runtime, library)) {
+    llvm::errs() << "attune: " << llvm::toString(std::move(error)) << "\n";
+    return 1;
+  }
+  std::error_code ec;
+  llvm::ToolOutputFile headerFile(header, ec, llvm::sys::fs::OF_Text);
+  if (ec) {
+    llvm::errs() << "attune: cannot write " << header << ": " << ec.message() << "\n";
+    llvm::sys::fs::remove(library);
+    return 1;
+  }
+  headerFile.os() << interface->header(llvm::sys::path::filename(input));
+  headerFile.keep();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  llvm::outs() << "attune: built " << library << " and " << header << " in "
+               << llvm::format("%.2f", seconds) << " s (max batch " << bounds["batch"]
+               << ", max seq " << bounds["seq"] << ")\n";
+  return 0;
+}

@@ -1,0 +1,112 @@
+// See ModelLoader.h.
+#include "tools/attune/ModelLoader.h"
+
+#include "frontend/Elaborator.h"
+#include "frontend/Parser.h"
+#include "frontend/Prelude.h"
+
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+using namespace attune;
+
+namespace {
+
+std::unique_ptr<llvm::MemoryBuffer> readFile(const std::string &path, const char *what) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer) {
+    llvm::errs() << "attune: cannot read " << what << " " << path << ": "
+                 << buffer.getError().message() << "\n";
+    return nullptr;
+  }
+  return std::move(*buffer);
+}
+
+/// The config to use: --config, else config.json beside the weights file (as Hugging Face
+/// checkpoints ship them).
+std::string chooseConfig(const LoadRequest &request) {
+  if (!request.configPath.empty() || request.weightsPath.empty())
+    return request.configPath;
+  llvm::SmallString<256> beside(llvm::sys::path::parent_path(request.weightsPath));
+  llvm::sys::path::append(beside, "config.json");
+  return llvm::sys::fs::exists(beside) ? beside.str().str() : "";
+}
+
+} // namespace
+
+bool attune::printAst(const std::string &path, llvm::raw_ostream &os) {
+  llvm::SourceMgr sources;
+  std::unique_ptr<llvm::MemoryBuffer> buffer = readFile(path, "model description");
+  if (!buffer)
+    return false;
+  unsigned id = sources.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+  ast::Program program;
+  if (!parseBuffer(sources, id, program))
+    return false;
+  ast::print(program, sources, os);
+  return true;
+}
+
+std::optional<LoadedModel> attune::loadModel(const LoadRequest &request,
+                                             mlir::MLIRContext &context) {
+  LoadedModel loaded;
+  if (llvm::StringRef(request.path).ends_with(".mlir")) {
+    // A graph module written or edited by hand: continue from the `graph` stage.
+    loaded.module = mlir::parseSourceFile<mlir::ModuleOp>(request.path, &context);
+    if (!loaded.module)
+      return std::nullopt;
+    auto name = loaded.module->getOperation()->getAttrOfType<mlir::StringAttr>("attune.model");
+    loaded.name = name ? name.str() : llvm::sys::path::stem(request.path).str();
+    return loaded;
+  }
+
+  llvm::SourceMgr sources;
+  std::unique_ptr<llvm::MemoryBuffer> source = readFile(request.path, "model description");
+  if (!source)
+    return std::nullopt;
+  unsigned preludeId = sources.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBuffer(preludeSource(), "<prelude>"), llvm::SMLoc());
+  unsigned mainId = sources.AddNewSourceBuffer(std::move(source), llvm::SMLoc());
+  ast::Program program;
+  if (!parseBuffer(sources, preludeId, program) || !parseBuffer(sources, mainId, program))
+    return std::nullopt;
+
+  ElaborateOptions options;
+  options.modelName = request.modelName;
+  std::optional<llvm::json::Value> config;
+  loaded.configUsed = chooseConfig(request);
+  if (!loaded.configUsed.empty()) {
+    std::unique_ptr<llvm::MemoryBuffer> text = readFile(loaded.configUsed, "config");
+    if (!text)
+      return std::nullopt;
+    llvm::Expected<llvm::json::Value> parsed = llvm::json::parse(text->getBuffer());
+    if (!parsed) {
+      llvm::errs() << loaded.configUsed << ": invalid JSON: "
+                   << llvm::toString(parsed.takeError()) << "\n";
+      return std::nullopt;
+    }
+    config = std::move(*parsed);
+    options.config = config->getAsObject();
+    if (!options.config) {
+      llvm::errs() << loaded.configUsed << ": expected a JSON object\n";
+      return std::nullopt;
+    }
+    options.configPath = loaded.configUsed;
+  }
+
+  std::optional<ElaboratedModel> model = elaborate(program, sources, context, options);
+  if (!model)
+    return std::nullopt;
+  if (mlir::failed(mlir::verify(*model->module))) {
+    llvm::errs() << "attune: internal error: the elaborated graph does not verify\n";
+    return std::nullopt;
+  }
+  loaded.module = std::move(model->module);
+  loaded.name = model->name;
+  loaded.declaredBounds = std::move(model->declaredBounds);
+  return loaded;
+}
