@@ -154,9 +154,14 @@ Error linkSharedLibrary(StringRef linker, StringRef object, StringRef runtimeArc
   if (!program)
     return makeError("linker '" + linker + "' not found (set --linker)");
   std::string temp = (output + ".partial").str();
-  // -Bsymbolic: the library's own runtime functions win over any another copy in the process.
-  SmallVector<StringRef> args{*program, "-shared",  "-o",  temp, object, runtimeArchive,
-                              "-lm",    "-Wl,-Bsymbolic", "-Wl,-z,noexecstack"};
+  // The whole runtime is linked in: the library exports the attune_* C API its header
+  // declares. -Bsymbolic: its own runtime wins over any other copy in the process.
+  SmallVector<StringRef> args{*program,        "-shared",
+                              "-o",            temp,
+                              object,          "-Wl,--whole-archive",
+                              runtimeArchive,  "-Wl,--no-whole-archive",
+                              "-lm",           "-Wl,-Bsymbolic",
+                              "-Wl,-z,noexecstack"};
   std::string message;
   int rc = sys::ExecuteAndWait(*program, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0) {
