@@ -20,3 +20,4 @@ config.substitutions.append(("%testdata", os.path.join(config.attune_source_dir,
 config.substitutions.append(("%runtime_include",
                              os.path.join(config.attune_source_dir, "runtime", "include")))
 config.substitutions.append(("%cc", config.c_compiler))
+config.substitutions.append(("%python", config.python_executable))

@@ -83,8 +83,16 @@ void attune_closest_names(const char *wanted, const char *const *names, size_t c
   size_t *distance = malloc((count ? count : 1) * sizeof *distance);
   if (!distance)
     return;
-  for (size_t i = 0; i < count; ++i)
-    distance[i] = edit_distance(wanted, names[i]);
+  size_t wanted_length = strlen(wanted);
+  for (size_t i = 0; i < count; ++i) {
+    /* A name that differs only by a prefix ("transformer." or "model.") is the likeliest
+     * intent: rank it first. */
+    size_t length = strlen(names[i]);
+    const char *longer = length > wanted_length ? names[i] : wanted;
+    const char *shorter = length > wanted_length ? wanted : names[i];
+    size_t difference = length > wanted_length ? length - wanted_length : wanted_length - length;
+    distance[i] = strcmp(longer + difference, shorter) == 0 ? 0 : edit_distance(wanted, names[i]);
+  }
   size_t used = 0;
   for (size_t picked = 0; picked < max && picked < count; ++picked) {
     size_t best = count;

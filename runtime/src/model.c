@@ -103,7 +103,16 @@ static attune_status parse_manifest(attune_model *model, const char *manifest) {
         break;
       }
       d->name = strdup(name);
-      d->dtype = !strcmp(dtype, "f32") ? ATTUNE_F32 : !strcmp(dtype, "i32") ? ATTUNE_I32 : ATTUNE_I64;
+      if (!strcmp(dtype, "f32"))
+        d->dtype = ATTUNE_F32;
+      else if (!strcmp(dtype, "i32"))
+        d->dtype = ATTUNE_I32;
+      else if (!strcmp(dtype, "i64"))
+        d->dtype = ATTUNE_I64;
+      else {
+        status = bad_manifest(line_number, "unknown dtype");
+        break;
+      }
       for (char *dim = strtok_r(NULL, " ", &save); dim; dim = strtok_r(NULL, " ", &save)) {
         if (d->rank == ATTUNE_MAX_RANK) {
           status = bad_manifest(line_number, "rank above ATTUNE_MAX_RANK");

@@ -1,0 +1,52 @@
+"""Writes a damaged copy of a safetensors file, for testing how attune reports bad weights.
+
+usage: corrupt_safetensors.py IN OUT MODE [TENSOR [ARG]]
+modes: truncate, header-past-end, out-of-range T, overlap T, drop T, rename T NEW,
+       reshape T, dtype T
+"""
+import json
+import struct
+import sys
+
+
+def main():
+    src, dst, mode = sys.argv[1:4]
+    tensor = sys.argv[4] if len(sys.argv) > 4 else None
+    blob = open(src, "rb").read()
+    (length,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8 : 8 + length])
+    data = blob[8 + length :]
+
+    if mode == "truncate":
+        open(dst, "wb").write(blob[: len(blob) - 100])
+        return
+    if mode == "header-past-end":
+        open(dst, "wb").write(struct.pack("<Q", len(blob)) + blob[8:])
+        return
+    entry = header[tensor]
+    if mode == "out-of-range":
+        entry["data_offsets"] = [len(data) - 4, len(data) + 252]
+    elif mode == "overlap":
+        begin, end = entry["data_offsets"]
+        victim = next(k for k, v in header.items() if k != "__metadata__" and k != tensor
+                      and v["data_offsets"][1] - v["data_offsets"][0] >= end - begin)
+        size = end - begin
+        start = header[victim]["data_offsets"][0]
+        entry["data_offsets"] = [start, start + size]
+    elif mode == "drop":
+        del header[tensor]
+    elif mode == "rename":
+        header[sys.argv[5]] = header.pop(tensor)
+    elif mode == "reshape":
+        shape = entry["shape"]
+        entry["shape"] = [shape[0] // 2, 2] + shape[1:]
+    elif mode == "dtype":
+        entry["dtype"] = "I32"
+    else:
+        sys.exit("unknown mode " + mode)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    open(dst, "wb").write(struct.pack("<Q", len(text)) + text + data)
+
+
+main()

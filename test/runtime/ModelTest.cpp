@@ -1,0 +1,152 @@
+// Unit tests of opening and running a compiled model through the runtime, with a hand-written
+// entry function standing in for generated code: y[b, i] = x[b, i] + w[i].
+#include "attune/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+const char *const kManifest = "attune-manifest 1\n"
+                              "model adder\n"
+                              "dim batch 4\n"
+                              "input x f32 batch 3\n"
+                              "weight w f32 3\n"
+                              "output y f32 batch 3\n";
+
+/// Mirrors the memref descriptor layout the runtime passes: {ptr, ptr, offset, sizes, strides}.
+struct Descriptor2D {
+  float *allocated, *aligned;
+  int64_t offset, sizes[2], strides[2];
+};
+struct Descriptor1D {
+  float *allocated, *aligned;
+  int64_t offset, sizes[1], strides[1];
+};
+
+void adderEntry(void **arguments) {
+  auto *x = static_cast<Descriptor2D *>(arguments[0]);
+  auto *w = static_cast<Descriptor1D *>(arguments[1]);
+  auto *y = static_cast<Descriptor2D *>(arguments[2]);
+  for (int64_t b = 0; b < x->sizes[0]; ++b)
+    for (int64_t i = 0; i < x->sizes[1]; ++i)
+      y->aligned[b * y->strides[0] + i] = x->aligned[b * x->strides[0] + i] + w->aligned[i];
+}
+
+class ModelTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    weights = ::testing::TempDir() + "attune_model_weights.safetensors";
+    std::vector<float> w = {10, 20, 30};
+    attune_tensor t = {"w", ATTUNE_F32, 1, {3}, w.data()};
+    ASSERT_EQ(attune_safetensors_write(weights.c_str(), &t, 1), ATTUNE_OK);
+    ASSERT_EQ(attune_model_open(kManifest, adderEntry, weights.c_str(), &model), ATTUNE_OK)
+        << attune_last_error();
+  }
+  void TearDown() override { attune_model_close(model); }
+
+  attune_status run(int64_t batch, int64_t width, std::vector<float> &y, const char *name = "x") {
+    x.assign(batch * width, 1.0f);
+    y.assign(batch * 3, 0.0f);
+    attune_tensor in = {name, ATTUNE_F32, 2, {batch, width}, x.data()};
+    attune_tensor out = {"y", ATTUNE_F32, 2, {batch, 3}, y.data()};
+    return attune_model_run(model, &in, 1, &out, 1);
+  }
+
+  std::string weights;
+  attune_model *model = nullptr;
+  std::vector<float> x;
+};
+
+TEST_F(ModelTest, RunsTheEntryWithBoundShapes) {
+  std::vector<float> y;
+  ASSERT_EQ(run(2, 3, y), ATTUNE_OK) << attune_last_error();
+  EXPECT_EQ(y, (std::vector<float>{11, 21, 31, 11, 21, 31}));
+}
+
+TEST_F(ModelTest, DescribesItsInterface) {
+  EXPECT_EQ(attune_model_num_inputs(model), 1u);
+  EXPECT_EQ(attune_model_num_outputs(model), 1u);
+  attune_tensor info;
+  ASSERT_EQ(attune_model_input(model, 0, &info), ATTUNE_OK);
+  EXPECT_STREQ(info.name, "x");
+  EXPECT_EQ(info.shape[0], -1);
+  EXPECT_EQ(info.shape[1], 3);
+  EXPECT_EQ(attune_model_output(model, 1, &info), ATTUNE_ERROR_INVALID_ARGUMENT);
+  int64_t bound = 0;
+  ASSERT_EQ(attune_model_dim_bound(model, "batch", &bound), ATTUNE_OK);
+  EXPECT_EQ(bound, 4);
+  EXPECT_EQ(attune_model_dim_bound(model, "seq", &bound), ATTUNE_ERROR_INVALID_ARGUMENT);
+
+  std::vector<float> data(6);
+  attune_tensor in = {"x", ATTUNE_F32, 2, {2, 3}, data.data()};
+  attune_tensor out = {"y", ATTUNE_F32, 0, {}, nullptr};
+  ASSERT_EQ(attune_model_output_shapes(model, &in, 1, &out, 1), ATTUNE_OK);
+  EXPECT_EQ(out.rank, 2);
+  EXPECT_EQ(out.shape[0], 2);
+  EXPECT_EQ(out.shape[1], 3);
+}
+
+TEST_F(ModelTest, RejectsBatchAboveBound) {
+  std::vector<float> y;
+  EXPECT_EQ(run(5, 3, y), ATTUNE_ERROR_SHAPE);
+  EXPECT_NE(std::string(attune_last_error()).find("dim 0 (batch) is 5; it must be in [1, 4]"),
+            std::string::npos);
+}
+
+TEST_F(ModelTest, RejectsWrongStaticDim) {
+  std::vector<float> y;
+  EXPECT_EQ(run(2, 4, y), ATTUNE_ERROR_SHAPE);
+  EXPECT_NE(std::string(attune_last_error()).find("input 'x' must have shape [2, 3], got [2, 4]"),
+            std::string::npos);
+}
+
+TEST_F(ModelTest, RejectsUnknownAndMissingInputs) {
+  std::vector<float> y;
+  EXPECT_EQ(run(2, 3, y, "z"), ATTUNE_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(attune_last_error()).find("has no input named 'z'"), std::string::npos);
+  attune_tensor out = {"y", ATTUNE_F32, 2, {2, 3}, y.data()};
+  EXPECT_EQ(attune_model_run(model, nullptr, 0, &out, 1), ATTUNE_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(attune_last_error()).find("input 'x' is missing"), std::string::npos);
+}
+
+TEST_F(ModelTest, RejectsNullPointers) {
+  EXPECT_EQ(attune_model_run(nullptr, nullptr, 0, nullptr, 0), ATTUNE_ERROR_INVALID_ARGUMENT);
+  std::vector<float> y(6);
+  attune_tensor in = {"x", ATTUNE_F32, 2, {2, 3}, nullptr};
+  attune_tensor out = {"y", ATTUNE_F32, 2, {2, 3}, y.data()};
+  EXPECT_EQ(attune_model_run(model, &in, 1, &out, 1), ATTUNE_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(attune_last_error()).find("null data pointer"), std::string::npos);
+  EXPECT_EQ(attune_model_run(model, nullptr, 1, &out, 1), ATTUNE_ERROR_INVALID_ARGUMENT);
+  attune_model *other = nullptr;
+  EXPECT_EQ(attune_model_open(nullptr, adderEntry, weights.c_str(), &other),
+            ATTUNE_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(attune_model_open(kManifest, nullptr, weights.c_str(), &other),
+            ATTUNE_ERROR_INVALID_ARGUMENT);
+}
+
+TEST(ModelOpenTest, RejectsMismatchedWeights) {
+  std::string file = ::testing::TempDir() + "attune_model_wrong.safetensors";
+  std::vector<float> w = {1, 2};
+  attune_tensor t = {"w", ATTUNE_F32, 1, {2}, w.data()};
+  ASSERT_EQ(attune_safetensors_write(file.c_str(), &t, 1), ATTUNE_OK);
+  attune_model *model = nullptr;
+  EXPECT_EQ(attune_model_open(kManifest, adderEntry, file.c_str(), &model), ATTUNE_ERROR_WEIGHTS);
+  EXPECT_EQ(model, nullptr);
+  EXPECT_NE(std::string(attune_last_error()).find("weight 'w' has shape [2], the model needs [3]"),
+            std::string::npos);
+}
+
+TEST(ModelOpenTest, RejectsBadManifest) {
+  attune_model *model = nullptr;
+  EXPECT_EQ(attune_model_open("not a manifest\n", adderEntry, "w", &model), ATTUNE_ERROR_LIBRARY);
+  EXPECT_EQ(attune_model_open("attune-manifest 1\nmodel m\ninput x f32 seq\n", adderEntry, "w",
+                              &model),
+            ATTUNE_ERROR_LIBRARY);
+  EXPECT_NE(std::string(attune_last_error()).find("unknown symbolic dimension"),
+            std::string::npos);
+}
+
+} // namespace

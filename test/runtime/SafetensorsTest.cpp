@@ -1,0 +1,185 @@
+// Unit tests of the runtime's safetensors reader and writer: every malformed file is refused
+// with a message naming the problem, and valid files round-trip.
+#include "attune/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+class SafetensorsTest : public ::testing::Test {
+protected:
+  std::string path(const std::string &name) {
+    return ::testing::TempDir() + "attune_st_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" + name;
+  }
+
+  /// Writes a file from a JSON header and `dataBytes` bytes of data.
+  std::string writeRaw(const std::string &header, size_t dataBytes, uint64_t lengthField = ~0ull) {
+    std::string file = path("raw.safetensors");
+    std::ofstream out(file, std::ios::binary);
+    uint64_t length = lengthField == ~0ull ? header.size() : lengthField;
+    out.write(reinterpret_cast<const char *>(&length), 8);
+    out << header;
+    out << std::string(dataBytes, '\0');
+    return file;
+  }
+
+  attune_status open(const std::string &file) {
+    attune_safetensors *st = nullptr;
+    attune_status status = attune_safetensors_open(file.c_str(), &st);
+    attune_safetensors_close(st);
+    return status;
+  }
+};
+
+TEST_F(SafetensorsTest, RoundTripsTensors) {
+  std::vector<float> a = {1.5f, -2.0f, 3.25f, 4.0f, 5.0f, 6.0f};
+  std::vector<int32_t> b = {7, 8, 9};
+  attune_tensor tensors[2] = {{"layer.a", ATTUNE_F32, 2, {2, 3}, a.data()},
+                              {"ids", ATTUNE_I32, 1, {3}, b.data()}};
+  std::string file = path("rt.safetensors");
+  ASSERT_EQ(attune_safetensors_write(file.c_str(), tensors, 2), ATTUNE_OK) << attune_last_error();
+
+  attune_safetensors *st = nullptr;
+  ASSERT_EQ(attune_safetensors_open(file.c_str(), &st), ATTUNE_OK) << attune_last_error();
+  EXPECT_EQ(attune_safetensors_count(st), 2u);
+  attune_tensor got;
+  ASSERT_EQ(attune_safetensors_find(st, "layer.a", &got), ATTUNE_OK);
+  EXPECT_EQ(got.dtype, ATTUNE_F32);
+  EXPECT_EQ(got.rank, 2);
+  EXPECT_EQ(got.shape[0], 2);
+  EXPECT_EQ(got.shape[1], 3);
+  EXPECT_EQ(std::memcmp(got.data, a.data(), a.size() * 4), 0);
+  ASSERT_EQ(attune_safetensors_get(st, 1, &got), ATTUNE_OK);
+  EXPECT_STREQ(got.name, "ids");
+  EXPECT_EQ(static_cast<int32_t *>(got.data)[2], 9);
+  EXPECT_EQ(attune_safetensors_get(st, 2, &got), ATTUNE_ERROR_INVALID_ARGUMENT);
+  attune_safetensors_close(st);
+}
+
+TEST_F(SafetensorsTest, RejectsMissingFile) {
+  EXPECT_EQ(open(path("nope")), ATTUNE_ERROR_IO);
+  EXPECT_NE(std::string(attune_last_error()).find("cannot open"), std::string::npos);
+}
+
+TEST_F(SafetensorsTest, RejectsNullArguments) {
+  attune_safetensors *st = nullptr;
+  EXPECT_EQ(attune_safetensors_open(nullptr, &st), ATTUNE_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(attune_safetensors_open("x", nullptr), ATTUNE_ERROR_INVALID_ARGUMENT);
+  attune_tensor t;
+  EXPECT_EQ(attune_safetensors_find(nullptr, "x", &t), ATTUNE_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(attune_safetensors_write(nullptr, nullptr, 0), ATTUNE_ERROR_INVALID_ARGUMENT);
+}
+
+TEST_F(SafetensorsTest, RejectsShortFile) {
+  std::string file = path("short");
+  std::ofstream(file) << "abc";
+  EXPECT_EQ(open(file), ATTUNE_ERROR_WEIGHTS);
+  EXPECT_NE(std::string(attune_last_error()).find("too short"), std::string::npos);
+}
+
+TEST_F(SafetensorsTest, RejectsHeaderLengthPastEnd) {
+  std::string file = writeRaw("{}", 0, /*lengthField=*/1u << 30);
+  EXPECT_EQ(open(file), ATTUNE_ERROR_WEIGHTS);
+  EXPECT_NE(std::string(attune_last_error()).find("runs past the end of the file"),
+            std::string::npos);
+}
+
+TEST_F(SafetensorsTest, RejectsMalformedJson) {
+  EXPECT_EQ(open(writeRaw("{\"a\": {\"dtype\": \"F32\", \"shape\": [2", 0)), ATTUNE_ERROR_WEIGHTS);
+  EXPECT_EQ(open(writeRaw("[1, 2]", 0)), ATTUNE_ERROR_WEIGHTS);
+  EXPECT_NE(std::string(attune_last_error()).find("not a JSON object"), std::string::npos);
+  EXPECT_EQ(open(writeRaw("{\"a\": {\"shape\": [1], \"data_offsets\": [0, 4]}}", 4)),
+            ATTUNE_ERROR_WEIGHTS);
+  EXPECT_NE(std::string(attune_last_error()).find("needs dtype, shape and data_offsets"),
+            std::string::npos);
+}
+
+TEST_F(SafetensorsTest, RejectsUnknownDtype) {
+  EXPECT_EQ(open(writeRaw(R"({"a": {"dtype": "Q4", "shape": [1], "data_offsets": [0, 1]}})", 1)),
+            ATTUNE_ERROR_WEIGHTS);
+  EXPECT_NE(std::string(attune_last_error()).find("unknown dtype 'Q4'"), std::string::npos);
+}
+
+TEST_F(SafetensorsTest, RejectsRangeOutsideData) {
+  EXPECT_EQ(open(writeRaw(R"({"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}})", 8)),
+            ATTUNE_ERROR_WEIGHTS);
+  EXPECT_NE(std::string(attune_last_error()).find("is outside the 8 data bytes"),
+            std::string::npos);
+  EXPECT_EQ(open(writeRaw(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [8, 4]}})", 8)),
+            ATTUNE_ERROR_WEIGHTS);
+}
+
+TEST_F(SafetensorsTest, RejectsRangeOfWrongSize) {
+  EXPECT_EQ(open(writeRaw(R"({"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}})", 8)),
+            ATTUNE_ERROR_WEIGHTS);
+  EXPECT_NE(std::string(attune_last_error()).find("F32 [3] needs 12 bytes but its range holds 8"),
+            std::string::npos);
+}
+
+TEST_F(SafetensorsTest, RejectsOverlappingTensors) {
+  EXPECT_EQ(open(writeRaw(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+                              "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})",
+                          12)),
+            ATTUNE_ERROR_WEIGHTS);
+  EXPECT_NE(std::string(attune_last_error()).find("overlap"), std::string::npos);
+}
+
+TEST_F(SafetensorsTest, SkipsMetadataAndAllowsEmptyTensors) {
+  std::string file = writeRaw(R"({"__metadata__": {"format": "pt", "x": "{\"y\": [1]}"},
+                                  "e": {"dtype": "F32", "shape": [0, 3], "data_offsets": [0, 0]},
+                                  "a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})",
+                              4);
+  attune_safetensors *st = nullptr;
+  ASSERT_EQ(attune_safetensors_open(file.c_str(), &st), ATTUNE_OK) << attune_last_error();
+  EXPECT_EQ(attune_safetensors_count(st), 2u);
+  attune_safetensors_close(st);
+}
+
+TEST_F(SafetensorsTest, RefusesToHandOutUnsupportedDtypes) {
+  std::string file =
+      writeRaw(R"({"h": {"dtype": "F16", "shape": [2], "data_offsets": [0, 4]}})", 4);
+  attune_safetensors *st = nullptr;
+  ASSERT_EQ(attune_safetensors_open(file.c_str(), &st), ATTUNE_OK);
+  attune_tensor t;
+  EXPECT_EQ(attune_safetensors_find(st, "h", &t), ATTUNE_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(attune_last_error()).find("has dtype F16"), std::string::npos);
+  attune_safetensors_close(st);
+}
+
+TEST_F(SafetensorsTest, SuggestsClosestNames) {
+  std::vector<float> v(1);
+  attune_tensor tensors[3] = {{"model.layers.0.weight", ATTUNE_F32, 1, {1}, v.data()},
+                              {"model.layers.1.weight", ATTUNE_F32, 1, {1}, v.data()},
+                              {"lm_head.weight", ATTUNE_F32, 1, {1}, v.data()}};
+  std::string file = path("names.safetensors");
+  ASSERT_EQ(attune_safetensors_write(file.c_str(), tensors, 3), ATTUNE_OK);
+  attune_safetensors *st = nullptr;
+  ASSERT_EQ(attune_safetensors_open(file.c_str(), &st), ATTUNE_OK);
+  attune_tensor t;
+  EXPECT_EQ(attune_safetensors_find(st, "layers.1.weight", &t), ATTUNE_ERROR_WEIGHTS);
+  EXPECT_NE(std::string(attune_last_error())
+                .find("no tensor named 'layers.1.weight'; closest: 'model.layers.1.weight'"),
+            std::string::npos)
+      << attune_last_error();
+  attune_safetensors_close(st);
+}
+
+TEST_F(SafetensorsTest, FailedWriteLeavesNoFile) {
+  std::vector<float> v(1);
+  attune_tensor t = {"a", ATTUNE_F32, 1, {1}, v.data()};
+  std::string file = path("missing-dir") + "/x/out.safetensors";
+  EXPECT_EQ(attune_safetensors_write(file.c_str(), &t, 1), ATTUNE_ERROR_IO);
+  EXPECT_EQ(std::fopen(file.c_str(), "rb"), nullptr);
+  attune_tensor nameless = {nullptr, ATTUNE_F32, 1, {1}, v.data()};
+  EXPECT_EQ(attune_safetensors_write(path("n").c_str(), &nameless, 1),
+            ATTUNE_ERROR_INVALID_ARGUMENT);
+}
+
+} // namespace
