@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 lld-19
           libomp-19-dev libfmt-dev ninja-build cmake ccache libgtest-dev libbenchmark-dev
-          python3)
+          python3 python3-numpy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -21,3 +21,5 @@ config.substitutions.append(("%runtime_include",
                              os.path.join(config.attune_source_dir, "runtime", "include")))
 config.substitutions.append(("%cc", config.c_compiler))
 config.substitutions.append(("%python", config.python_executable))
+# numpy comes from Debian (python3-numpy), for the system interpreter.
+config.substitutions.append(("%numpy", "/usr/bin/python3"))
