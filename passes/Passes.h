@@ -27,6 +27,9 @@ namespace attune {
 /// Patterns that lower each attune op to linalg/tensor/arith/math (used by the pass).
 void populateLowerToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
+/// Elementwise fusion limited to consumers that read each produced element once.
+void populateFuseElementwisePatterns(mlir::RewritePatternSet &patterns);
+
 
 /// attune graph -> LLVM dialect, ready for translation: attune-lower-entry, then the kernel
 /// pipeline below.

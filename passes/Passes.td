@@ -56,4 +56,25 @@ def AttuneLowerToLinalgPass : Pass<"attune-lower-to-linalg", "mlir::func::FuncOp
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
 }
 
+def AttuneFuseElementwisePass : Pass<"attune-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Fuses elementwise linalg producers into consumers that read each element once";
+  let description = [{
+    A bias add followed by a GELU, or a scale followed by a mask, becomes one loop nest, so the
+    intermediate tensor disappears. A producer is fused into its consumer only when it has no
+    other user and the consumer's indexing map for it is a permutation of the consumer's loops:
+    an elementwise consumer, or a reduction over it (softmax's sum). It is not fused into a
+    contraction, whose map skips a loop (matmul's lhs ignores the N loop): there the
+    producer's scalar body would be recomputed for every output column.
+
+    Before:
+    ```mlir
+    %h = linalg.generic {..."parallel", "parallel"} ins(%x, %b) ... { addf }
+    %g = linalg.generic {..."parallel", "parallel"} ins(%h) ... { tanh ... }
+    %y = linalg.generic {... "reduction"} ins(%g, %w) ... { mulf, addf }
+    ```
+    After: the add and the GELU are one generic; the matmul still reads its result.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::affine::AffineDialect"];
+}
+
 #endif // ATTUNE_PASSES_TD

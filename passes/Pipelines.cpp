@@ -29,7 +29,7 @@ void attune::buildCpuKernelPipeline(OpPassManager &pm) {
   // Graph ops become linalg on tensors; folding removes the shape plumbing it leaves.
   addStep(pm, "func.func(attune-lower-to-linalg),canonicalize,cse");
   // Elementwise chains (bias + GELU, scale + mask) become one loop nest: fewer temporaries.
-  addStep(pm, "func.func(linalg-fuse-elementwise-ops),canonicalize,cse");
+  addStep(pm, "func.func(attune-fuse-elementwise),canonicalize,cse");
   // Tensors to buffers; empty tensors that feed a destination are reused rather than copied.
   addStep(pm, "eliminate-empty-tensors,one-shot-bufferize,canonicalize");
   // Every temporary is freed on every path (no leak per call).
@@ -39,7 +39,9 @@ void attune::buildCpuKernelPipeline(OpPassManager &pm) {
               "lower-affine");
   // tanh/erf have no LLVM intrinsic: call libm (the library links only libc and libm).
   addStep(pm, "convert-math-to-libm,convert-math-to-llvm");
-  addStep(pm, "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
+  // Temporaries are allocated through the runtime's arena (runtime/src/arena.c), not malloc.
+  addStep(pm, "finalize-memref-to-llvm{use-generic-functions},convert-arith-to-llvm,"
+              "convert-index-to-llvm,"
               "convert-func-to-llvm,convert-cf-to-llvm,reconcile-unrealized-casts");
 }
 

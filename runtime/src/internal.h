@@ -18,6 +18,26 @@ const char *attune_format_shape(char *buffer, size_t size, const int64_t *shape,
 void attune_closest_names(const char *wanted, const char *const *names, size_t count,
                           size_t max, char *buffer, size_t size);
 
+/* A model's arena for intermediates (arena.c). While attune_arena_begin..end brackets a run
+ * on this thread, the generated code's allocations come from it. */
+typedef struct attune_arena {
+  struct chunk *chunks;
+  void *free_list;
+  size_t reserved; /* bytes obtained from the system */
+  size_t live;     /* bytes in use now */
+  size_t peak;     /* most bytes in use at once, over all runs */
+  bool failed;     /* an allocation could not be satisfied */
+} attune_arena;
+
+void attune_arena_begin(attune_arena *arena);
+void attune_arena_end(attune_arena *arena);
+void attune_arena_destroy(attune_arena *arena);
+
+/* MLIR's generic allocation functions, which generated code calls. */
+void *_mlir_memref_to_llvm_alloc(size_t size);
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size);
+void _mlir_memref_to_llvm_free(void *pointer);
+
 /* Minimal JSON reader used for safetensors headers: a cursor over [p, end). */
 typedef struct json_cursor {
   const char *p;

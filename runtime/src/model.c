@@ -15,6 +15,7 @@
  */
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,9 @@ struct attune_model {
   size_t num_args;
   void **owned; /* weight copies made for alignment */
   size_t num_owned;
+  /* One run at a time per model: runs share the arena. */
+  pthread_mutex_t run_lock;
+  attune_arena arena;
 };
 
 static const char *role_name(role r) {
@@ -192,6 +196,8 @@ void attune_model_close(attune_model *model) {
   free(model->args);
   free(model->name);
   attune_safetensors_close(model->weights);
+  attune_arena_destroy(&model->arena);
+  pthread_mutex_destroy(&model->run_lock);
   free(model);
 }
 
@@ -206,6 +212,7 @@ attune_status attune_model_open(const char *manifest, attune_entry_fn entry,
   if (!model)
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
   model->entry = entry;
+  pthread_mutex_init(&model->run_lock, NULL);
   attune_status status = parse_manifest(model, manifest);
   if (status == ATTUNE_OK)
     status = attune_safetensors_open(weights_path, &model->weights);
@@ -416,8 +423,26 @@ attune_status attune_model_run(attune_model *model, const attune_tensor *inputs,
     arguments[a] = desc;
   }
   attune_clear_error();
+  pthread_mutex_lock(&model->run_lock);
+  attune_arena_begin(&model->arena);
   model->entry(arguments);
+  attune_arena_end(&model->arena);
+  bool out_of_memory = model->arena.failed;
+  model->arena.failed = false;
+  pthread_mutex_unlock(&model->run_lock);
   free(descriptors);
   free(arguments);
+  if (out_of_memory)
+    return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY,
+                       "out of memory for intermediates (outputs are not valid)");
+  return ATTUNE_OK;
+}
+
+attune_status attune_model_arena_bytes(const attune_model *model, size_t *peak,
+                                       size_t *reserved) {
+  if (!model || !peak || !reserved)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_model_arena_bytes: null argument");
+  *peak = model->arena.peak;
+  *reserved = model->arena.reserved;
   return ATTUNE_OK;
 }

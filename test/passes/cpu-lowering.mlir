@@ -1,15 +1,15 @@
 // Tests that the attune-cpu-lowering pipeline takes a graph entry function all the way to the
-// LLVM dialect: descriptors in, a C-interface wrapper, libm calls for tanh, malloc'd
+// LLVM dialect: descriptors in, a C-interface wrapper, libm calls for tanh, arena-allocated
 // temporaries that are freed, and nothing of memref/linalg/attune left.
 // RUN: attune-opt %s --attune-cpu-lowering | FileCheck %s
 // RUN: attune-opt %s --attune-cpu-lowering | FileCheck %s --check-prefix=CLEAN
 
-// CHECK-DAG: llvm.func @malloc(i64) -> !llvm.ptr
-// CHECK-DAG: llvm.func @free(!llvm.ptr)
+// CHECK-DAG: llvm.func @_mlir_memref_to_llvm_alloc(i64) -> !llvm.ptr
+// CHECK-DAG: llvm.func @_mlir_memref_to_llvm_free(!llvm.ptr)
 // CHECK-DAG: llvm.func @tanhf(f32) -> f32
 // CHECK-LABEL: llvm.func @forward(
 // CHECK: llvm.call @tanhf
-// CHECK: llvm.call @free
+// CHECK: llvm.call @_mlir_memref_to_llvm_free
 // CHECK-LABEL: llvm.func @_mlir_ciface_forward(
 // CLEAN-NOT: = attune.
 // CLEAN-NOT: linalg.

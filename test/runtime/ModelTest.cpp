@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+// MLIR's generic allocation functions, which the runtime provides to generated code.
+extern "C" void *_mlir_memref_to_llvm_alloc(size_t size);
+extern "C" void _mlir_memref_to_llvm_free(void *pointer);
+
 namespace {
 
 const char *const kManifest = "attune-manifest 1\n"
@@ -30,9 +34,17 @@ void adderEntry(void **arguments) {
   auto *x = static_cast<Descriptor2D *>(arguments[0]);
   auto *w = static_cast<Descriptor1D *>(arguments[1]);
   auto *y = static_cast<Descriptor2D *>(arguments[2]);
+  // Like generated code, go through a temporary from the allocator.
+  size_t bytes = x->sizes[0] * 3 * sizeof(float);
+  auto *sum = static_cast<float *>(_mlir_memref_to_llvm_alloc(bytes));
+  auto *unused = _mlir_memref_to_llvm_alloc(1000);
+  _mlir_memref_to_llvm_free(unused);
   for (int64_t b = 0; b < x->sizes[0]; ++b)
     for (int64_t i = 0; i < x->sizes[1]; ++i)
-      y->aligned[b * y->strides[0] + i] = x->aligned[b * x->strides[0] + i] + w->aligned[i];
+      sum[b * 3 + i] = x->aligned[b * x->strides[0] + i] + w->aligned[i];
+  for (int64_t k = 0; k < x->sizes[0] * 3; ++k)
+    y->aligned[k] = sum[k];
+  _mlir_memref_to_llvm_free(sum);
 }
 
 class ModelTest : public ::testing::Test {
@@ -64,6 +76,24 @@ TEST_F(ModelTest, RunsTheEntryWithBoundShapes) {
   std::vector<float> y;
   ASSERT_EQ(run(2, 3, y), ATTUNE_OK) << attune_last_error();
   EXPECT_EQ(y, (std::vector<float>{11, 21, 31, 11, 21, 31}));
+}
+
+TEST_F(ModelTest, IntermediatesComeFromAReusedArena) {
+  std::vector<float> y;
+  size_t peak = 0, reserved = 0;
+  ASSERT_EQ(attune_model_arena_bytes(model, &peak, &reserved), ATTUNE_OK);
+  EXPECT_EQ(peak, 0u);
+  ASSERT_EQ(run(4, 3, y), ATTUNE_OK);
+  ASSERT_EQ(attune_model_arena_bytes(model, &peak, &reserved), ATTUNE_OK);
+  // 4*3 floats (48 -> 64 bytes) and 1000 (-> 1024) bytes live at once.
+  EXPECT_EQ(peak, 64u + 1024u);
+  EXPECT_GE(reserved, peak);
+  size_t firstReserved = reserved;
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(run(i + 1, 3, y), ATTUNE_OK);
+  ASSERT_EQ(attune_model_arena_bytes(model, &peak, &reserved), ATTUNE_OK);
+  EXPECT_EQ(reserved, firstReserved) << "later runs must reuse the arena";
+  EXPECT_EQ(y, (std::vector<float>{11, 21, 31, 11, 21, 31, 11, 21, 31}));
 }
 
 TEST_F(ModelTest, DescribesItsInterface) {

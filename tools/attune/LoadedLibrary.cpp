@@ -1,11 +1,11 @@
-// See LoadedLibrary.h. The driver links its own copy of the runtime; from the library it takes
-// only NAME_manifest and NAME_entry.
+// See LoadedLibrary.h.
 #include "tools/attune/LoadedLibrary.h"
 
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <dlfcn.h>
+#include <type_traits>
 
 using namespace attune;
 
@@ -29,7 +29,8 @@ size_t OwnedTensor::elements() const {
 }
 
 LoadedLibrary::~LoadedLibrary() {
-  attune_model_close(handle);
+  if (handle)
+    rt.close(handle);
   if (library)
     dlclose(library);
 }
@@ -53,31 +54,56 @@ std::unique_ptr<LoadedLibrary> LoadedLibrary::open(const std::string &path, std:
     llvm::errs() << "attune: cannot load " << path << ": " << dlerror() << "\n";
     return nullptr;
   }
-  auto *manifest = static_cast<const char *>(dlsym(loaded->library, (modelName + "_manifest").c_str()));
-  auto entry = reinterpret_cast<attune_entry_fn>(dlsym(loaded->library, (modelName + "_entry").c_str()));
+  auto *manifest =
+      static_cast<const char *>(dlsym(loaded->library, (modelName + "_manifest").c_str()));
+  void *entry = dlsym(loaded->library, (modelName + "_entry").c_str());
   if (!manifest || !entry) {
     llvm::errs() << "attune: " << path << " is not an attune library for model '" << modelName
                  << "' (no " << modelName << "_manifest/_entry)\n";
     return nullptr;
   }
-  if (attune_model_open(manifest, entry, weights.c_str(), &loaded->handle) != ATTUNE_OK) {
-    llvm::errs() << "attune: " << attune_last_error() << "\n";
+  RuntimeApi &rt = loaded->rt;
+  bool complete = true;
+  auto bind = [&](auto &function, const char *name) {
+    function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(
+        dlsym(loaded->library, name));
+    complete &= function != nullptr;
+  };
+  bind(rt.open, "attune_model_open");
+  bind(rt.close, "attune_model_close");
+  bind(rt.run, "attune_model_run");
+  bind(rt.outputShapes, "attune_model_output_shapes");
+  bind(rt.numInputs, "attune_model_num_inputs");
+  bind(rt.numOutputs, "attune_model_num_outputs");
+  bind(rt.input, "attune_model_input");
+  bind(rt.output, "attune_model_output");
+  bind(rt.dimBound, "attune_model_dim_bound");
+  bind(rt.arenaBytes, "attune_model_arena_bytes");
+  bind(rt.lastError, "attune_last_error");
+  if (!complete) {
+    llvm::errs() << "attune: " << path << " lacks the attune runtime API (built by another "
+                 << "version of attune?)\n";
+    return nullptr;
+  }
+  if (rt.open(manifest, reinterpret_cast<attune_entry_fn>(entry), weights.c_str(),
+              &loaded->handle) != ATTUNE_OK) {
+    llvm::errs() << "attune: " << rt.lastError() << "\n";
     return nullptr;
   }
   return loaded;
 }
 
 std::vector<attune_tensor> LoadedLibrary::inputs() const {
-  std::vector<attune_tensor> result(attune_model_num_inputs(handle));
+  std::vector<attune_tensor> result(rt.numInputs(handle));
   for (size_t i = 0; i < result.size(); ++i)
-    attune_model_input(handle, i, &result[i]);
+    rt.input(handle, i, &result[i]);
   return result;
 }
 
 std::vector<attune_tensor> LoadedLibrary::outputs() const {
-  std::vector<attune_tensor> result(attune_model_num_outputs(handle));
+  std::vector<attune_tensor> result(rt.numOutputs(handle));
   for (size_t i = 0; i < result.size(); ++i)
-    attune_model_output(handle, i, &result[i]);
+    rt.output(handle, i, &result[i]);
   return result;
 }
 
@@ -87,9 +113,8 @@ bool LoadedLibrary::run(const std::vector<OwnedTensor> &inputs, std::vector<Owne
     in.push_back(t.tensor());
   std::vector<attune_tensor> declared = this->outputs();
   std::vector<attune_tensor> shapes = declared;
-  if (attune_model_output_shapes(handle, in.data(), in.size(), shapes.data(), shapes.size()) !=
-      ATTUNE_OK) {
-    llvm::errs() << "attune: " << attune_last_error() << "\n";
+  if (rt.outputShapes(handle, in.data(), in.size(), shapes.data(), shapes.size()) != ATTUNE_OK) {
+    llvm::errs() << "attune: " << rt.lastError() << "\n";
     return false;
   }
   outputs.clear();
@@ -99,8 +124,8 @@ bool LoadedLibrary::run(const std::vector<OwnedTensor> &inputs, std::vector<Owne
   std::vector<attune_tensor> out;
   for (const OwnedTensor &t : outputs)
     out.push_back(t.tensor());
-  if (attune_model_run(handle, in.data(), in.size(), out.data(), out.size()) != ATTUNE_OK) {
-    llvm::errs() << "attune: " << attune_last_error() << "\n";
+  if (rt.run(handle, in.data(), in.size(), out.data(), out.size()) != ATTUNE_OK) {
+    llvm::errs() << "attune: " << rt.lastError() << "\n";
     return false;
   }
   return true;

@@ -30,6 +30,22 @@ struct OwnedTensor {
   size_t elements() const;
 };
 
+/// The runtime API as exported by one library (each library links its own runtime; the model's
+/// arena lives in that copy, so the driver calls the library's functions, not its own).
+struct RuntimeApi {
+  decltype(&attune_model_open) open;
+  decltype(&attune_model_close) close;
+  decltype(&attune_model_run) run;
+  decltype(&attune_model_output_shapes) outputShapes;
+  decltype(&attune_model_num_inputs) numInputs;
+  decltype(&attune_model_num_outputs) numOutputs;
+  decltype(&attune_model_input) input;
+  decltype(&attune_model_output) output;
+  decltype(&attune_model_dim_bound) dimBound;
+  decltype(&attune_model_arena_bytes) arenaBytes;
+  decltype(&attune_last_error) lastError;
+};
+
 class LoadedLibrary {
 public:
   ~LoadedLibrary();
@@ -39,6 +55,7 @@ public:
                                              const std::string &weights);
 
   attune_model *model() const { return handle; }
+  const RuntimeApi &api() const { return rt; }
   /// The model's declared inputs/outputs (symbolic dims are -1).
   std::vector<attune_tensor> inputs() const;
   std::vector<attune_tensor> outputs() const;
@@ -48,6 +65,7 @@ public:
 private:
   void *library = nullptr;
   attune_model *handle = nullptr;
+  RuntimeApi rt{};
 };
 
 } // namespace attune

@@ -224,6 +224,10 @@ int attune::runCommand(int argc, char **argv) {
     printOutput(t, top);
   llvm::outs() << "wall time: " << llvm::format("%.3f", best) << " ms"
                << (repeat > 1 ? " (fastest of " + std::to_string(repeat) + ")" : "") << "\n";
+  size_t peak = 0, reserved = 0;
+  if (library->api().arenaBytes(library->model(), &peak, &reserved) == ATTUNE_OK)
+    llvm::outs() << "intermediates: " << llvm::format("%.2f", peak / 1048576.0)
+                 << " MiB peak, arena " << llvm::format("%.2f", reserved / 1048576.0) << " MiB\n";
   if (!output.empty() && !writeOutputs(output, outputs))
     return 1;
   return 0;
@@ -280,7 +284,7 @@ int attune::generateCommand(int argc, char **argv) {
                                                : static_cast<int32_t *>(t.data)[i]);
   }
   int64_t maxSeq = 0;
-  attune_model_dim_bound(library->model(), "seq", &maxSeq);
+  library->api().dimBound(library->model(), "seq", &maxSeq);
 
   std::vector<int64_t> generated;
   auto start = std::chrono::steady_clock::now();

@@ -81,6 +81,10 @@ attune_status attune_model_output_shapes(const attune_model *model, const attune
 attune_status attune_model_run(attune_model *model, const attune_tensor *inputs,
                                size_t num_inputs, attune_tensor *outputs, size_t num_outputs);
 
+/* Memory for intermediates: the most bytes live at once during any run so far, and the bytes
+ * the model's arena holds from the system. */
+attune_status attune_model_arena_bytes(const attune_model *model, size_t *peak, size_t *reserved);
+
 /* Safetensors files (read-only, memory-mapped; every header entry is validated on open). */
 typedef struct attune_safetensors attune_safetensors;
 attune_status attune_safetensors_open(const char *path, attune_safetensors **out);
