@@ -163,6 +163,21 @@ void printOutput(const OwnedTensor &output, unsigned top) {
   llvm::outs() << (output.elements() > 8 ? " ...\n" : "\n");
 }
 
+/// What run and generate start with: exactly one input source, then the library opened.
+/// On failure returns null with `exitCode` set (2: usage, 1: the library or weights).
+std::unique_ptr<LoadedLibrary> openWithOneSource(const std::string &input, const std::string &tokens,
+                                                 const std::string &library,
+                                                 const std::string &modelName,
+                                                 const std::string &weights, int &exitCode) {
+  if (input.empty() == tokens.empty()) {
+    llvm::errs() << "attune: give exactly one of --input and --tokens\n";
+    exitCode = 2;
+    return nullptr;
+  }
+  exitCode = 1;
+  return LoadedLibrary::open(library, modelName, weights);
+}
+
 } // namespace
 
 int attune::runCommand(int argc, char **argv) {
@@ -188,13 +203,11 @@ int attune::runCommand(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "attune run: run a built model library\n");
 
-  if (input.empty() == tokens.empty()) {
-    llvm::errs() << "attune: give exactly one of --input and --tokens\n";
-    return 2;
-  }
-  std::unique_ptr<LoadedLibrary> library = LoadedLibrary::open(libraryPath, modelName, weights);
+  int exitCode = 0;
+  std::unique_ptr<LoadedLibrary> library =
+      openWithOneSource(input, tokens, libraryPath, modelName, weights, exitCode);
   if (!library)
-    return 1;
+    return exitCode;
   std::vector<OwnedTensor> inputs;
   if (!tokens.empty()) {
     std::vector<attune_tensor> declared = library->inputs();
@@ -256,13 +269,11 @@ int attune::generateCommand(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "attune generate: greedy decoding with a built causal LM\n");
 
-  if (input.empty() == tokens.empty()) {
-    llvm::errs() << "attune: give exactly one of --input and --tokens\n";
-    return 2;
-  }
-  std::unique_ptr<LoadedLibrary> library = LoadedLibrary::open(libraryPath, modelName, weights);
+  int exitCode = 0;
+  std::unique_ptr<LoadedLibrary> library =
+      openWithOneSource(input, tokens, libraryPath, modelName, weights, exitCode);
   if (!library)
-    return 1;
+    return exitCode;
   std::vector<attune_tensor> declared = library->inputs();
   if (declared.size() != 1 || declared[0].dtype == ATTUNE_F32) {
     llvm::errs() << "attune: generate needs a causal LM with one integer input\n";
