@@ -263,13 +263,13 @@ std::optional<Val> Elaborator::callBuiltin(const std::string &name, std::vector<
       shape = a[0].shape;
       shape.insert(shape.begin() + axis, SymDim{1, ""});
     }
-    // Same symbolic dims (as a multiset) and the same static element count.
+    // The same symbolic dims in the same order (only adjacent dims are split or merged) and
+    // the same static element count.
     auto summary = [](const SymShape &s) {
       std::vector<std::string> names;
       int64_t product = 1;
       for (const SymDim &d : s)
         d.isSymbolic() ? names.push_back(d.symbol) : void(product *= d.size);
-      llvm::sort(names);
       return std::make_pair(names, product);
     };
     if (summary(shape) != summary(a[0].shape)) {
