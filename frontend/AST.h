@@ -20,7 +20,7 @@ struct Expr {
     Float,  // 1e-5
     String, // "transformer.h.{i}" (text holds the raw contents; {name} interpolates)
     Name,   // x
-    Config, // config.n_embd (text holds the key)
+    Config, // config.n_embd, config.rope_parameters.rope_theta (text holds the key path)
     List,   // [a, b]
     Unary,  // -x (text holds the operator)
     Binary, // a + b (text holds the operator)
@@ -58,14 +58,17 @@ struct Stmt {
     Output, // output name: type
     For,    // for i in a..b { body }
     Return, // return expr, ...
+    If,     // if cond { body } else { elseBody }
   };
   Kind kind;
   llvm::SMLoc loc;
   std::vector<std::string> targets; // Assign targets; Input/Output name; For variable
   std::vector<llvm::SMLoc> targetLocs;
-  std::vector<ExprPtr> values; // Assign: [rhs]; Return: values; For: [begin, end]
+  std::vector<ExprPtr> values; // Assign: [rhs]; Return: values; For: [begin, end]; If: [cond]
   TypeDecl type;
   std::vector<Stmt> body;
+  std::vector<Stmt> elseBody; // If only
+
 };
 
 struct Param {

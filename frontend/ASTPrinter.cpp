@@ -59,6 +59,18 @@ private:
     case Stmt::Kind::Return:
       line(depth) << "Return " << at(stmt.loc) << "\n";
       break;
+    case Stmt::Kind::If:
+      line(depth) << "If " << at(stmt.loc) << "\n";
+      print(*stmt.values[0], depth + 1);
+      line(depth + 1) << "Then\n";
+      for (const Stmt &inner : stmt.body)
+        print(inner, depth + 2);
+      if (!stmt.elseBody.empty()) {
+        line(depth + 1) << "Else\n";
+        for (const Stmt &inner : stmt.elseBody)
+          print(inner, depth + 2);
+      }
+      return;
     }
     for (const ExprPtr &value : stmt.values)
       print(*value, depth + 1);

@@ -101,7 +101,14 @@ std::optional<Val> Elaborator::tensorBinary(llvm::StringRef op, Val lhs, Val rhs
   static const llvm::StringMap<const char *> predicates = {
       {"<", "lt"}, {"<=", "le"}, {">", "gt"}, {">=", "ge"}, {"==", "eq"}, {"!=", "ne"}};
   bool compare = predicates.count(op);
+  // A number beside an integer tensor in a comparison becomes an integer scalar of its type.
+  Val *tensorSide = lhs.kind == Val::Kind::Tensor ? &lhs : &rhs;
   for (Val *operand : {&lhs, &rhs}) {
+    if (operand->kind == Val::Kind::Int && compare && tensorSide->kind == Val::Kind::Tensor) {
+      auto type = RankedTensorType::get({}, elementOf(*tensorSide));
+      auto attr = DenseElementsAttr::get(type, b.getIntegerAttr(type.getElementType(), operand->i));
+      *operand = Val::ofTensor(b.create<arith::ConstantOp>(locationOf(loc), attr), {});
+    }
     if (operand->isNumber() && !compare)
       *operand = scalarTensor(operand->asDouble(), loc);
     if (operand->kind != Val::Kind::Tensor) {
@@ -305,9 +312,12 @@ std::optional<Val> Elaborator::callBuiltin(const std::string &name, std::vector<
       return std::nullopt;
     }
     const SymDim &dim = a[0].shape[axis];
-    if (dim.isSymbolic()) {
+    // A symbolic dim is at least 1 on every run, so [0, 1) of it (BERT's first token) is safe;
+    // anything else needs a static dim.
+    bool firstOfSymbolic = dim.isSymbolic() && !isSplit && a[2].i == 0 && a[3].i == 1;
+    if (dim.isSymbolic() && !firstOfSymbolic) {
       error(loc, name + "(): dim " + std::to_string(axis) + " (" + dim.symbol +
-                     ") is symbolic; only static dims can be sliced");
+                     ") is symbolic; only its first element [0, 1) or static dims can be sliced");
       return std::nullopt;
     }
     std::vector<std::pair<int64_t, int64_t>> ranges;
@@ -323,7 +333,7 @@ std::optional<Val> Elaborator::callBuiltin(const std::string &name, std::vector<
         ranges.emplace_back(p * dim.size / parts, (p + 1) * dim.size / parts);
     } else {
       int64_t start = a[2].i, end = a[3].i;
-      if (start < 0 || end > dim.size || start >= end) {
+      if (!firstOfSymbolic && (start < 0 || end > dim.size || start >= end)) {
         error(loc, "slice(): range [" + std::to_string(start) + ", " + std::to_string(end) +
                        ") is empty or outside dim " + std::to_string(axis) + " of size " +
                        std::to_string(dim.size));
@@ -359,6 +369,45 @@ std::optional<Val> Elaborator::callBuiltin(const std::string &name, std::vector<
     return result(b.create<LayerNormOp>(at, a[0].tensor.getType(), a[0].tensor, a[1].tensor,
                                         a[2].tensor, b.getF64FloatAttr(a[3].asDouble())),
                   a[0].shape);
+  }
+
+  if (name == "rms_norm") {
+    if (!a.bind(args, keywords, {"x", "gain", "eps"}, 3) || !a.tensor(0, f32) ||
+        !a.tensor(1, f32) || !a.number(2))
+      return std::nullopt;
+    SymShape last{a[0].shape.empty() ? SymDim{} : a[0].shape.back()};
+    if (a[0].shape.empty() || a[1].shape != last) {
+      error(loc, "rms_norm(): gain must be " + shapeString(last) + " to match " +
+                     a[0].describe() + ", got " + a[1].describe());
+      return std::nullopt;
+    }
+    return result(b.create<RmsNormOp>(at, a[0].tensor.getType(), a[0].tensor, a[1].tensor,
+                                      b.getF64FloatAttr(a[2].asDouble())),
+                  a[0].shape);
+  }
+
+  if (name == "rope") {
+    if (!a.bind(args, keywords, {"x", "positions", "theta"}, 3) || !a.tensor(0, f32) ||
+        !a.tensor(1) || !a.number(2))
+      return std::nullopt;
+    const SymShape &x = a[0].shape;
+    if (x.size() < 2 || x.back().isSymbolic() || x.back().size % 2 != 0) {
+      error(loc, "rope(): 'x' must be [..., seq, head_dim] with an even head_dim, got " +
+                     a[0].describe());
+      return std::nullopt;
+    }
+    if (elementOf(a[1]).isF32() || a[1].shape.size() != 1 || !(a[1].shape[0] == x[x.size() - 2])) {
+      error(loc, "rope(): 'positions' must be integers [" + x[x.size() - 2].str() +
+                     "], got " + a[1].describe());
+      return std::nullopt;
+    }
+    if (a[2].asDouble() <= 0) {
+      error(loc, "rope(): 'theta' must be positive");
+      return std::nullopt;
+    }
+    return result(b.create<RopeOp>(at, a[0].tensor.getType(), a[0].tensor, a[1].tensor,
+                                   b.getF64FloatAttr(a[2].asDouble())),
+                  x);
   }
 
   if (name == "softmax") {

@@ -246,6 +246,20 @@ bool Elaborator::execBlock(const std::vector<ast::Stmt> &body, Scope &scope,
       }
       break;
     }
+    case ast::Stmt::Kind::If: {
+      std::optional<Val> cond = eval(*stmt.values[0], scope);
+      if (!cond)
+        return false;
+      if (cond->kind != Val::Kind::Bool && cond->kind != Val::Kind::Int)
+        return error(stmt.values[0]->loc, "an if condition must be known at compile time (a "
+                                          "boolean or integer), got " + cond->describe());
+      const std::vector<ast::Stmt> &branch = cond->i ? stmt.body : stmt.elseBody;
+      if (!execBlock(branch, scope, returned))
+        return false;
+      if (returned)
+        return true;
+      break;
+    }
     case ast::Stmt::Kind::Return: {
       std::vector<Val> values;
       for (const ast::ExprPtr &expr : stmt.values) {
@@ -432,7 +446,15 @@ std::optional<std::string> Elaborator::interpolate(const ast::Expr &expr, Scope 
 std::optional<Val> Elaborator::evalConfig(const ast::Expr &expr, bool allowMissing,
                                           bool &missing) {
   missing = false;
-  const llvm::json::Value *value = options.config ? options.config->get(expr.text) : nullptr;
+  // A dotted key walks nested objects.
+  const llvm::json::Value *value = nullptr;
+  const llvm::json::Object *object = options.config;
+  llvm::SmallVector<llvm::StringRef> path;
+  llvm::StringRef(expr.text).split(path, '.');
+  for (llvm::StringRef key : path) {
+    value = object ? object->get(key) : nullptr;
+    object = value ? value->getAsObject() : nullptr;
+  }
   if (!value || value->kind() == llvm::json::Value::Null) {
     missing = true;
     if (allowMissing)
@@ -471,6 +493,8 @@ std::optional<Val> Elaborator::eval(const ast::Expr &expr, Scope &scope) {
     auto it = scope.find(expr.text);
     if (it != scope.end())
       return it->second;
+    if (expr.text == "true" || expr.text == "false")
+      return Val::ofBool(expr.text == "true");
     std::string suggestion;
     unsigned best = 3;
     for (const auto &entry : scope) {
@@ -541,6 +565,10 @@ std::optional<Val> Elaborator::evalBinary(const ast::Expr &expr, Scope &scope) {
   if (lhs->kind == Val::Kind::Tensor || rhs->kind == Val::Kind::Tensor)
     return tensorBinary(op, *lhs, *rhs, expr.loc);
 
+  if (lhs->kind == Val::Kind::Str && rhs->kind == Val::Kind::Str && (op == "==" || op == "!="))
+    return Val::ofBool((lhs->s == rhs->s) == (op == "=="));
+  if (lhs->kind == Val::Kind::Bool && rhs->kind == Val::Kind::Bool && (op == "==" || op == "!="))
+    return Val::ofBool((lhs->i == rhs->i) == (op == "=="));
   if (op == "+" && lhs->kind == Val::Kind::Str &&
       (rhs->kind == Val::Kind::Str || rhs->kind == Val::Kind::Int))
     return Val::ofStr(lhs->s + (rhs->kind == Val::Kind::Str ? rhs->s : std::to_string(rhs->i)));

@@ -154,6 +154,25 @@ private:
       stmt.values.push_back(std::move(end));
       return parseBlock(stmt.body);
     }
+    if (accept("if")) {
+      stmt.kind = Stmt::Kind::If;
+      ExprPtr cond = parseExpr();
+      if (!cond)
+        return false;
+      stmt.values.push_back(std::move(cond));
+      if (!parseBlock(stmt.body))
+        return false;
+      if (!accept("else"))
+        return true;
+      if (peek().is("if")) { // else if: a nested if as the whole else branch
+        Stmt nested;
+        if (!parseStmt(nested))
+          return false;
+        stmt.elseBody.push_back(std::move(nested));
+        return true;
+      }
+      return parseBlock(stmt.elseBody);
+    }
     if (accept("return")) {
       stmt.kind = Stmt::Kind::Return;
       do {
@@ -168,7 +187,7 @@ private:
     do {
       std::string name;
       SMLoc loc;
-      if (!expectIdent(name, loc, "a statement (assignment, input, output, for, return)"))
+      if (!expectIdent(name, loc, "a statement (assignment, input, output, for, if, return)"))
         return false;
       stmt.targets.push_back(name);
       stmt.targetLocs.push_back(loc);
@@ -225,11 +244,12 @@ private:
     return expr;
   }
 
+  /// `??` is right-associative: `config.a ?? config.b ?? 1` tries a, then b, then 1.
   ExprPtr parseExpr() {
     ExprPtr lhs = parseComparison();
-    while (lhs && peek().is("??")) {
+    if (lhs && peek().is("??")) {
       SMLoc loc = advance().loc;
-      ExprPtr rhs = parseComparison();
+      ExprPtr rhs = parseExpr();
       if (!rhs)
         return nullptr;
       lhs = binary(loc, "??", std::move(lhs), std::move(rhs));
@@ -340,6 +360,11 @@ private:
       SMLoc loc;
       if (!expectIdent(key, loc, "a config key"))
         return nullptr;
+      // Nested objects: config.rope_parameters.rope_theta
+      while (peek().is(".") && peek(1).kind == Token::Kind::Ident) {
+        advance();
+        key += "." + advance().text.str();
+      }
       return make(Expr::Kind::Config, name.loc, key);
     }
     if (!peek().is("("))

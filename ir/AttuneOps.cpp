@@ -221,8 +221,13 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
 
 LogicalResult SliceOp::verify() {
   int64_t size = getInput().getType().getDimSize(getAxis());
-  if (ShapedType::isDynamic(size))
-    return emitOpError("slices dimension ") << getAxis() << ", which is dynamic";
+  // A dynamic dim is at least 1 at run time, so only its first element can be sliced safely.
+  if (ShapedType::isDynamic(size)) {
+    if (getStart() != 0 || getEnd() != 1)
+      return emitOpError("slices [") << getStart() << ", " << getEnd() << ") of dynamic dimension "
+                                     << getAxis() << "; only [0, 1) is known to be in range";
+    return success();
+  }
   if (getStart() < 0 || getEnd() > size || getStart() >= getEnd())
     return emitOpError("range [") << getStart() << ", " << getEnd()
                                   << ") is empty or outside dimension " << getAxis()
@@ -319,6 +324,37 @@ LogicalResult LayerNormOp::verify() {
   }
   if (getEpsilon().convertToDouble() < 0)
     return emitOpError("epsilon must be non-negative");
+  return success();
+}
+
+LogicalResult RmsNormOp::verify() {
+  RankedTensorType input = getInput().getType();
+  RankedTensorType gain = getGain().getType();
+  if (input.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  int64_t size = input.getShape().back();
+  if (gain.getRank() != 1 || (!ShapedType::isDynamic(size) && gain.getDimSize(0) != size))
+    return emitOpError("gain must be [") << size << "] to match the last dim of " << input
+                                         << ", got " << gain;
+  if (getEpsilon().convertToDouble() < 0)
+    return emitOpError("epsilon must be non-negative");
+  return success();
+}
+
+LogicalResult RopeOp::verify() {
+  RankedTensorType input = getInput().getType();
+  RankedTensorType positions = getPositions().getType();
+  if (input.getRank() < 2)
+    return emitOpError("input must be [..., seq, head_dim], got ") << input;
+  int64_t headDim = input.getShape().back();
+  if (ShapedType::isDynamic(headDim) || headDim % 2 != 0)
+    return emitOpError("head dim must be static and even, got ") << headDim;
+  int64_t seq = input.getDimSize(input.getRank() - 2);
+  if (positions.getRank() != 1 ||
+      (!ShapedType::isDynamic(seq) && !positions.isDynamicDim(0) && positions.getDimSize(0) != seq))
+    return emitOpError("positions must be [seq] for input ") << input << ", got " << positions;
+  if (getTheta().convertToDouble() <= 0)
+    return emitOpError("theta must be positive");
   return success();
 }
 

@@ -210,6 +210,35 @@ def Attune_LayerNormOp : Attune_Op<"layer_norm", [Pure, InferTypeOpAdaptor]> {
   let hasVerifier = 1;
 }
 
+def Attune_RmsNormOp : Attune_Op<"rms_norm", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Root-mean-square normalisation over the last dimension, with gain";
+  let description = [{
+    `x / sqrt(mean(x^2) + epsilon) * gain` over the last dimension, without centring or bias
+    (Llama's and T5's norm).
+  }];
+  let arguments = (ins Attune_FloatTensor:$input, Attune_FloatTensor:$gain, F64Attr:$epsilon);
+  let results = (outs Attune_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $gain attr-dict `:` type($input) `,` type($gain)";
+  let hasVerifier = 1;
+}
+
+def Attune_RopeOp : Attune_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Rotary position embedding of [..., seq, head_dim] at integer positions";
+  let description = [{
+    Rotates pairs (i, i + head_dim/2) of the last dimension by the angle
+    `position * theta^(-2i/head_dim)` (the "rotate half" convention of Llama and GPT-NeoX):
+    `out[i] = x[i] cos - x[i + h/2] sin`, `out[i + h/2] = x[i + h/2] cos + x[i] sin`.
+
+    ```mlir
+    %q = attune.rope %x, %pos {theta = 1.0e4 : f64} : tensor<?x8x?x64xf32>, tensor<?xi32>
+    ```
+  }];
+  let arguments = (ins Attune_FloatTensor:$input, Attune_IntTensor:$positions, F64Attr:$theta);
+  let results = (outs Attune_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $positions attr-dict `:` type($input) `,` type($positions)";
+  let hasVerifier = 1;
+}
+
 def Attune_SoftmaxOp : Attune_Op<"softmax", [Pure, SameOperandsAndResultType]> {
   let summary = "Softmax along one axis";
   let arguments = (ins Attune_FloatTensor:$input, I64Attr:$axis);

@@ -483,6 +483,94 @@ struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
   }
 };
 
+struct RmsNormLowering : OpRewritePattern<RmsNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RmsNormOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = op.getInput();
+    Type f = op.getType().getElementType();
+    int64_t axis = op.getType().getRank() - 1;
+    Value invN = rewriter.create<arith::DivFOp>(loc, floatConstant(rewriter, loc, f, 1.0),
+                                                dimAsFloat(rewriter, loc, x, axis, f));
+    Value eps = floatConstant(rewriter, loc, f, op.getEpsilon().convertToDouble());
+    Value squares = buildReduction(
+        rewriter, loc, x, axis, floatConstant(rewriter, loc, f, 0.0), {},
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return b.create<arith::AddFOp>(l, args[1], b.create<arith::MulFOp>(l, args[0], args[0]));
+        });
+    Value result = buildAlongAxis(
+        rewriter, loc, x, axis, {squares}, {op.getGain()},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value meanSquare = b.create<arith::MulFOp>(l, args[1], invN);
+          Value root = b.create<math::SqrtOp>(l, b.create<arith::AddFOp>(l, meanSquare, eps));
+          // x * (1 / root), then the gain: the order PyTorch's RMSNorm rounds in.
+          Value inverse = b.create<arith::DivFOp>(l, floatConstant(b, l, args[0].getType(), 1.0),
+                                                  root);
+          return b.create<arith::MulFOp>(l, args[2], b.create<arith::MulFOp>(l, args[0], inverse));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Each output element reads its own input element and its rotation partner (half a head
+/// away), so the input is read with tensor.extract at explicit indices.
+struct RopeLowering : OpRewritePattern<RopeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RopeOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Type f = type.getElementType();
+    int64_t rank = type.getRank();
+    int64_t headDim = type.getShape().back(), half = headDim / 2;
+    // theta^(-2i/d) for i < d/2, rounded to f32 as PyTorch computes it.
+    SmallVector<float> inverseFrequencies;
+    for (int64_t i = 0; i < half; ++i)
+      inverseFrequencies.push_back(
+          1.0f / std::pow(static_cast<float>(op.getTheta().convertToDouble()),
+                          static_cast<float>(2 * i) / static_cast<float>(headDim)));
+    auto tableType = RankedTensorType::get({half}, f);
+    Value table = rewriter.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(tableType, ArrayRef<float>(inverseFrequencies)));
+
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    AffineMap positionMap = AffineMap::get(rank, 0, rewriter.getAffineDimExpr(rank - 2));
+    Value init = emptyTensor(rewriter, loc, type, [&](int64_t i) -> Value {
+      return rewriter.create<tensor::DimOp>(loc, op.getInput(), i);
+    });
+    Value halfIndex = rewriter.create<arith::ConstantIndexOp>(loc, half);
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, type, ValueRange{op.getInput(), op.getPositions()}, init,
+        ArrayRef<AffineMap>{identity, positionMap, identity}, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          SmallVector<Value> indices;
+          for (int64_t d = 0; d < rank; ++d)
+            indices.push_back(b.create<linalg::IndexOp>(l, d));
+          Value j = indices.back();
+          Value firstHalf = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::ult, j, halfIndex);
+          Value pair = b.create<arith::SelectOp>(l, firstHalf,
+                                                 b.create<arith::AddIOp>(l, j, halfIndex),
+                                                 b.create<arith::SubIOp>(l, j, halfIndex));
+          Value frequencyIndex = b.create<arith::RemUIOp>(l, j, halfIndex);
+          Value frequency = b.create<tensor::ExtractOp>(l, table, frequencyIndex);
+          Value position = b.create<arith::SIToFPOp>(l, f, args[1]);
+          Value angle = b.create<arith::MulFOp>(l, position, frequency);
+          indices.back() = pair;
+          Value partner = b.create<tensor::ExtractOp>(l, op.getInput(), indices);
+          // rotate_half(x)[j] is -x[j + h/2] in the first half and x[j - h/2] in the second.
+          Value rotated = b.create<arith::SelectOp>(l, firstHalf,
+                                                    b.create<arith::NegFOp>(l, partner), partner);
+          Value result = b.create<arith::AddFOp>(
+              l, b.create<arith::MulFOp>(l, args[0], b.create<math::CosOp>(l, angle)),
+              b.create<arith::MulFOp>(l, rotated, b.create<math::SinOp>(l, angle)));
+          b.create<linalg::YieldOp>(l, result);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 struct SoftmaxLowering : OpRewritePattern<SoftmaxOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SoftmaxOp op, PatternRewriter &rewriter) const override {
@@ -533,7 +621,7 @@ void attune::populateLowerToLinalgPatterns(RewritePatternSet &patterns) {
                BinaryLowering<MulOp, arith::MulFOp>, BinaryLowering<DivOp, arith::DivFOp>,
                CompareLowering, SelectLowering, MatmulLowering, EmbedLowering, IotaLowering,
                TransposeLowering, ReshapeLowering, SliceLowering, LayerNormLowering,
-               SoftmaxLowering>(ctx);
+               RmsNormLowering, RopeLowering, SoftmaxLowering>(ctx);
   patterns.add<UnaryLowering<GeluOp>>(ctx, geluFormula);
   patterns.add<UnaryLowering<ReluOp>>(ctx, reluFormula);
   patterns.add<UnaryLowering<SiluOp>>(ctx, siluFormula);

@@ -98,8 +98,8 @@ func.func @slice_range(%x: tensor<2x8xf32>) {
 // -----
 
 func.func @slice_dynamic(%x: tensor<?x8xf32>) {
-  // expected-error @+1 {{slices dimension 0, which is dynamic}}
-  %s = attune.slice %x axis 0 [0, 1] : tensor<?x8xf32>
+  // expected-error @+1 {{slices [0, 2) of dynamic dimension 0; only [0, 1) is known to be in range}}
+  %s = attune.slice %x axis 0 [0, 2] : tensor<?x8xf32>
   return
 }
 
@@ -180,5 +180,37 @@ func.func @softmax_axis(%x: tensor<?x4xf32>) {
 func.func @gelu_kind(%x: tensor<4xf32>) {
   // expected-error @+1 {{failed to satisfy constraint: string attribute one of erf, tanh}}
   %s = attune.gelu %x {approximation = "sigmoid"} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_gain(%x: tensor<?x8xf32>, %g: tensor<4xf32>) {
+  // expected-error @+1 {{gain must be [8] to match the last dim}}
+  %n = attune.rms_norm %x, %g {epsilon = 1.0e-6 : f64} : tensor<?x8xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @rope_odd(%x: tensor<?x2x?x7xf32>, %p: tensor<?xi32>) {
+  // expected-error @+1 {{head dim must be static and even, got 7}}
+  %r = attune.rope %x, %p {theta = 1.0e4 : f64} : tensor<?x2x?x7xf32>, tensor<?xi32>
+  return
+}
+
+// -----
+
+func.func @rope_positions(%x: tensor<1x2x5x8xf32>, %p: tensor<4xi32>) {
+  // expected-error @+1 {{positions must be [seq] for input}}
+  %r = attune.rope %x, %p {theta = 1.0e4 : f64} : tensor<1x2x5x8xf32>, tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @rope_theta(%x: tensor<1x2x5x8xf32>, %p: tensor<5xi32>) {
+  // expected-error @+1 {{theta must be positive}}
+  %r = attune.rope %x, %p {theta = 0.0 : f64} : tensor<1x2x5x8xf32>, tensor<5xi32>
   return
 }

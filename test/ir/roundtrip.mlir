@@ -66,3 +66,15 @@ func.func @contractions_and_norms(%x: tensor<?x?x8xf32>, %w: tensor<8x16xf32>,
   %sl = attune.slice %g1 axis 2 [0, 8] : tensor<?x?x16xf32>
   return %p : tensor<?x2x?x?xf32>
 }
+
+// CHECK-LABEL: func @llama_ops
+func.func @llama_ops(%x: tensor<?x?x64xf32>, %g: tensor<64xf32>, %q: tensor<?x8x?x8xf32>, %p: tensor<?xi32>)
+    -> (tensor<?x?x64xf32>, tensor<?x8x?x8xf32>, tensor<?x1x64xf32>) {
+  // CHECK: attune.rms_norm %{{.*}}, %{{.*}} {epsilon = 9.9999999999999995E-7 : f64} : tensor<?x?x64xf32>, tensor<64xf32>
+  %n = attune.rms_norm %x, %g {epsilon = 1.0e-6 : f64} : tensor<?x?x64xf32>, tensor<64xf32>
+  // CHECK: attune.rope %{{.*}}, %{{.*}} {theta = 1.000000e+04 : f64} : tensor<?x8x?x8xf32>, tensor<?xi32>
+  %r = attune.rope %q, %p {theta = 1.0e4 : f64} : tensor<?x8x?x8xf32>, tensor<?xi32>
+  // CHECK: attune.slice %{{.*}} axis 1 [0, 1] : tensor<?x?x64xf32>
+  %first = attune.slice %x axis 1 [0, 1] : tensor<?x?x64xf32>
+  return %n, %r, %first : tensor<?x?x64xf32>, tensor<?x8x?x8xf32>, tensor<?x1x64xf32>
+}

@@ -156,3 +156,35 @@ func.func @activations(%x: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>
   %4 = attune.tanh %x : tensor<?x8xf32>
   return %0, %1, %2, %3, %4 : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>
 }
+
+// -----
+
+// RMS norm: a sum of squares, then x / sqrt(mean + eps) * gain.
+// CHECK-LABEL: func @rms_norm
+// CHECK: %[[SQ:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: arith.mulf
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[SQ]], %{{.*}} :
+// CHECK: math.sqrt
+func.func @rms_norm(%x: tensor<?x?x8xf32>, %g: tensor<8xf32>) -> tensor<?x?x8xf32> {
+  %0 = attune.rms_norm %x, %g {epsilon = 1.0e-6 : f64} : tensor<?x?x8xf32>, tensor<8xf32>
+  return %0 : tensor<?x?x8xf32>
+}
+
+// -----
+
+// RoPE: the inverse frequencies are a constant table; each element reads its partner half a
+// head away and rotates by cos/sin of position * frequency.
+// CHECK-LABEL: func @rope
+// CHECK: %[[TABLE:.+]] = arith.constant dense<[1.000000e+00, 1.000000e-01, 0.00999999977, 1.000000e-03]> : tensor<4xf32>
+// CHECK: linalg.generic
+// CHECK: arith.cmpi ult
+// CHECK: tensor.extract %[[TABLE]]
+// CHECK: arith.sitofp
+// CHECK: tensor.extract %{{.*}}[
+// CHECK: arith.negf
+// CHECK: math.cos
+// CHECK: math.sin
+func.func @rope(%x: tensor<?x2x?x8xf32>, %p: tensor<?xi32>) -> tensor<?x2x?x8xf32> {
+  %0 = attune.rope %x, %p {theta = 1.0e4 : f64} : tensor<?x2x?x8xf32>, tensor<?xi32>
+  return %0 : tensor<?x2x?x8xf32>
+}

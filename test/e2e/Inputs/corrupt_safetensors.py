@@ -2,7 +2,8 @@
 
 usage: corrupt_safetensors.py IN OUT MODE [TENSOR [ARG]]
 modes: truncate, header-past-end, out-of-range T, overlap T, drop T, rename T NEW,
-       reshape T, dtype T
+       reshape T, dtype T, replace T FILE (T's entry and bytes taken from FILE: a valid file
+       whose tensors disagree with each other)
 """
 import json
 import struct
@@ -23,8 +24,20 @@ def main():
     if mode == "header-past-end":
         open(dst, "wb").write(struct.pack("<Q", len(blob)) + blob[8:])
         return
+    if mode == "replace":
+        other = open(sys.argv[5], "rb").read()
+        (other_length,) = struct.unpack("<Q", other[:8])
+        other_entry = json.loads(other[8 : 8 + other_length])[tensor]
+        begin, end = other_entry["data_offsets"]
+        raw = other[8 + other_length + begin : 8 + other_length + end]
+        other_entry["data_offsets"] = [len(data), len(data) + len(raw)]
+        header[tensor] = other_entry
+        data += raw
+        mode = "rewrite"
     entry = header[tensor]
-    if mode == "out-of-range":
+    if mode == "rewrite":
+        pass
+    elif mode == "out-of-range":
         entry["data_offsets"] = [len(data) - 4, len(data) + 252]
     elif mode == "overlap":
         begin, end = entry["data_offsets"]
