@@ -52,28 +52,39 @@ Expected<std::unique_ptr<TargetMachine>> createTargetMachine(const CpuTargetOpti
   return machine;
 }
 
-/// NAME_entry(void **args): loads each descriptor pointer and calls the C-interface wrapper.
+/// NAME_entry(i32 entry, void **args): switches on the entry point and calls its C-interface
+/// wrapper with the loaded descriptor pointers.
 Error addEntryWrapper(Module &module, const ModelInterface &interface) {
-  Function *callee = module.getFunction("_mlir_ciface_" + interface.entryFunction);
-  if (!callee)
-    return makeError("no C-interface wrapper for entry function '" + interface.entryFunction +
-                     "'");
-  if (callee->arg_size() != interface.args.size())
-    return makeError("entry function takes " + Twine(callee->arg_size()) +
-                     " arguments but the interface lists " + Twine(interface.args.size()));
   LLVMContext &ctx = module.getContext();
   Type *ptr = PointerType::getUnqual(ctx);
+  Type *i32 = Type::getInt32Ty(ctx);
   Function *wrapper =
-      Function::Create(FunctionType::get(Type::getVoidTy(ctx), {ptr}, false),
+      Function::Create(FunctionType::get(Type::getVoidTy(ctx), {i32, ptr}, false),
                        GlobalValue::ExternalLinkage, interface.modelName + "_entry", module);
-  IRBuilder<> b(BasicBlock::Create(ctx, "entry", wrapper));
-  SmallVector<Value *> args;
-  for (unsigned i = 0; i < callee->arg_size(); ++i) {
-    Value *slot = b.CreateConstInBoundsGEP1_64(ptr, wrapper->getArg(0), i);
-    args.push_back(b.CreateLoad(ptr, slot));
+  BasicBlock *dispatchBlock = BasicBlock::Create(ctx, "dispatch", wrapper);
+  BasicBlock *done = BasicBlock::Create(ctx, "done", wrapper);
+  IRBuilder<> b(dispatchBlock);
+  SwitchInst *dispatch = b.CreateSwitch(wrapper->getArg(0), done, interface.entries.size());
+  for (auto [index, entry] : llvm::enumerate(interface.entries)) {
+    Function *callee = module.getFunction("_mlir_ciface_" + entry.function);
+    if (!callee)
+      return makeError("no C-interface wrapper for entry function '" + entry.function + "'");
+    if (callee->arg_size() != entry.args.size())
+      return makeError("entry function '" + entry.function + "' takes " +
+                       Twine(callee->arg_size()) + " arguments but the interface lists " +
+                       Twine(entry.args.size()));
+    BasicBlock *block = BasicBlock::Create(ctx, "entry." + entry.name, wrapper);
+    dispatch->addCase(b.getInt32(index), block);
+    IRBuilder<> call(block);
+    SmallVector<Value *> args;
+    for (unsigned i = 0; i < callee->arg_size(); ++i) {
+      Value *slot = call.CreateConstInBoundsGEP1_64(ptr, wrapper->getArg(1), i);
+      args.push_back(call.CreateLoad(ptr, slot));
+    }
+    call.CreateCall(callee, args);
+    call.CreateBr(done);
   }
-  b.CreateCall(callee, args);
-  b.CreateRetVoid();
+  IRBuilder<>(done).CreateRetVoid();
   return Error::success();
 }
 

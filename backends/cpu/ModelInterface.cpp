@@ -25,11 +25,15 @@ static std::string dtypeOf(Type type) {
   return "";
 }
 
-FailureOr<ModelInterface> describeEntry(func::FuncOp entry, StringRef modelName,
-                                        const llvm::StringMap<int64_t> &bounds) {
-  ModelInterface interface;
-  interface.modelName = modelName.str();
-  interface.entryFunction = entry.getSymName().str();
+std::string entryNameOf(func::FuncOp function) {
+  auto name = function->getAttrOfType<StringAttr>("attune.entry");
+  return name ? name.str() : "forward";
+}
+
+/// Adds the interface of one entry function to `interface`.
+static LogicalResult describeEntry(func::FuncOp entry, const llvm::StringMap<int64_t> &bounds,
+                                   ModelInterface &interface) {
+  EntryInterface described{entryNameOf(entry), entry.getSymName().str(), {}};
   for (unsigned i = 0; i < entry.getNumArguments(); ++i) {
     auto type = dyn_cast<MemRefType>(entry.getArgumentTypes()[i]);
     auto name = entry.getArgAttrOfType<StringAttr>(i, "attune.name");
@@ -57,14 +61,26 @@ FailureOr<ModelInterface> describeEntry(func::FuncOp entry, StringRef modelName,
       auto bound = bounds.find(symbol.getValue());
       if (bound == bounds.end())
         return entry.emitOpError("dimension '") << symbol.getValue() << "' of '" << arg.name
-                                                << "' has no bound (give --max-"
-                                                << symbol.getValue() << ")";
+                                                << "' has no bound";
       if (!llvm::is_contained(llvm::make_first_range(interface.symbols), symbol.str()))
         interface.symbols.emplace_back(symbol.str(), bound->second);
       arg.dims.push_back(symbol.str());
     }
-    interface.args.push_back(std::move(arg));
+    described.args.push_back(std::move(arg));
   }
+  interface.entries.push_back(std::move(described));
+  return success();
+}
+
+FailureOr<ModelInterface> describeModel(ModuleOp module, StringRef modelName,
+                                        const llvm::StringMap<int64_t> &bounds) {
+  ModelInterface interface;
+  interface.modelName = modelName.str();
+  for (auto function : module.getOps<func::FuncOp>())
+    if (function->hasAttr("attune.entry") && failed(describeEntry(function, bounds, interface)))
+      return failure();
+  if (interface.entries.empty())
+    return module.emitError("the module has no entry function (attribute attune.entry)");
   return interface;
 }
 
@@ -72,8 +88,11 @@ std::string ModelInterface::manifest() const {
   std::string text = "attune-manifest 1\nmodel " + modelName + "\n";
   for (const auto &[symbol, bound] : symbols)
     text += llvm::formatv("dim {0} {1}\n", symbol, bound).str();
-  for (const InterfaceArg &arg : args)
-    text += arg.role + " " + arg.name + " " + arg.dtype + " " + llvm::join(arg.dims, " ") + "\n";
+  for (const EntryInterface &entry : entries) {
+    text += "entry " + entry.name + "\n";
+    for (const InterfaceArg &arg : entry.args)
+      text += arg.role + " " + arg.name + " " + arg.dtype + " " + llvm::join(arg.dims, " ") + "\n";
+  }
   return text;
 }
 
@@ -95,6 +114,49 @@ static const char *attuneDtype(StringRef dtype) {
   return dtype == "f32" ? "ATTUNE_F32" : dtype == "i32" ? "ATTUNE_I32" : "ATTUNE_I64";
 }
 
+/// NAME_run (entry "forward") or NAME_run_ENTRY: the typed call of one entry point, taking
+/// its symbolic dims, then its inputs, then its outputs.
+static void writeRunHelper(llvm::raw_ostream &os, const std::string &id,
+                           const EntryInterface &entry) {
+  std::vector<std::string> symbols;
+  for (const InterfaceArg &arg : entry.args)
+    if (arg.role != "weight")
+      for (const std::string &dim : arg.dims)
+        if (!llvm::isDigit(dim[0]) && !llvm::is_contained(symbols, dim))
+          symbols.push_back(dim);
+  std::string function =
+      id + "_run" + (entry.name == "forward" ? "" : "_" + identifier(entry.name));
+  os << "/* Runs entry point '" << entry.name << "' on dense row-major buffers:\n";
+  for (const InterfaceArg &arg : entry.args)
+    if (arg.role != "weight")
+      os << " *   " << arg.name << ": " << cType(arg.dtype) << "[" << llvm::join(arg.dims, "][")
+         << "]" << (arg.role == "output" ? " (written)" : "") << "\n";
+  os << " */\nstatic inline attune_status " << function << "(attune_model *model";
+  for (const std::string &symbol : symbols)
+    os << ", int64_t " << identifier(symbol);
+  for (const InterfaceArg &arg : entry.args)
+    if (arg.role != "weight")
+      os << ", " << (arg.role == "input" ? "const " : "") << cType(arg.dtype) << " *"
+         << identifier(arg.name);
+  os << ") {\n";
+  for (StringRef role : {"input", "output"}) {
+    os << "  attune_tensor " << role << "s[] = {\n";
+    for (const InterfaceArg &arg : entry.args) {
+      if (arg.role != role)
+        continue;
+      SmallVector<std::string> dims;
+      for (const std::string &dim : arg.dims)
+        dims.push_back(llvm::isDigit(dim[0]) ? dim : identifier(dim));
+      os << "    {\"" << arg.name << "\", " << attuneDtype(arg.dtype) << ", " << arg.dims.size()
+         << ", {" << llvm::join(dims, ", ") << "}, (void *)" << identifier(arg.name) << "},\n";
+    }
+    os << "  };\n";
+  }
+  os << "  return attune_model_run_entry(model, \"" << entry.name
+     << "\", inputs, sizeof inputs / sizeof *inputs,\n"
+     << "                                outputs, sizeof outputs / sizeof *outputs);\n}\n\n";
+}
+
 std::string ModelInterface::header(StringRef sourceName) const {
   std::string id = identifier(modelName);
   std::string upper = StringRef(id).upper();
@@ -107,7 +169,7 @@ std::string ModelInterface::header(StringRef sourceName) const {
      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
      << "/* The model's interface (parsed by attune_model_open) and compiled forward pass. */\n"
      << "extern const char " << id << "_manifest[];\n"
-     << "void " << id << "_entry(void **arguments);\n\n";
+     << "void " << id << "_entry(int32_t entry, void **arguments);\n\n";
   for (const auto &[symbol, bound] : symbols)
     os << "#define " << upper << "_MAX_" << StringRef(identifier(symbol)).upper() << " "
        << bound << "\n";
@@ -118,36 +180,9 @@ std::string ModelInterface::header(StringRef sourceName) const {
      << "  return attune_model_open(" << id << "_manifest, " << id
      << "_entry, weights_path, model);\n}\n\n";
 
-  // The typed forward pass: symbolic dims, then inputs, then outputs.
-  os << "/* Runs the forward pass on dense row-major buffers:\n";
-  for (const InterfaceArg &arg : args)
-    if (arg.role != "weight")
-      os << " *   " << arg.name << ": " << cType(arg.dtype) << "[" << llvm::join(arg.dims, "][")
-         << "]" << (arg.role == "output" ? " (written)" : "") << "\n";
-  os << " */\nstatic inline attune_status " << id << "_run(attune_model *model";
-  for (const auto &[symbol, bound] : symbols)
-    os << ", int64_t " << identifier(symbol);
-  for (const InterfaceArg &arg : args)
-    if (arg.role != "weight")
-      os << ", " << (arg.role == "input" ? "const " : "") << cType(arg.dtype) << " *"
-         << identifier(arg.name);
-  os << ") {\n";
-  for (StringRef role : {"input", "output"}) {
-    os << "  attune_tensor " << role << "s[] = {\n";
-    for (const InterfaceArg &arg : args) {
-      if (arg.role != role)
-        continue;
-      SmallVector<std::string> dims;
-      for (const std::string &dim : arg.dims)
-        dims.push_back(llvm::isDigit(dim[0]) ? dim : identifier(dim));
-      os << "    {\"" << arg.name << "\", " << attuneDtype(arg.dtype) << ", " << arg.dims.size()
-         << ", {" << llvm::join(dims, ", ") << "}, (void *)" << identifier(arg.name) << "},\n";
-    }
-    os << "  };\n";
-  }
-  os << "  return attune_model_run(model, inputs, sizeof inputs / sizeof *inputs, outputs,\n"
-     << "                          sizeof outputs / sizeof *outputs);\n}\n\n"
-     << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
+  for (const EntryInterface &entry : entries)
+    writeRunHelper(os, id, entry);
+  os << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return out;
 }
 

@@ -1,10 +1,12 @@
-// The interface of a compiled model as the runtime and the C header see it: its arguments in
-// call order (inputs, weights, outputs), their dtypes and (possibly symbolic) dims, and the
-// bounds of the symbolic dims. Read from the entry function after attune-lower-entry.
+// The interface of a compiled model as the runtime and the C header see it: its entry points,
+// each with its arguments in call order (inputs, weights, outputs), their dtypes and (possibly
+// symbolic) dims, and the bounds of the symbolic dims. Read from the entry functions after
+// attune-lower-entry.
 #ifndef ATTUNE_BACKENDS_CPU_MODELINTERFACE_H
 #define ATTUNE_BACKENDS_CPU_MODELINTERFACE_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <string>
@@ -20,11 +22,16 @@ struct InterfaceArg {
   std::vector<std::string> dims;
 };
 
+struct EntryInterface {
+  std::string name;     // "forward", "encode", ...
+  std::string function; // the func.func the runtime calls through NAME_entry
+  std::vector<InterfaceArg> args;
+};
+
 struct ModelInterface {
   std::string modelName;
-  std::string entryFunction; // the func.func the runtime calls through NAME_entry
   std::vector<std::pair<std::string, int64_t>> symbols; // symbolic dims and their bounds
-  std::vector<InterfaceArg> args;
+  std::vector<EntryInterface> entries;                  // in module order: NAME_entry's index
 
   /// The text embedded as NAME_manifest (format documented in runtime/src/model.c).
   std::string manifest() const;
@@ -32,11 +39,14 @@ struct ModelInterface {
   std::string header(llvm::StringRef sourceName) const;
 };
 
-/// Reads the interface of `entry` (already through attune-lower-entry). Every dynamic dim must
-/// be named by `attune.dims` and every name must have a bound in `bounds`; errors are emitted
-/// on `entry`.
-mlir::FailureOr<ModelInterface> describeEntry(mlir::func::FuncOp entry, llvm::StringRef modelName,
+/// Reads the interface of every entry function of `module` (`attune.entry`, already through
+/// attune-lower-entry). Every dynamic dim must be named by `attune.dims` and every name must
+/// have a bound in `bounds`; errors are emitted on the functions.
+mlir::FailureOr<ModelInterface> describeModel(mlir::ModuleOp module, llvm::StringRef modelName,
                                               const llvm::StringMap<int64_t> &bounds);
+
+/// The entry point name of an entry function: its `attune.entry` string, or "forward".
+std::string entryNameOf(mlir::func::FuncOp function);
 
 } // namespace attune
 

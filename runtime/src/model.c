@@ -1,11 +1,12 @@
 /* Opening a compiled model (manifest + weights) and running its forward pass.
  *
- * The manifest is text the compiler embeds in the library, one declaration per line, in the
- * order of the compiled function's arguments:
+ * The manifest is text the compiler embeds in the library, one declaration per line; each
+ * entry point lists its arguments in the order its compiled function takes them:
  *
  *   attune-manifest 1
  *   model gpt2
  *   dim batch 4                      (a symbolic dimension and its bound)
+ *   entry forward                    (entry point 0)
  *   input input_ids i32 batch seq
  *   weight transformer.wte.weight f32 512 64
  *   output logits f32 batch seq 512
@@ -34,15 +35,21 @@ typedef struct declared {
   const void *data;               /* weights: bound at open */
 } declared;
 
+typedef struct entry_point {
+  char *name;
+  declared *args;
+  size_t num_args;
+} entry_point;
+
 struct attune_model {
   char *name;
-  attune_entry_fn entry;
+  attune_entry_fn code;
   attune_safetensors *weights;
   char *symbols[MAX_SYMBOLS];
   int64_t bounds[MAX_SYMBOLS];
   int num_symbols;
-  declared *args;
-  size_t num_args;
+  entry_point *entries;
+  size_t num_entries;
   void **owned; /* weight copies made for alignment */
   size_t num_owned;
   /* One run at a time per model: runs share the arena. */
@@ -56,6 +63,20 @@ static const char *role_name(role r) {
 
 static attune_status bad_manifest(int line, const char *what) {
   return attune_fail(ATTUNE_ERROR_LIBRARY, "model manifest line %d: %s", line, what);
+}
+
+static bool add_entry(attune_model *model, const char *name) {
+  entry_point *grown = realloc(model->entries, (model->num_entries + 1) * sizeof *grown);
+  if (!grown)
+    return false;
+  model->entries = grown;
+  entry_point *e = &model->entries[model->num_entries];
+  memset(e, 0, sizeof *e);
+  e->name = strdup(name);
+  if (!e->name)
+    return false;
+  ++model->num_entries;
+  return true;
 }
 
 static attune_status parse_manifest(attune_model *model, const char *manifest) {
@@ -90,15 +111,25 @@ static attune_status parse_manifest(attune_model *model, const char *manifest) {
         model->symbols[model->num_symbols] = strdup(name);
         model->bounds[model->num_symbols++] = strtoll(bound, NULL, 10);
       }
+    } else if (strcmp(keyword, "entry") == 0) {
+      char *name = strtok_r(NULL, " ", &save);
+      if (!name || !add_entry(model, name))
+        status = bad_manifest(line_number, "entry needs a name");
     } else if (!strcmp(keyword, "input") || !strcmp(keyword, "weight") ||
                !strcmp(keyword, "output")) {
-      declared *grown = realloc(model->args, (model->num_args + 1) * sizeof *grown);
+      /* Declarations before any entry line belong to "forward". */
+      if (!model->num_entries && !add_entry(model, "forward")) {
+        status = attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
+        break;
+      }
+      entry_point *e = &model->entries[model->num_entries - 1];
+      declared *grown = realloc(e->args, (e->num_args + 1) * sizeof *grown);
       if (!grown) {
         status = attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
         break;
       }
-      model->args = grown;
-      declared *d = &model->args[model->num_args++];
+      e->args = grown;
+      declared *d = &e->args[e->num_args++];
       memset(d, 0, sizeof *d);
       d->role = keyword[0] == 'i' ? ROLE_INPUT : keyword[0] == 'w' ? ROLE_WEIGHT : ROLE_OUTPUT;
       char *name = strtok_r(NULL, " ", &save), *dtype = strtok_r(NULL, " ", &save);
@@ -140,6 +171,8 @@ static attune_status parse_manifest(attune_model *model, const char *manifest) {
   free(text);
   if (status == ATTUNE_OK && !model->name)
     status = bad_manifest(line_number, "no model line");
+  if (status == ATTUNE_OK && !model->num_entries)
+    status = bad_manifest(line_number, "no entry point");
   return status;
 }
 
@@ -186,14 +219,18 @@ static attune_status bind_weight(attune_model *model, declared *d) {
 void attune_model_close(attune_model *model) {
   if (!model)
     return;
-  for (size_t i = 0; i < model->num_args; ++i)
-    free(model->args[i].name);
+  for (size_t e = 0; e < model->num_entries; ++e) {
+    for (size_t i = 0; i < model->entries[e].num_args; ++i)
+      free(model->entries[e].args[i].name);
+    free(model->entries[e].args);
+    free(model->entries[e].name);
+  }
+  free(model->entries);
   for (size_t i = 0; i < model->num_owned; ++i)
     free(model->owned[i]);
   for (int s = 0; s < model->num_symbols; ++s)
     free(model->symbols[s]);
   free(model->owned);
-  free(model->args);
   free(model->name);
   attune_safetensors_close(model->weights);
   attune_arena_destroy(&model->arena);
@@ -211,14 +248,15 @@ attune_status attune_model_open(const char *manifest, attune_entry_fn entry,
   attune_model *model = calloc(1, sizeof *model);
   if (!model)
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
-  model->entry = entry;
+  model->code = entry;
   pthread_mutex_init(&model->run_lock, NULL);
   attune_status status = parse_manifest(model, manifest);
   if (status == ATTUNE_OK)
     status = attune_safetensors_open(weights_path, &model->weights);
-  for (size_t i = 0; status == ATTUNE_OK && i < model->num_args; ++i)
-    if (model->args[i].role == ROLE_WEIGHT)
-      status = bind_weight(model, &model->args[i]);
+  for (size_t e = 0; status == ATTUNE_OK && e < model->num_entries; ++e)
+    for (size_t i = 0; status == ATTUNE_OK && i < model->entries[e].num_args; ++i)
+      if (model->entries[e].args[i].role == ROLE_WEIGHT)
+        status = bind_weight(model, &model->entries[e].args[i]);
   if (status != ATTUNE_OK) {
     attune_model_close(model);
     return status;
@@ -227,12 +265,43 @@ attune_status attune_model_open(const char *manifest, attune_entry_fn entry,
   return ATTUNE_OK;
 }
 
-static attune_status nth_declared(const attune_model *model, role r, size_t index,
+/* The entry point named `name` (NULL: "forward" if present, else the first); NULL if none. */
+static const entry_point *find_entry(const attune_model *model, const char *name) {
+  if (!model)
+    return NULL;
+  const char *wanted = name ? name : "forward";
+  for (size_t e = 0; e < model->num_entries; ++e)
+    if (strcmp(model->entries[e].name, wanted) == 0)
+      return &model->entries[e];
+  return name ? NULL : &model->entries[0];
+}
+
+static attune_status no_entry(const attune_model *model, const char *name) {
+  if (!model)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "null model");
+  char names[256] = "";
+  size_t used = 0;
+  for (size_t e = 0; e < model->num_entries && used < sizeof names; ++e)
+    used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", e ? ", " : "",
+                             model->entries[e].name);
+  return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "model %s has no entry point '%s' (it has: %s)",
+                     model->name, name ? name : "(default)", names);
+}
+
+size_t attune_model_num_entries(const attune_model *model) {
+  return model ? model->num_entries : 0;
+}
+
+const char *attune_model_entry_name(const attune_model *model, size_t index) {
+  return model && index < model->num_entries ? model->entries[index].name : NULL;
+}
+
+static attune_status nth_declared(const entry_point *entry, role r, size_t index,
                                   attune_tensor *info) {
-  if (!model || !info)
+  if (!info)
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "null argument");
-  for (size_t i = 0; i < model->num_args; ++i) {
-    const declared *d = &model->args[i];
+  for (size_t i = 0; i < entry->num_args; ++i) {
+    const declared *d = &entry->args[i];
     if (d->role != r || index--)
       continue;
     info->name = d->name;
@@ -242,25 +311,44 @@ static attune_status nth_declared(const attune_model *model, role r, size_t inde
     info->data = NULL;
     return ATTUNE_OK;
   }
-  return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "model has no %s #%zu", role_name(r), index);
+  return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "entry point %s has no %s #%zu", entry->name,
+                     role_name(r), index);
 }
 
-static size_t count_role(const attune_model *model, role r) {
+static size_t count_role(const entry_point *entry, role r) {
   size_t n = 0;
-  for (size_t i = 0; model && i < model->num_args; ++i)
-    n += model->args[i].role == r;
+  for (size_t i = 0; entry && i < entry->num_args; ++i)
+    n += entry->args[i].role == r;
   return n;
 }
 
-size_t attune_model_num_inputs(const attune_model *model) { return count_role(model, ROLE_INPUT); }
+size_t attune_model_entry_num_inputs(const attune_model *model, const char *entry) {
+  return count_role(find_entry(model, entry), ROLE_INPUT);
+}
+size_t attune_model_entry_num_outputs(const attune_model *model, const char *entry) {
+  return count_role(find_entry(model, entry), ROLE_OUTPUT);
+}
+attune_status attune_model_entry_input(const attune_model *model, const char *entry,
+                                       size_t index, attune_tensor *info) {
+  const entry_point *e = find_entry(model, entry);
+  return e ? nth_declared(e, ROLE_INPUT, index, info) : no_entry(model, entry);
+}
+attune_status attune_model_entry_output(const attune_model *model, const char *entry,
+                                        size_t index, attune_tensor *info) {
+  const entry_point *e = find_entry(model, entry);
+  return e ? nth_declared(e, ROLE_OUTPUT, index, info) : no_entry(model, entry);
+}
+size_t attune_model_num_inputs(const attune_model *model) {
+  return attune_model_entry_num_inputs(model, NULL);
+}
 size_t attune_model_num_outputs(const attune_model *model) {
-  return count_role(model, ROLE_OUTPUT);
+  return attune_model_entry_num_outputs(model, NULL);
 }
 attune_status attune_model_input(const attune_model *model, size_t index, attune_tensor *info) {
-  return nth_declared(model, ROLE_INPUT, index, info);
+  return attune_model_entry_input(model, NULL, index, info);
 }
 attune_status attune_model_output(const attune_model *model, size_t index, attune_tensor *info) {
-  return nth_declared(model, ROLE_OUTPUT, index, info);
+  return attune_model_entry_output(model, NULL, index, info);
 }
 
 attune_status attune_model_dim_bound(const attune_model *model, const char *symbol,
@@ -288,26 +376,32 @@ static const char *dtype_text(attune_dtype dtype) {
 }
 
 /* Checks that every given tensor is declared with `r` and matches, binding symbolic dims. */
-static attune_status match_tensors(const attune_model *model, role r, const attune_tensor *given,
-                                   size_t count, int64_t *values, bool bind) {
+static attune_status match_tensors(const attune_model *model, const entry_point *entry, role r,
+                                   const attune_tensor *given, size_t count, int64_t *values,
+                                   bool bind) {
   if (count && !given)
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "null %s array", role_name(r));
   for (size_t i = 0; i < count; ++i) {
     if (!given[i].name)
       return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "%s #%zu has no name", role_name(r), i);
     const declared *d = NULL;
-    for (size_t a = 0; a < model->num_args && !d; ++a)
-      if (model->args[a].role == r && strcmp(model->args[a].name, given[i].name) == 0)
-        d = &model->args[a];
-    if (!d)
+    for (size_t a = 0; a < entry->num_args && !d; ++a)
+      if (entry->args[a].role == r && strcmp(entry->args[a].name, given[i].name) == 0)
+        d = &entry->args[a];
+    if (!d) {
+      if (model->num_entries > 1)
+        return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
+                           "entry point %s of model %s has no %s named '%s'", entry->name,
+                           model->name, role_name(r), given[i].name);
       return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "model %s has no %s named '%s'",
                          model->name, role_name(r), given[i].name);
+    }
     if (find_given(given, i, given[i].name))
       return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "%s '%s' given twice", role_name(r),
                          d->name);
   }
-  for (size_t a = 0; a < model->num_args; ++a) {
-    const declared *d = &model->args[a];
+  for (size_t a = 0; a < entry->num_args; ++a) {
+    const declared *d = &entry->args[a];
     if (d->role != r)
       continue;
     const attune_tensor *t = find_given(given, count, d->name);
@@ -351,23 +445,26 @@ static attune_status match_tensors(const attune_model *model, role r, const attu
   return ATTUNE_OK;
 }
 
-attune_status attune_model_output_shapes(const attune_model *model, const attune_tensor *inputs,
-                                         size_t num_inputs, attune_tensor *outputs,
-                                         size_t num_outputs) {
+attune_status attune_model_entry_output_shapes(const attune_model *model, const char *entry,
+                                               const attune_tensor *inputs, size_t num_inputs,
+                                               attune_tensor *outputs, size_t num_outputs) {
   if (!model || (num_outputs && !outputs))
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_model_output_shapes: null argument");
+  const entry_point *e = find_entry(model, entry);
+  if (!e)
+    return no_entry(model, entry);
   int64_t values[MAX_SYMBOLS];
   for (int s = 0; s < MAX_SYMBOLS; ++s)
     values[s] = -1;
-  attune_status status = match_tensors(model, ROLE_INPUT, inputs, num_inputs, values, false);
+  attune_status status = match_tensors(model, e, ROLE_INPUT, inputs, num_inputs, values, false);
   if (status != ATTUNE_OK)
     return status;
   for (size_t i = 0; i < num_outputs; ++i) {
     const declared *d = NULL;
-    for (size_t a = 0; a < model->num_args && !d; ++a)
-      if (model->args[a].role == ROLE_OUTPUT && outputs[i].name &&
-          strcmp(model->args[a].name, outputs[i].name) == 0)
-        d = &model->args[a];
+    for (size_t a = 0; a < e->num_args && !d; ++a)
+      if (e->args[a].role == ROLE_OUTPUT && outputs[i].name &&
+          strcmp(e->args[a].name, outputs[i].name) == 0)
+        d = &e->args[a];
     if (!d)
       return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "model %s has no output named '%s'",
                          model->name, outputs[i].name ? outputs[i].name : "(null)");
@@ -379,29 +476,39 @@ attune_status attune_model_output_shapes(const attune_model *model, const attune
   return ATTUNE_OK;
 }
 
-attune_status attune_model_run(attune_model *model, const attune_tensor *inputs,
-                               size_t num_inputs, attune_tensor *outputs, size_t num_outputs) {
+attune_status attune_model_output_shapes(const attune_model *model, const attune_tensor *inputs,
+                                         size_t num_inputs, attune_tensor *outputs,
+                                         size_t num_outputs) {
+  return attune_model_entry_output_shapes(model, NULL, inputs, num_inputs, outputs, num_outputs);
+}
+
+attune_status attune_model_run_entry(attune_model *model, const char *entry,
+                                     const attune_tensor *inputs, size_t num_inputs,
+                                     attune_tensor *outputs, size_t num_outputs) {
   if (!model)
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_model_run: null model");
+  const entry_point *e = find_entry(model, entry);
+  if (!e)
+    return no_entry(model, entry);
   int64_t values[MAX_SYMBOLS];
   for (int s = 0; s < MAX_SYMBOLS; ++s)
     values[s] = -1;
-  attune_status status = match_tensors(model, ROLE_INPUT, inputs, num_inputs, values, true);
+  attune_status status = match_tensors(model, e, ROLE_INPUT, inputs, num_inputs, values, true);
   if (status == ATTUNE_OK)
-    status = match_tensors(model, ROLE_OUTPUT, outputs, num_outputs, values, true);
+    status = match_tensors(model, e, ROLE_OUTPUT, outputs, num_outputs, values, true);
   if (status != ATTUNE_OK)
     return status;
 
   /* One descriptor per argument: {allocated, aligned, offset, sizes[r], strides[r]}. */
-  int64_t (*descriptors)[3 + 2 * ATTUNE_MAX_RANK] = calloc(model->num_args, sizeof *descriptors);
-  void **arguments = calloc(model->num_args, sizeof *arguments);
+  int64_t (*descriptors)[3 + 2 * ATTUNE_MAX_RANK] = calloc(e->num_args, sizeof *descriptors);
+  void **arguments = calloc(e->num_args, sizeof *arguments);
   if (!descriptors || !arguments) {
     free(descriptors);
     free(arguments);
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
   }
-  for (size_t a = 0; a < model->num_args; ++a) {
-    const declared *d = &model->args[a];
+  for (size_t a = 0; a < e->num_args; ++a) {
+    const declared *d = &e->args[a];
     const void *data = d->data;
     const attune_tensor *t = NULL;
     if (d->role == ROLE_INPUT)
@@ -425,7 +532,7 @@ attune_status attune_model_run(attune_model *model, const attune_tensor *inputs,
   attune_clear_error();
   pthread_mutex_lock(&model->run_lock);
   attune_arena_begin(&model->arena);
-  model->entry(arguments);
+  model->code((int32_t)(e - model->entries), arguments);
   attune_arena_end(&model->arena);
   bool out_of_memory = model->arena.failed;
   model->arena.failed = false;
@@ -436,6 +543,11 @@ attune_status attune_model_run(attune_model *model, const attune_tensor *inputs,
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY,
                        "out of memory for intermediates (outputs are not valid)");
   return ATTUNE_OK;
+}
+
+attune_status attune_model_run(attune_model *model, const attune_tensor *inputs,
+                               size_t num_inputs, attune_tensor *outputs, size_t num_outputs) {
+  return attune_model_run_entry(model, NULL, inputs, num_inputs, outputs, num_outputs);
 }
 
 attune_status attune_model_arena_bytes(const attune_model *model, size_t *peak,

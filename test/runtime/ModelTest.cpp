@@ -30,7 +30,8 @@ struct Descriptor1D {
   int64_t offset, sizes[1], strides[1];
 };
 
-void adderEntry(void **arguments) {
+void adderEntry(int32_t entry, void **arguments) {
+  ASSERT_EQ(entry, 0);
   auto *x = static_cast<Descriptor2D *>(arguments[0]);
   auto *w = static_cast<Descriptor1D *>(arguments[1]);
   auto *y = static_cast<Descriptor2D *>(arguments[2]);

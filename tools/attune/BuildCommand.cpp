@@ -12,6 +12,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Format.h"
@@ -37,8 +38,10 @@ bool checkWeights(const ModelInterface &interface, const std::string &path) {
     return false;
   }
   bool ok = true;
-  for (const InterfaceArg &arg : interface.args) {
-    if (arg.role != "weight")
+  llvm::StringSet<> checked;
+  for (const EntryInterface &entry : interface.entries)
+  for (const InterfaceArg &arg : entry.args) {
+    if (arg.role != "weight" || !checked.insert(arg.name).second)
       continue;
     attune_tensor tensor;
     if (attune_safetensors_find(file, arg.name.c_str(), &tensor) != ATTUNE_OK) {
@@ -156,16 +159,7 @@ int attune::buildCommand(int argc, char **argv) {
   entryPasses.addPass(createAttuneLowerEntryPass());
   if (mlir::failed(entryPasses.run(*model->module)))
     return 1;
-  mlir::func::FuncOp entry;
-  model->module->walk([&](mlir::func::FuncOp func) {
-    if (func->hasAttr("attune.entry"))
-      entry = func;
-  });
-  if (!entry) {
-    llvm::errs() << "attune: the module has no entry function (attribute attune.entry)\n";
-    return 1;
-  }
-  mlir::FailureOr<ModelInterface> interface = describeEntry(entry, model->name, bounds);
+  mlir::FailureOr<ModelInterface> interface = describeModel(*model->module, model->name, bounds);
   if (mlir::failed(interface))
     return 1;
   if (!weights.empty() && !checkWeights(*interface, weights))

@@ -9,6 +9,7 @@
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 
 #include <random>
@@ -52,6 +53,7 @@ int attune::randomWeightsCommand(int argc, char **argv) {
   std::vector<std::string> names;
   std::vector<std::vector<float>> data;
   std::vector<attune_tensor> tensors;
+  llvm::StringSet<> seen; // entry points share weights
   model->module->walk([&](mlir::func::FuncOp func) {
     if (!func->hasAttr("attune.entry"))
       return;
@@ -61,6 +63,8 @@ int attune::randomWeightsCommand(int argc, char **argv) {
         continue;
       auto type = mlir::cast<mlir::MemRefType>(func.getArgumentTypes()[i]);
       std::string name = func.getArgAttrOfType<mlir::StringAttr>(i, "attune.name").str();
+      if (!seen.insert(name).second)
+        continue;
       bool gain = type.getRank() == 1 && llvm::StringRef(name).ends_with(".weight");
       std::vector<float> values(type.getNumElements());
       for (float &v : values)

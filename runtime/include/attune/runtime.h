@@ -1,7 +1,9 @@
 /* attune runtime: the C API of every library attune builds.
  *
- * A generated library libNAME.so exports NAME_manifest (a description of its inputs, weights
- * and outputs) and NAME_entry (the compiled forward pass); NAME.h wraps them in typed helpers.
+ * A generated library libNAME.so exports NAME_manifest (a description of its entry points and
+ * their inputs, weights and outputs) and NAME_entry (the compiled code of every entry point);
+ * NAME.h wraps them in typed helpers. Most models have one entry point, "forward"; an
+ * encoder-decoder also has "encode" and "decode".
  * Everything here returns an attune_status and never aborts the process: on failure,
  * attune_last_error() gives a readable message for the calling thread.
  */
@@ -42,8 +44,9 @@ typedef struct attune_tensor {
   void *data;
 } attune_tensor;
 
-/* The compiled forward pass: one pointer per argument (memref descriptors, in manifest order). */
-typedef void (*attune_entry_fn)(void **arguments);
+/* The compiled code: runs entry point number `entry` (in manifest order) with one pointer per
+ * argument (memref descriptors, in manifest order). */
+typedef void (*attune_entry_fn)(int32_t entry, void **arguments);
 
 typedef struct attune_model attune_model;
 
@@ -60,11 +63,24 @@ attune_status attune_model_open(const char *manifest, attune_entry_fn entry,
                                 const char *weights_path, attune_model **out);
 void attune_model_close(attune_model *model);
 
-/* The model's inputs/outputs in declaration order; shape entries of symbolic dims are -1. */
+/* Entry points: how many, and the name of each ("forward", "encode", "decode", ...). Functions
+ * without an entry argument use the default one: "forward" if the model has it, else the
+ * first. */
+size_t attune_model_num_entries(const attune_model *model);
+const char *attune_model_entry_name(const attune_model *model, size_t index);
+
+/* The default entry point's inputs/outputs in declaration order; symbolic dims are -1. */
 size_t attune_model_num_inputs(const attune_model *model);
 size_t attune_model_num_outputs(const attune_model *model);
 attune_status attune_model_input(const attune_model *model, size_t index, attune_tensor *info);
 attune_status attune_model_output(const attune_model *model, size_t index, attune_tensor *info);
+/* The same for a named entry point (NULL: the default one). */
+size_t attune_model_entry_num_inputs(const attune_model *model, const char *entry);
+size_t attune_model_entry_num_outputs(const attune_model *model, const char *entry);
+attune_status attune_model_entry_input(const attune_model *model, const char *entry,
+                                       size_t index, attune_tensor *info);
+attune_status attune_model_entry_output(const attune_model *model, const char *entry,
+                                        size_t index, attune_tensor *info);
 /* Bounds of a symbolic dimension (e.g. "batch", "seq") fixed when the library was built. */
 attune_status attune_model_dim_bound(const attune_model *model, const char *symbol,
                                      int64_t *bound);
@@ -80,6 +96,13 @@ attune_status attune_model_output_shapes(const attune_model *model, const attune
  * output buffer must have exactly the shape attune_model_output_shapes reports. */
 attune_status attune_model_run(attune_model *model, const attune_tensor *inputs,
                                size_t num_inputs, attune_tensor *outputs, size_t num_outputs);
+/* The same two for a named entry point (NULL: the default one). */
+attune_status attune_model_entry_output_shapes(const attune_model *model, const char *entry,
+                                               const attune_tensor *inputs, size_t num_inputs,
+                                               attune_tensor *outputs, size_t num_outputs);
+attune_status attune_model_run_entry(attune_model *model, const char *entry,
+                                     const attune_tensor *inputs, size_t num_inputs,
+                                     attune_tensor *outputs, size_t num_outputs);
 
 /* Memory for intermediates: the most bytes live at once during any run so far, and the bytes
  * the model's arena holds from the system. */
