@@ -59,6 +59,7 @@ struct Stmt {
     For,    // for i in a..b { body }
     Return, // return expr, ...
     If,     // if cond { body } else { elseBody }
+    Entry,  // entry name { body }: one entry point of the model (encode, decode, ...)
   };
   Kind kind;
   llvm::SMLoc loc;

@@ -59,6 +59,9 @@ private:
     case Stmt::Kind::Return:
       line(depth) << "Return " << at(stmt.loc) << "\n";
       break;
+    case Stmt::Kind::Entry:
+      line(depth) << "Entry " << stmt.targets[0] << " " << at(stmt.loc) << "\n";
+      break;
     case Stmt::Kind::If:
       line(depth) << "If " << at(stmt.loc) << "\n";
       print(*stmt.values[0], depth + 1);

@@ -157,12 +157,14 @@ std::optional<ElaboratedModel> Elaborator::run(const ast::Program &program) {
     return std::nullopt;
   }
 
-  OwningOpRef<ModuleOp> module = ModuleOp::create(locationOf(model->loc));
-  b.setInsertionPointToEnd(module->getBody());
-  forward = b.create<func::FuncOp>(locationOf(model->loc), "forward",
-                                   b.getFunctionType({}, {}));
-  forward->setAttr("attune.entry", b.getUnitAttr());
-  b.setInsertionPointToStart(forward.addEntryBlock());
+  OwningOpRef<ModuleOp> owned = ModuleOp::create(locationOf(model->loc));
+  module = *owned;
+  // A model without entry blocks is itself the one entry point, "forward".
+  bool hasEntries = llvm::any_of(model->body, [](const ast::Stmt &stmt) {
+    return stmt.kind == ast::Stmt::Kind::Entry;
+  });
+  if (!hasEntries)
+    beginEntry("forward", model->loc, /*named=*/false);
 
   // Hyperparameters, in order; each default may use the ones before it.
   Scope scope;
@@ -185,15 +187,56 @@ std::optional<ElaboratedModel> Elaborator::run(const ast::Program &program) {
     error(model->loc, "a model produces its outputs by assigning them, not by return");
     return std::nullopt;
   }
-  if (!finishOutputs())
+  if (!hasEntries && !finishOutputs())
     return std::nullopt;
 
-  module->getOperation()->setAttr("attune.model", b.getStringAttr(model->name));
+  module->setAttr("attune.model", b.getStringAttr(model->name));
+  SmallVector<NamedAttribute> boundAttrs;
+  for (const auto &bound : bounds)
+    boundAttrs.push_back(b.getNamedAttr(bound.first(), b.getI64IntegerAttr(bound.second)));
+  module->setAttr("attune.bounds", b.getDictionaryAttr(boundAttrs));
   ElaboratedModel result;
   result.name = model->name;
-  result.declaredBounds = declaredBounds;
-  result.module = std::move(module);
+  result.bounds = bounds;
+  result.module = std::move(owned);
   return result;
+}
+
+void Elaborator::beginEntry(const std::string &name, SMLoc loc, bool named) {
+  b.setInsertionPointToEnd(module.getBody());
+  forward = b.create<func::FuncOp>(locationOf(loc), name, b.getFunctionType({}, {}));
+  forward->setAttr("attune.entry", named ? Attribute(b.getStringAttr(name)) : b.getUnitAttr());
+  b.setInsertionPointToStart(forward.addEntryBlock());
+}
+
+bool Elaborator::execEntry(const ast::Stmt &stmt, Scope &scope) {
+  const std::string &name = stmt.targets[0];
+  if (forward)
+    return error(stmt.loc, "entry '" + name + "' cannot be nested in another entry");
+  if (module.lookupSymbol(name))
+    return error(stmt.targetLocs[0], "entry point '" + name + "' is defined twice");
+  // Each entry point is its own function: its own inputs, symbols and outputs; it sees the
+  // model's parameters and names but does not change them.
+  Scope entryScope = scope;
+  Scope *outer = modelScope;
+  modelScope = &entryScope;
+  beginEntry(name, stmt.loc, /*named=*/true);
+  std::optional<Val> returned;
+  bool ok = execBlock(stmt.body, entryScope, returned);
+  if (ok && returned)
+    ok = error(stmt.loc, "an entry point produces its outputs by assigning them, not by return");
+  ok = ok && finishOutputs();
+  modelScope = outer;
+  forward = nullptr;
+  symbols.clear();
+  outputs.clear();
+  return ok;
+}
+
+bool Elaborator::requireEntry(SMLoc loc) {
+  if (forward)
+    return true;
+  return error(loc, "tensors, inputs and outputs belong inside an entry block of this model");
 }
 
 bool Elaborator::execBlock(const std::vector<ast::Stmt> &body, Scope &scope,
@@ -221,12 +264,16 @@ bool Elaborator::execBlock(const std::vector<ast::Stmt> &body, Scope &scope,
       }
       break;
     }
+    case ast::Stmt::Kind::Entry:
+      if (!execEntry(stmt, scope))
+        return false;
+      break;
     case ast::Stmt::Kind::Input:
-      if (!execInput(stmt, scope))
+      if (!requireEntry(stmt.loc) || !execInput(stmt, scope))
         return false;
       break;
     case ast::Stmt::Kind::Output:
-      if (!execOutput(stmt, scope))
+      if (!requireEntry(stmt.loc) || !execOutput(stmt, scope))
         return false;
       break;
     case ast::Stmt::Kind::For: {
@@ -276,6 +323,26 @@ bool Elaborator::execBlock(const std::vector<ast::Stmt> &body, Scope &scope,
   return true;
 }
 
+bool Elaborator::resolveBound(const std::string &symbol, const ast::DimDecl &dim, Scope &scope) {
+  std::optional<int64_t> declared;
+  if (dim.bound) {
+    std::optional<Val> bound = eval(*dim.bound, scope);
+    if (!bound)
+      return false;
+    if (bound->kind != Val::Kind::Int || bound->i < 1)
+      return error(dim.bound->loc, "a bound must be a positive integer, got " + bound->describe());
+    declared = bound->i;
+  }
+  bool isBatch = symbol == "batch";
+  std::optional<int64_t> flag = isBatch ? options.maxBatch : options.maxSeq;
+  if (flag && declared && *flag > *declared)
+    return error(dim.loc, std::string(isBatch ? "--max-batch=" : "--max-seq=") +
+                              std::to_string(*flag) + " exceeds the bound the model declares for " +
+                              symbol + " (" + std::to_string(*declared) + ")");
+  bounds[symbol] = flag ? *flag : declared ? *declared : isBatch ? 8 : 512;
+  return true;
+}
+
 std::optional<SymShape> Elaborator::declaredShape(const ast::TypeDecl &type, Scope &scope,
                                                   bool isInput) {
   SymShape shape;
@@ -290,7 +357,13 @@ std::optional<SymShape> Elaborator::declaredShape(const ast::TypeDecl &type, Sco
       }
       shape.push_back(SymDim{-1, size.text});
       scope[size.text] = Val::ofDim(shape.back());
+      if (!resolveBound(size.text, dim, scope))
+        return std::nullopt;
     } else {
+      if (dim.bound) {
+        error(dim.loc, "only a newly declared symbolic dim can have a bound");
+        return std::nullopt;
+      }
       std::optional<Val> value = eval(size, scope);
       if (!value)
         return std::nullopt;
@@ -303,20 +376,6 @@ std::optional<SymShape> Elaborator::declaredShape(const ast::TypeDecl &type, Sco
                            value->describe());
         return std::nullopt;
       }
-    }
-    if (dim.bound) {
-      if (!shape.back().isSymbolic()) {
-        error(dim.loc, "only a symbolic dim can have a bound");
-        return std::nullopt;
-      }
-      std::optional<Val> bound = eval(*dim.bound, scope);
-      if (!bound)
-        return std::nullopt;
-      if (bound->kind != Val::Kind::Int || bound->i < 1) {
-        error(dim.bound->loc, "a bound must be a positive integer, got " + bound->describe());
-        return std::nullopt;
-      }
-      declaredBounds[shape.back().symbol] = bound->i;
     }
   }
   return shape;

@@ -20,13 +20,17 @@ struct ElaborateOptions {
   std::string configPath;
   /// Which model of the program to elaborate (empty: the only one).
   std::string modelName;
+  /// Bounds of the symbolic dims: `batch` gets maxBatch, every other dim maxSeq (by default the
+  /// bound the description declares, `seq <= ctx`, else 512). A flag above a declared bound is
+  /// an error.
+  std::optional<int64_t> maxBatch, maxSeq;
 };
 
 struct ElaboratedModel {
   mlir::OwningOpRef<mlir::ModuleOp> module;
   std::string name;
-  /// Upper bounds declared in the description (`seq <= ctx`), by symbolic dim.
-  llvm::StringMap<int64_t> declaredBounds;
+  /// The bound of every symbolic dim, as resolved from the options and the description.
+  llvm::StringMap<int64_t> bounds;
 };
 
 /// Elaborates the model into a module holding func.func @forward {attune.entry}. Errors are

@@ -41,6 +41,11 @@ public:
   /// The numpy broadcast of two shapes with symbolic dims, or an error at `loc`.
   std::optional<SymShape> broadcast(const SymShape &a, const SymShape &b, llvm::SMLoc loc);
 
+  /// Tensor operations need an entry function to build into; false (after an error) if none.
+  bool requireEntry(llvm::SMLoc loc);
+  /// The bound of a symbolic dim (resolved when it was declared).
+  int64_t boundOf(const std::string &symbol) { return bounds.lookup(symbol); }
+
   std::optional<Val> callBuiltin(const std::string &name, std::vector<Val> &args,
                                  const std::vector<std::string> &keywords, llvm::SMLoc loc,
                                  bool &found);
@@ -59,6 +64,11 @@ private:
                  std::optional<Val> &returned);
   bool execInput(const ast::Stmt &stmt, Scope &scope);
   bool execOutput(const ast::Stmt &stmt, Scope &scope);
+  bool execEntry(const ast::Stmt &stmt, Scope &scope);
+  /// Creates the entry function `name` and points the builder into it.
+  void beginEntry(const std::string &name, llvm::SMLoc loc, bool named);
+  /// Fixes the bound of a newly declared symbolic dim from the options and `dim`'s `<=`.
+  bool resolveBound(const std::string &symbol, const ast::DimDecl &dim, Scope &scope);
   std::optional<SymShape> declaredShape(const ast::TypeDecl &type, Scope &scope, bool isInput);
   bool finishOutputs();
 
@@ -68,7 +78,8 @@ private:
   mlir::OpBuilder b;
   llvm::StringMap<const ast::Function *> functions;
   llvm::StringMap<mlir::Value> symbols;
-  llvm::StringMap<int64_t> declaredBounds;
+  llvm::StringMap<int64_t> bounds;
+  mlir::ModuleOp module;
   std::vector<llvm::SMLoc> callStack;
   mlir::func::FuncOp forward;
   Scope *modelScope = nullptr; // outputs are assigned in the model body's own scope

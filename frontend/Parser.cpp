@@ -154,6 +154,16 @@ private:
       stmt.values.push_back(std::move(end));
       return parseBlock(stmt.body);
     }
+    if (accept("entry")) {
+      stmt.kind = Stmt::Kind::Entry;
+      std::string name;
+      SMLoc loc;
+      if (!expectIdent(name, loc, "an entry point name"))
+        return false;
+      stmt.targets.push_back(name);
+      stmt.targetLocs.push_back(loc);
+      return parseBlock(stmt.body);
+    }
     if (accept("if")) {
       stmt.kind = Stmt::Kind::If;
       ExprPtr cond = parseExpr();

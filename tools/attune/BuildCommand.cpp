@@ -89,12 +89,13 @@ int attune::buildCommand(int argc, char **argv) {
                  clEnumValN(Stage::Asm, "asm", "target assembly"),
                  clEnumValN(Stage::Lib, "lib", "the shared library and C header (default)")),
       cl::cat(category));
-  cl::opt<int64_t> maxBatch("max-batch", cl::desc("Largest batch the library accepts"),
+  cl::opt<int64_t> maxBatch("max-batch", cl::desc("Largest batch the library accepts "
+                                                   "(default 8)"),
                             cl::init(8), cl::cat(category));
-  cl::opt<int64_t> maxSeq("max-seq", cl::desc("Largest sequence length the library accepts "
-                                               "(default: the bound the description declares, "
-                                               "else 512)"),
-                          cl::init(0), cl::cat(category));
+  cl::opt<int64_t> maxSeq("max-seq", cl::desc("Largest sequence length (every symbolic dim but "
+                                               "batch) the library accepts; default: the bound "
+                                               "the description declares, else 512"),
+                          cl::init(512), cl::cat(category));
   cl::opt<std::string> modelName("model", cl::desc("Which model of the description to build"),
                                  cl::cat(category));
   cl::opt<std::string> cpu("cpu", cl::desc("Target CPU: native, znver4, x86-64-v3, ..."),
@@ -126,8 +127,16 @@ int attune::buildCommand(int argc, char **argv) {
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
-  std::optional<LoadedModel> model =
-      loadModel(LoadRequest{input, config, weights, modelName}, context);
+  LoadRequest request{input, config, weights, modelName, {}, {}};
+  if (maxBatch.getNumOccurrences())
+    request.maxBatch = maxBatch;
+  if (maxSeq.getNumOccurrences())
+    request.maxSeq = maxSeq;
+  if ((request.maxBatch && *request.maxBatch < 1) || (request.maxSeq && *request.maxSeq < 1)) {
+    llvm::errs() << "attune: --max-batch and --max-seq must be at least 1\n";
+    return 1;
+  }
+  std::optional<LoadedModel> model = loadModel(request, context);
   if (!model)
     return 1;
   if (emit == Stage::Graph) {
@@ -138,28 +147,11 @@ int attune::buildCommand(int argc, char **argv) {
     return 0;
   }
 
-  // Bounds of the symbolic dims: flags, checked against what the description declares.
-  llvm::StringMap<int64_t> bounds{{"batch", maxBatch}};
-  auto declared = model->declaredBounds.find("seq");
-  int64_t seqBound = maxSeq ? int64_t(maxSeq)
-                            : declared != model->declaredBounds.end() ? declared->second : 512;
-  if (declared != model->declaredBounds.end() && seqBound > declared->second) {
-    llvm::errs() << "attune: --max-seq=" << seqBound << " exceeds the bound the model declares ("
-                 << declared->second << ")\n";
-    return 1;
-  }
-  bounds["seq"] = seqBound;
-  for (const auto &[symbol, bound] : bounds)
-    if (bound < 1) {
-      llvm::errs() << "attune: --max-" << symbol.str() << " must be at least 1\n";
-      return 1;
-    }
-
   mlir::PassManager entryPasses(&context);
   entryPasses.addPass(createAttuneLowerEntryPass());
   if (mlir::failed(entryPasses.run(*model->module)))
     return 1;
-  mlir::FailureOr<ModelInterface> interface = describeModel(*model->module, model->name, bounds);
+  mlir::FailureOr<ModelInterface> interface = describeModel(*model->module, model->name, model->bounds);
   if (mlir::failed(interface))
     return 1;
   if (!weights.empty() && !checkWeights(*interface, weights))
@@ -227,8 +219,10 @@ int attune::buildCommand(int argc, char **argv) {
   headerFile.keep();
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::string boundsText;
+  for (const auto &[symbol, bound] : interface->symbols)
+    boundsText += (boundsText.empty() ? "" : ", ") + symbol + " <= " + std::to_string(bound);
   llvm::outs() << "attune: built " << library << " and " << header << " in "
-               << llvm::format("%.2f", seconds) << " s (max batch " << bounds["batch"]
-               << ", max seq " << bounds["seq"] << ")\n";
+               << llvm::format("%.2f", seconds) << " s (" << boundsText << ")\n";
   return 0;
 }

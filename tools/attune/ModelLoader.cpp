@@ -5,6 +5,7 @@
 #include "frontend/Parser.h"
 #include "frontend/Prelude.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/FileSystem.h"
@@ -61,6 +62,30 @@ std::optional<LoadedModel> attune::loadModel(const LoadRequest &request,
       return std::nullopt;
     auto name = loaded.module->getOperation()->getAttrOfType<mlir::StringAttr>("attune.model");
     loaded.name = name ? name.str() : llvm::sys::path::stem(request.path).str();
+    // Bounds recorded in the module, else the flags, else the defaults (batch 8, others 512).
+    auto recorded =
+        loaded.module->getOperation()->getAttrOfType<mlir::DictionaryAttr>("attune.bounds");
+    loaded.module->walk([&](mlir::func::FuncOp func) {
+      if (!func->hasAttr("attune.entry"))
+        return;
+      llvm::SmallVector<mlir::DictionaryAttr> argAttrs, resultAttrs;
+      func.getAllArgAttrs(argAttrs);
+      func.getAllResultAttrs(resultAttrs);
+      argAttrs.append(resultAttrs.begin(), resultAttrs.end());
+      for (mlir::DictionaryAttr attrs : argAttrs) {
+        auto dims = attrs ? attrs.getAs<mlir::ArrayAttr>("attune.dims") : nullptr;
+        for (mlir::Attribute dim : dims ? dims.getValue() : llvm::ArrayRef<mlir::Attribute>{}) {
+          llvm::StringRef symbol = mlir::cast<mlir::StringAttr>(dim).getValue();
+          auto fromModule = recorded ? recorded.getAs<mlir::IntegerAttr>(symbol) : nullptr;
+          bool isBatch = symbol == "batch";
+          std::optional<int64_t> flag = isBatch ? request.maxBatch : request.maxSeq;
+          loaded.bounds[symbol] = flag ? *flag
+                                  : fromModule ? fromModule.getInt()
+                                  : isBatch    ? 8
+                                               : 512;
+        }
+      }
+    });
     return loaded;
   }
 
@@ -77,6 +102,8 @@ std::optional<LoadedModel> attune::loadModel(const LoadRequest &request,
 
   ElaborateOptions options;
   options.modelName = request.modelName;
+  options.maxBatch = request.maxBatch;
+  options.maxSeq = request.maxSeq;
   std::optional<llvm::json::Value> config;
   loaded.configUsed = chooseConfig(request);
   if (!loaded.configUsed.empty()) {
@@ -107,6 +134,6 @@ std::optional<LoadedModel> attune::loadModel(const LoadRequest &request,
   }
   loaded.module = std::move(model->module);
   loaded.name = model->name;
-  loaded.declaredBounds = std::move(model->declaredBounds);
+  loaded.bounds = std::move(model->bounds);
   return loaded;
 }

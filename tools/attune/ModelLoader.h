@@ -20,12 +20,14 @@ struct LoadRequest {
   std::string configPath;  // empty: none (or config.json beside the weights, see below)
   std::string weightsPath; // used only to find a config.json beside the weights
   std::string modelName;
+  std::optional<int64_t> maxBatch, maxSeq; // --max-batch, --max-seq
 };
 
 struct LoadedModel {
   mlir::OwningOpRef<mlir::ModuleOp> module;
   std::string name;
-  llvm::StringMap<int64_t> declaredBounds;
+  /// The bound of every symbolic dim of the model's inputs and outputs.
+  llvm::StringMap<int64_t> bounds;
   std::string configUsed;
 };
 

@@ -40,7 +40,7 @@ int attune::randomWeightsCommand(int argc, char **argv) {
   registerAttuneDialects(registry);
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
-  std::optional<LoadedModel> model = loadModel(LoadRequest{input, config, "", modelName}, context);
+  std::optional<LoadedModel> model = loadModel(LoadRequest{input, config, "", modelName, {}, {}}, context);
   if (!model)
     return 1;
   mlir::PassManager pm(&context);
