@@ -51,6 +51,8 @@ struct TypeDecl {
   std::vector<DimDecl> dims;
 };
 
+struct Function;
+
 struct Stmt {
   enum class Kind {
     Assign, // a, b = expr
@@ -60,6 +62,7 @@ struct Stmt {
     Return, // return expr, ...
     If,     // if cond { body } else { elseBody }
     Entry,  // entry name { body }: one entry point of the model (encode, decode, ...)
+    Def,    // def f(...) { ... } inside a model: a function that sees the model's names
   };
   Kind kind;
   llvm::SMLoc loc;
@@ -69,6 +72,7 @@ struct Stmt {
   TypeDecl type;
   std::vector<Stmt> body;
   std::vector<Stmt> elseBody; // If only
+  std::shared_ptr<Function> function; // Def only
 
 };
 

@@ -10,20 +10,23 @@ public:
   Printer(const llvm::SourceMgr &sources, llvm::raw_ostream &os) : sources(sources), os(os) {}
 
   void print(const Program &program) {
-    for (const Function &function : program.functions) {
-      os << (function.isModel ? "Model " : "Def ") << function.name << " " << at(function.loc)
-         << "\n";
-      for (const Param &param : function.params) {
-        line(1) << "Param " << param.name << " " << at(param.loc) << "\n";
-        if (param.defaultValue)
-          print(*param.defaultValue, 2);
-      }
-      for (const Stmt &stmt : function.body)
-        print(stmt, 1);
-    }
+    for (const Function &function : program.functions)
+      print(function, 0);
   }
 
 private:
+  void print(const Function &function, int depth) {
+    line(depth) << (function.isModel ? "Model " : "Def ") << function.name << " "
+                << at(function.loc) << "\n";
+    for (const Param &param : function.params) {
+      line(depth + 1) << "Param " << param.name << " " << at(param.loc) << "\n";
+      if (param.defaultValue)
+        print(*param.defaultValue, depth + 2);
+    }
+    for (const Stmt &stmt : function.body)
+      print(stmt, depth + 1);
+  }
+
   std::string at(llvm::SMLoc loc) {
     auto [lineNo, column] = sources.getLineAndColumn(loc);
     return "@" + std::to_string(lineNo) + ":" + std::to_string(column);
@@ -62,6 +65,9 @@ private:
     case Stmt::Kind::Entry:
       line(depth) << "Entry " << stmt.targets[0] << " " << at(stmt.loc) << "\n";
       break;
+    case Stmt::Kind::Def:
+      print(*stmt.function, depth);
+      return;
     case Stmt::Kind::If:
       line(depth) << "If " << at(stmt.loc) << "\n";
       print(*stmt.values[0], depth + 1);

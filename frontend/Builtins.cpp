@@ -2,6 +2,8 @@
 // shapes (so errors name the offending dims at the call site) and builds one attune op.
 #include "frontend/ElaboratorImpl.h"
 
+#include "llvm/ADT/StringSet.h"
+
 #include <cmath>
 #include <numeric>
 
@@ -98,13 +100,17 @@ Type elementOf(const Val &v) { return cast<RankedTensorType>(v.tensor.getType())
 } // namespace
 
 std::optional<Val> Elaborator::tensorBinary(llvm::StringRef op, Val lhs, Val rhs, SMLoc loc) {
+  if (!requireEntry(loc))
+    return std::nullopt;
   static const llvm::StringMap<const char *> predicates = {
       {"<", "lt"}, {"<=", "le"}, {">", "gt"}, {">=", "ge"}, {"==", "eq"}, {"!=", "ne"}};
   bool compare = predicates.count(op);
-  // A number beside an integer tensor in a comparison becomes an integer scalar of its type.
+  // A number beside an integer tensor becomes an integer scalar of its type.
   Val *tensorSide = lhs.kind == Val::Kind::Tensor ? &lhs : &rhs;
+  bool integerTensor =
+      tensorSide->kind == Val::Kind::Tensor && !elementOf(*tensorSide).isF32();
   for (Val *operand : {&lhs, &rhs}) {
-    if (operand->kind == Val::Kind::Int && compare && tensorSide->kind == Val::Kind::Tensor) {
+    if (operand->kind == Val::Kind::Int && integerTensor) {
       auto type = RankedTensorType::get({}, elementOf(*tensorSide));
       auto attr = DenseElementsAttr::get(type, b.getIntegerAttr(type.getElementType(), operand->i));
       *operand = Val::ofTensor(b.create<arith::ConstantOp>(locationOf(loc), attr), {});
@@ -117,10 +123,12 @@ std::optional<Val> Elaborator::tensorBinary(llvm::StringRef op, Val lhs, Val rhs
     }
   }
   Type element = elementOf(lhs);
-  if (element != elementOf(rhs) || (compare ? element.isF32() : !element.isF32())) {
+  bool integerArithmetic = !compare && op != "/" && !element.isF32();
+  if (element != elementOf(rhs) || (compare ? element.isF32() : !element.isF32() && !integerArithmetic) ||
+      element.isInteger(1)) {
     error(loc, std::string("'") + op.str() + "' needs two " +
-                   (compare ? "integer" : "f32") + " tensors, got " + lhs.describe() + " and " +
-                   rhs.describe());
+                   (compare ? "integer" : op == "/" ? "f32" : "f32 or two integer") +
+                   " tensors, got " + lhs.describe() + " and " + rhs.describe());
     return std::nullopt;
   }
   std::optional<SymShape> shape = broadcast(lhs.shape, rhs.shape, loc);
@@ -155,6 +163,10 @@ std::optional<Val> Elaborator::callBuiltin(const std::string &name, std::vector<
                                            const std::vector<std::string> &keywords, SMLoc loc,
                                            bool &found) {
   found = true;
+  static const llvm::StringSet<> compileTime = {"dim", "sqrt", "log", "abs", "int", "min", "max",
+                                                "bound"};
+  if (!compileTime.contains(name) && !requireEntry(loc))
+    return std::nullopt;
   Location at = locationOf(loc);
   Args a(*this, name, loc);
   Type f32 = b.getF32Type();
@@ -179,19 +191,22 @@ std::optional<Val> Elaborator::callBuiltin(const std::string &name, std::vector<
   }
 
   if (name == "embed") {
-    if (!a.bind(args, keywords, {"table", "ids"}, 2) || !a.tensor(0, f32) || !a.tensor(1))
+    if (!a.bind(args, keywords, {"table", "ids"}, 2) || !a.tensor(0) || !a.tensor(1))
       return std::nullopt;
-    if (a[0].shape.size() != 2 || a[0].shape[0].isSymbolic() || a[0].shape[1].isSymbolic()) {
-      error(loc, "embed(): 'table' must be a [vocab, dim] weight, got " + a[0].describe());
+    if (a[0].shape.empty() || a[0].shape[0].isSymbolic() || elementOf(a[0]).isInteger(1)) {
+      error(loc, "embed(): 'table' must be a tensor with a static first dim, got " +
+                     a[0].describe());
       return std::nullopt;
     }
-    if (elementOf(a[1]).isF32()) {
+    if (elementOf(a[1]).isF32() || elementOf(a[1]).isInteger(1)) {
       error(loc, "embed(): 'ids' must be an integer tensor, got " + a[1].describe());
       return std::nullopt;
     }
     SymShape shape = a[1].shape;
-    shape.push_back(a[0].shape[1]);
-    return result(b.create<EmbedOp>(at, tensorType(shape, f32), a[0].tensor, a[1].tensor), shape);
+    shape.insert(shape.end(), a[0].shape.begin() + 1, a[0].shape.end());
+    return result(b.create<EmbedOp>(at, tensorType(shape, elementOf(a[0])), a[0].tensor,
+                                    a[1].tensor),
+                  shape);
   }
 
   if (name == "matmul") {
@@ -496,6 +511,75 @@ std::optional<Val> Elaborator::callBuiltin(const std::string &name, std::vector<
       return std::nullopt;
     const SymDim &dim = a[0].shape[axis];
     return dim.isSymbolic() ? Val::ofDim(dim) : Val::ofInt(dim.size);
+  }
+
+  if (name == "log" || name == "abs" || name == "int") {
+    if (!a.bind(args, keywords, {"x"}, 1) || !a.number(0))
+      return std::nullopt;
+    double x = a[0].asDouble();
+    if (name == "log") {
+      if (x <= 0) {
+        error(loc, "log() of a number that is not positive");
+        return std::nullopt;
+      }
+      return Val::ofFloat(std::log(x));
+    }
+    if (name == "abs")
+      return a[0].kind == Val::Kind::Int ? Val::ofInt(std::llabs(a[0].i)) : Val::ofFloat(std::fabs(x));
+    return Val::ofInt(static_cast<int64_t>(x)); // int(): truncation toward zero
+  }
+
+  if (name == "min" || name == "max") {
+    if (!a.bind(args, keywords, {"a", "b"}, 2) || !a.number(0) || !a.number(1))
+      return std::nullopt;
+    bool pickFirst = name == "min" ? a[0].asDouble() <= a[1].asDouble()
+                                   : a[0].asDouble() >= a[1].asDouble();
+    return pickFirst ? a[0] : a[1];
+  }
+
+  if (name == "bound") {
+    if (!a.bind(args, keywords, {"dim"}, 1))
+      return std::nullopt;
+    if (a[0].kind != Val::Kind::Dim) {
+      error(loc, "bound(): 'dim' must be a symbolic dim, got " + a[0].describe());
+      return std::nullopt;
+    }
+    return Val::ofInt(boundOf(a[0].dim.symbol));
+  }
+
+  if (name == "constant") {
+    if (!a.bind(args, keywords, {"values", "dtype"}, 1) || !a.list(0))
+      return std::nullopt;
+    std::string dtype = "f32";
+    if (a.has(1)) {
+      if (!a.string(1))
+        return std::nullopt;
+      dtype = a[1].s;
+    }
+    if (dtype != "f32" && dtype != "i32" && dtype != "i64") {
+      error(loc, "constant(): 'dtype' must be \"f32\", \"i32\" or \"i64\", got \"" + dtype + "\"");
+      return std::nullopt;
+    }
+    const std::vector<Val> &values = a[0].list;
+    if (values.empty()) {
+      error(loc, "constant(): 'values' must not be empty");
+      return std::nullopt;
+    }
+    SmallVector<Attribute> elements;
+    Type element = dtype == "f32" ? Type(f32) : dtype == "i32" ? Type(b.getI32Type()) : Type(b.getI64Type());
+    for (const Val &v : values) {
+      if (!v.isNumber() || (dtype != "f32" && v.kind != Val::Kind::Int)) {
+        error(loc, "constant(): every value must be " +
+                       std::string(dtype == "f32" ? "a number" : "an integer") + ", got " +
+                       v.describe());
+        return std::nullopt;
+      }
+      elements.push_back(dtype == "f32" ? Attribute(b.getFloatAttr(f32, v.asDouble()))
+                                        : Attribute(b.getIntegerAttr(element, v.i)));
+    }
+    SymShape shape{SymDim{static_cast<int64_t>(values.size()), ""}};
+    auto type = tensorType(shape, element);
+    return result(b.create<arith::ConstantOp>(at, DenseElementsAttr::get(type, elements)), shape);
   }
 
   if (name == "sqrt") {

@@ -34,6 +34,7 @@ std::string Val::describe() const {
   case Kind::Bool: return "a boolean";
   case Kind::List: return "a list of " + std::to_string(list.size());
   case Kind::Dim: return "the symbolic dim '" + dim.symbol + "'";
+  case Kind::Function: return "the function '" + closure->function->name + "'";
   case Kind::Tensor: {
     Type element = cast<RankedTensorType>(tensor.getType()).getElementType();
     std::string name;
@@ -267,6 +268,11 @@ bool Elaborator::execBlock(const std::vector<ast::Stmt> &body, Scope &scope,
     case ast::Stmt::Kind::Entry:
       if (!execEntry(stmt, scope))
         return false;
+      break;
+    case ast::Stmt::Kind::Def:
+      // Captures the names defined so far (the model's parameters among them).
+      scope[stmt.function->name] =
+          Val::ofClosure(std::make_shared<Closure>(Closure{stmt.function.get(), scope}));
       break;
     case ast::Stmt::Kind::Input:
       if (!requireEntry(stmt.loc) || !execInput(stmt, scope))
@@ -624,6 +630,11 @@ std::optional<Val> Elaborator::evalBinary(const ast::Expr &expr, Scope &scope) {
   if (lhs->kind == Val::Kind::Tensor || rhs->kind == Val::Kind::Tensor)
     return tensorBinary(op, *lhs, *rhs, expr.loc);
 
+  if (op == "+" && lhs->kind == Val::Kind::List && rhs->kind == Val::Kind::List) {
+    std::vector<Val> joined = lhs->list;
+    joined.insert(joined.end(), rhs->list.begin(), rhs->list.end());
+    return Val::ofList(std::move(joined));
+  }
   if (lhs->kind == Val::Kind::Str && rhs->kind == Val::Kind::Str && (op == "==" || op == "!="))
     return Val::ofBool((lhs->s == rhs->s) == (op == "=="));
   if (lhs->kind == Val::Kind::Bool && rhs->kind == Val::Kind::Bool && (op == "==" || op == "!="))
@@ -684,6 +695,11 @@ std::optional<Val> Elaborator::evalCall(const ast::Expr &expr, Scope &scope) {
       return std::nullopt;
     args.push_back(*value);
   }
+  auto local = scope.find(expr.text);
+  if (local != scope.end() && local->second.kind == Val::Kind::Function) {
+    std::shared_ptr<Closure> closure = local->second.closure;
+    return callFunction(*closure->function, args, expr.keywords, expr.loc, &closure->scope);
+  }
   auto function = functions.find(expr.text);
   if (function != functions.end())
     return callFunction(*function->second, args, expr.keywords, expr.loc);
@@ -698,13 +714,13 @@ std::optional<Val> Elaborator::evalCall(const ast::Expr &expr, Scope &scope) {
 
 std::optional<Val> Elaborator::callFunction(const ast::Function &function, std::vector<Val> &args,
                                             const std::vector<std::string> &keywords,
-                                            SMLoc loc) {
+                                            SMLoc loc, const Scope *captured) {
   if (callStack.size() >= kMaxCallDepth) {
     error(loc, "calls nest deeper than " + std::to_string(kMaxCallDepth) +
                    " (is '" + function.name + "' recursive?)");
     return std::nullopt;
   }
-  Scope scope;
+  Scope scope = captured ? *captured : Scope();
   std::vector<bool> bound(function.params.size(), false);
   for (size_t i = 0; i < args.size(); ++i) {
     size_t index = i;

@@ -15,6 +15,12 @@ namespace attune {
 
 using Scope = llvm::StringMap<Val>;
 
+/// A `def` inside a model: the function and the names it saw where it was defined.
+struct Closure {
+  const ast::Function *function;
+  Scope scope;
+};
+
 /// Call arguments bound to a callee's parameter names.
 struct BoundArgs {
   std::vector<std::optional<Val>> values;
@@ -57,8 +63,10 @@ private:
   std::optional<Val> evalCall(const ast::Expr &expr, Scope &scope);
   std::optional<Val> evalConfig(const ast::Expr &expr, bool allowMissing, bool &missing);
   std::optional<std::string> interpolate(const ast::Expr &expr, Scope &scope);
+  /// Calls `function` in a fresh scope (starting from `captured`, for a closure).
   std::optional<Val> callFunction(const ast::Function &function, std::vector<Val> &args,
-                                  const std::vector<std::string> &keywords, llvm::SMLoc loc);
+                                  const std::vector<std::string> &keywords, llvm::SMLoc loc,
+                                  const Scope *captured = nullptr);
   /// Runs `body`; sets `returned` when a return statement ran.
   bool execBlock(const std::vector<ast::Stmt> &body, Scope &scope,
                  std::optional<Val> &returned);

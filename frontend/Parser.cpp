@@ -154,6 +154,11 @@ private:
       stmt.values.push_back(std::move(end));
       return parseBlock(stmt.body);
     }
+    if (accept("def")) {
+      stmt.kind = Stmt::Kind::Def;
+      stmt.function = std::make_shared<Function>();
+      return parseFunction(*stmt.function);
+    }
     if (accept("entry")) {
       stmt.kind = Stmt::Kind::Entry;
       std::string name;

@@ -6,10 +6,13 @@
 
 #include "mlir/IR/Value.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace attune {
+
+struct Closure; // a function defined inside a model, with the names it sees (ElaboratorImpl.h)
 
 /// One dim of a tensor: a static size, or a named symbolic dim (batch, seq).
 struct SymDim {
@@ -28,7 +31,7 @@ using SymShape = std::vector<SymDim>;
 std::string shapeString(const SymShape &shape);
 
 struct Val {
-  enum class Kind { Int, Float, Str, Bool, List, Dim, Tensor };
+  enum class Kind { Int, Float, Str, Bool, List, Dim, Tensor, Function };
   Kind kind = Kind::Int;
   int64_t i = 0;
   double f = 0;
@@ -37,6 +40,7 @@ struct Val {
   SymDim dim;              // Dim (always symbolic)
   mlir::Value tensor;      // Tensor
   SymShape shape;          // Tensor
+  std::shared_ptr<Closure> closure; // Function
 
   static Val ofInt(int64_t v) { Val x; x.kind = Kind::Int; x.i = v; return x; }
   static Val ofFloat(double v) { Val x; x.kind = Kind::Float; x.f = v; return x; }
@@ -46,6 +50,10 @@ struct Val {
   static Val ofDim(SymDim d) { Val x; x.kind = Kind::Dim; x.dim = std::move(d); return x; }
   static Val ofTensor(mlir::Value v, SymShape shape) {
     Val x; x.kind = Kind::Tensor; x.tensor = v; x.shape = std::move(shape); return x;
+  }
+
+  static Val ofClosure(std::shared_ptr<Closure> c) {
+    Val x; x.kind = Kind::Function; x.closure = std::move(c); return x;
   }
 
   bool isNumber() const { return kind == Kind::Int || kind == Kind::Float; }

@@ -104,11 +104,11 @@ LogicalResult EmbedOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
   if (!allRanked({adaptor.getTable(), adaptor.getIds()}))
     return emitOptionalError(loc, "operands must be ranked tensors");
   RankedTensorType table = tensorOf(adaptor.getTable());
-  if (table.getRank() != 2)
-    return emitOptionalError(loc, "embedding table must be rank 2 [vocab, dim], got " +
+  if (table.getRank() < 1 || table.isDynamicDim(0))
+    return emitOptionalError(loc, "table must have a static first dim, got " +
                                       shapeString(table.getShape()));
   SmallVector<int64_t> shape(tensorOf(adaptor.getIds()).getShape());
-  shape.push_back(table.getDimSize(1));
+  llvm::append_range(shape, table.getShape().drop_front());
   results.push_back(RankedTensorType::get(shape, table.getElementType()));
   return success();
 }
@@ -244,6 +244,9 @@ LogicalResult SliceOp::verify() {
                                      Adaptor adaptor, SmallVectorImpl<Type> &results) {        \
     if (!allRanked({adaptor.getLhs(), adaptor.getRhs()}))                                      \
       return emitOptionalError(loc, "operands must be ranked tensors");                        \
+    if (tensorOf(adaptor.getLhs()).getElementType() !=                                         \
+        tensorOf(adaptor.getRhs()).getElementType())                                           \
+      return emitOptionalError(loc, "operands must have the same element type");               \
     return inferBroadcast(loc, {adaptor.getLhs(), adaptor.getRhs()},                           \
                           tensorOf(adaptor.getLhs()).getElementType(), results);               \
   }

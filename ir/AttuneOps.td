@@ -36,6 +36,7 @@ def Attune_FloatTensor : RankedTensorOf<[F32]>;
 def Attune_IntTensor : RankedTensorOf<[I32, I64]>;
 def Attune_BoolTensor : RankedTensorOf<[I1]>;
 def Attune_AnyTensor : RankedTensorOf<[F32, I32, I64, I1]>;
+def Attune_NumericTensor : RankedTensorOf<[F32, I32, I64]>;
 
 //===----------------------------------------------------------------------===//
 // Sources
@@ -75,17 +76,17 @@ def Attune_IotaOp : Attune_Op<"iota", [Pure]> {
 //===----------------------------------------------------------------------===//
 
 def Attune_EmbedOp : Attune_Op<"embed", [Pure, InferTypeOpAdaptor]> {
-  let summary = "Rows of an embedding table selected by integer ids";
+  let summary = "Rows of a table selected by integer ids (an embedding lookup, a gather)";
   let description = [{
-    `table` is [vocab, dim]; the result has the shape of `ids` followed by `dim`. Ids out of
-    range are clamped to the table (the runtime validates token ids before running).
+    `table` is [rows, ...]; the result has the shape of `ids` followed by the rest of the
+    table's shape. Ids out of range are clamped to the table, so no id reads outside it.
 
     ```mlir
     %x = attune.embed %wte, %ids : tensor<512x64xf32>, tensor<?x?xi32>
     ```
   }];
-  let arguments = (ins Attune_FloatTensor:$table, Attune_IntTensor:$ids);
-  let results = (outs Attune_FloatTensor:$result);
+  let arguments = (ins Attune_NumericTensor:$table, Attune_IntTensor:$ids);
+  let results = (outs Attune_NumericTensor:$result);
   let assemblyFormat = "$table `,` $ids attr-dict `:` type($table) `,` type($ids)";
 }
 
@@ -138,18 +139,18 @@ def Attune_SliceOp : Attune_Op<"slice", [Pure, InferTypeOpAdaptor]> {
 // Arithmetic (numpy broadcasting: shapes align on the right, size-1 dims stretch)
 //===----------------------------------------------------------------------===//
 
-class Attune_BroadcastBinaryOp<string mnemonic, string what>
+class Attune_BroadcastBinaryOp<string mnemonic, string what, Type operand = Attune_NumericTensor>
     : Attune_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
-  let summary = what # " with numpy broadcasting";
-  let arguments = (ins Attune_FloatTensor:$lhs, Attune_FloatTensor:$rhs);
-  let results = (outs Attune_FloatTensor:$result);
+  let summary = what # " with numpy broadcasting (both operands of one element type)";
+  let arguments = (ins operand:$lhs, operand:$rhs);
+  let results = (outs operand:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
 }
 
 def Attune_AddOp : Attune_BroadcastBinaryOp<"add", "Elementwise sum">;
 def Attune_SubOp : Attune_BroadcastBinaryOp<"sub", "Elementwise difference">;
 def Attune_MulOp : Attune_BroadcastBinaryOp<"mul", "Elementwise product">;
-def Attune_DivOp : Attune_BroadcastBinaryOp<"div", "Elementwise quotient">;
+def Attune_DivOp : Attune_BroadcastBinaryOp<"div", "Elementwise quotient", Attune_FloatTensor>;
 
 def Attune_CompareOp : Attune_Op<"compare", [Pure, InferTypeOpAdaptor]> {
   let summary = "Elementwise integer comparison with numpy broadcasting";

@@ -168,14 +168,18 @@ Value dimAsFloat(OpBuilder &b, Location loc, Value value, int64_t axis, Type flo
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-template <typename SourceOp, typename ArithOp>
+/// Elementwise arithmetic: FloatOp on f32 tensors, IntOp on integer tensors.
+template <typename SourceOp, typename FloatOp, typename IntOp>
 struct BinaryLowering : OpRewritePattern<SourceOp> {
   using OpRewritePattern<SourceOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(SourceOp op, PatternRewriter &rewriter) const override {
+    bool isFloat = isa<FloatType>(op.getType().getElementType());
     Value result = buildElementwise(
         rewriter, op.getLoc(), op.getType(), op->getOperands(),
-        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
-          return b.create<ArithOp>(loc, args[0], args[1]);
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          if (isFloat)
+            return b.create<FloatOp>(loc, args[0], args[1]);
+          return b.create<IntOp>(loc, args[0], args[1]);
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -335,10 +339,17 @@ struct EmbedLowering : OpRewritePattern<EmbedOp> {
     RankedTensorType result = op.getType();
     RankedTensorType table = tensorOf(op.getTable());
     int64_t rank = result.getRank();
-    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
-    SmallVector<AffineMap> maps{identity.dropResult(rank - 1), identity};
+    int64_t idsRank = tensorOf(op.getIds()).getRank();
+    // The ids index the leading loops; the table's remaining dims the trailing ones.
+    SmallVector<AffineExpr> idsExprs;
+    for (int64_t i = 0; i < idsRank; ++i)
+      idsExprs.push_back(rewriter.getAffineDimExpr(i));
+    SmallVector<AffineMap> maps{AffineMap::get(rank, 0, idsExprs, rewriter.getContext()),
+                                rewriter.getMultiDimIdentityMap(rank)};
     Value init = emptyTensor(rewriter, loc, result, [&](int64_t i) -> Value {
-      return rewriter.create<tensor::DimOp>(loc, op.getIds(), i);
+      if (i < idsRank)
+        return rewriter.create<tensor::DimOp>(loc, op.getIds(), i);
+      return rewriter.create<tensor::DimOp>(loc, op.getTable(), i - idsRank + 1);
     });
     Value lastRow = rewriter.create<arith::ConstantIndexOp>(loc, table.getDimSize(0) - 1);
     Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
@@ -349,8 +360,10 @@ struct EmbedLowering : OpRewritePattern<EmbedOp> {
           // Clamped so a bad id cannot read outside the table.
           Value row = b.create<arith::IndexCastOp>(l, b.getIndexType(), args[0]);
           row = b.create<arith::MinSIOp>(l, b.create<arith::MaxSIOp>(l, row, zero), lastRow);
-          Value col = b.create<linalg::IndexOp>(l, rank - 1);
-          Value element = b.create<tensor::ExtractOp>(l, op.getTable(), ValueRange{row, col});
+          SmallVector<Value> indices{row};
+          for (int64_t i = idsRank; i < rank; ++i)
+            indices.push_back(b.create<linalg::IndexOp>(l, i));
+          Value element = b.create<tensor::ExtractOp>(l, op.getTable(), indices);
           b.create<linalg::YieldOp>(l, element);
         });
     rewriter.replaceOp(op, generic.getResult(0));
@@ -617,8 +630,10 @@ struct LowerToLinalgPass : attune::impl::AttuneLowerToLinalgPassBase<LowerToLina
 
 void attune::populateLowerToLinalgPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<BinaryLowering<AddOp, arith::AddFOp>, BinaryLowering<SubOp, arith::SubFOp>,
-               BinaryLowering<MulOp, arith::MulFOp>, BinaryLowering<DivOp, arith::DivFOp>,
+  patterns.add<BinaryLowering<AddOp, arith::AddFOp, arith::AddIOp>,
+               BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
+               BinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,
+               BinaryLowering<DivOp, arith::DivFOp, arith::DivSIOp>,
                CompareLowering, SelectLowering, MatmulLowering, EmbedLowering, IotaLowering,
                TransposeLowering, ReshapeLowering, SliceLowering, LayerNormLowering,
                RmsNormLowering, RopeLowering, SoftmaxLowering>(ctx);

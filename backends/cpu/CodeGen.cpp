@@ -99,7 +99,11 @@ void optimize(Module &module, TargetMachine &machine, unsigned optLevel) {
   FunctionAnalysisManager fam;
   CGSCCAnalysisManager cgam;
   ModuleAnalysisManager mam;
-  PassBuilder builder(&machine);
+  // No LLVM loop unrolling: on the fully static loop nests of a model it multiplies build time
+  // (T5-tiny: 25 s -> 4 s) for little gain; the kernel pipeline tiles and unrolls explicitly.
+  PipelineTuningOptions tuning;
+  tuning.LoopUnrolling = false;
+  PassBuilder builder(&machine, tuning);
   builder.registerModuleAnalyses(mam);
   builder.registerCGSCCAnalyses(cgam);
   builder.registerFunctionAnalyses(fam);

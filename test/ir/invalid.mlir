@@ -25,9 +25,17 @@ func.func @iota_rank(%n: index) {
 
 // -----
 
-func.func @embed_table_rank(%t: tensor<16xf32>, %ids: tensor<?xi32>) {
-  // expected-error @+1 {{embedding table must be rank 2 [vocab, dim], got [16]}}
-  %x = attune.embed %t, %ids : tensor<16xf32>, tensor<?xi32>
+func.func @embed_table_rank(%t: tensor<f32>, %ids: tensor<?xi32>) {
+  // expected-error @+1 {{table must have a static first dim, got []}}
+  %x = attune.embed %t, %ids : tensor<f32>, tensor<?xi32>
+  return
+}
+
+// -----
+
+func.func @add_mixed(%a: tensor<2xf32>, %b: tensor<2xi32>) {
+  // expected-error @+1 {{operands must have the same element type}}
+  %c = attune.add %a, %b : tensor<2xf32>, tensor<2xi32>
   return
 }
 

@@ -71,12 +71,14 @@ std::unique_ptr<LoadedLibrary> LoadedLibrary::open(const std::string &path, std:
   };
   bind(rt.open, "attune_model_open");
   bind(rt.close, "attune_model_close");
-  bind(rt.run, "attune_model_run");
-  bind(rt.outputShapes, "attune_model_output_shapes");
-  bind(rt.numInputs, "attune_model_num_inputs");
-  bind(rt.numOutputs, "attune_model_num_outputs");
-  bind(rt.input, "attune_model_input");
-  bind(rt.output, "attune_model_output");
+  bind(rt.run, "attune_model_run_entry");
+  bind(rt.outputShapes, "attune_model_entry_output_shapes");
+  bind(rt.numEntries, "attune_model_num_entries");
+  bind(rt.entryName, "attune_model_entry_name");
+  bind(rt.numInputs, "attune_model_entry_num_inputs");
+  bind(rt.numOutputs, "attune_model_entry_num_outputs");
+  bind(rt.input, "attune_model_entry_input");
+  bind(rt.output, "attune_model_entry_output");
   bind(rt.dimBound, "attune_model_dim_bound");
   bind(rt.arenaBytes, "attune_model_arena_bytes");
   bind(rt.lastError, "attune_last_error");
@@ -93,27 +95,40 @@ std::unique_ptr<LoadedLibrary> LoadedLibrary::open(const std::string &path, std:
   return loaded;
 }
 
-std::vector<attune_tensor> LoadedLibrary::inputs() const {
-  std::vector<attune_tensor> result(rt.numInputs(handle));
+/// The runtime's spelling of an entry point: NULL for the default one.
+static const char *entryArg(const std::string &entry) {
+  return entry.empty() ? nullptr : entry.c_str();
+}
+
+bool LoadedLibrary::hasEntry(const std::string &name) const {
+  for (size_t i = 0; i < rt.numEntries(handle); ++i)
+    if (name == rt.entryName(handle, i))
+      return true;
+  return false;
+}
+
+std::vector<attune_tensor> LoadedLibrary::inputs(const std::string &entry) const {
+  std::vector<attune_tensor> result(rt.numInputs(handle, entryArg(entry)));
   for (size_t i = 0; i < result.size(); ++i)
-    rt.input(handle, i, &result[i]);
+    rt.input(handle, entryArg(entry), i, &result[i]);
   return result;
 }
 
-std::vector<attune_tensor> LoadedLibrary::outputs() const {
-  std::vector<attune_tensor> result(rt.numOutputs(handle));
+std::vector<attune_tensor> LoadedLibrary::outputs(const std::string &entry) const {
+  std::vector<attune_tensor> result(rt.numOutputs(handle, entryArg(entry)));
   for (size_t i = 0; i < result.size(); ++i)
-    rt.output(handle, i, &result[i]);
+    rt.output(handle, entryArg(entry), i, &result[i]);
   return result;
 }
 
-bool LoadedLibrary::run(const std::vector<OwnedTensor> &inputs, std::vector<OwnedTensor> &outputs) {
+bool LoadedLibrary::run(const std::vector<OwnedTensor> &inputs, std::vector<OwnedTensor> &outputs,
+                        const std::string &entry) {
   std::vector<attune_tensor> in;
   for (const OwnedTensor &t : inputs)
     in.push_back(t.tensor());
-  std::vector<attune_tensor> declared = this->outputs();
-  std::vector<attune_tensor> shapes = declared;
-  if (rt.outputShapes(handle, in.data(), in.size(), shapes.data(), shapes.size()) != ATTUNE_OK) {
+  std::vector<attune_tensor> shapes = this->outputs(entry);
+  if (rt.outputShapes(handle, entryArg(entry), in.data(), in.size(), shapes.data(),
+                      shapes.size()) != ATTUNE_OK) {
     llvm::errs() << "attune: " << rt.lastError() << "\n";
     return false;
   }
@@ -124,7 +139,8 @@ bool LoadedLibrary::run(const std::vector<OwnedTensor> &inputs, std::vector<Owne
   std::vector<attune_tensor> out;
   for (const OwnedTensor &t : outputs)
     out.push_back(t.tensor());
-  if (rt.run(handle, in.data(), in.size(), out.data(), out.size()) != ATTUNE_OK) {
+  if (rt.run(handle, entryArg(entry), in.data(), in.size(), out.data(), out.size()) !=
+      ATTUNE_OK) {
     llvm::errs() << "attune: " << rt.lastError() << "\n";
     return false;
   }

@@ -35,12 +35,14 @@ struct OwnedTensor {
 struct RuntimeApi {
   decltype(&attune_model_open) open;
   decltype(&attune_model_close) close;
-  decltype(&attune_model_run) run;
-  decltype(&attune_model_output_shapes) outputShapes;
-  decltype(&attune_model_num_inputs) numInputs;
-  decltype(&attune_model_num_outputs) numOutputs;
-  decltype(&attune_model_input) input;
-  decltype(&attune_model_output) output;
+  decltype(&attune_model_run_entry) run;
+  decltype(&attune_model_entry_output_shapes) outputShapes;
+  decltype(&attune_model_num_entries) numEntries;
+  decltype(&attune_model_entry_name) entryName;
+  decltype(&attune_model_entry_num_inputs) numInputs;
+  decltype(&attune_model_entry_num_outputs) numOutputs;
+  decltype(&attune_model_entry_input) input;
+  decltype(&attune_model_entry_output) output;
   decltype(&attune_model_dim_bound) dimBound;
   decltype(&attune_model_arena_bytes) arenaBytes;
   decltype(&attune_last_error) lastError;
@@ -56,11 +58,15 @@ public:
 
   attune_model *model() const { return handle; }
   const RuntimeApi &api() const { return rt; }
-  /// The model's declared inputs/outputs (symbolic dims are -1).
-  std::vector<attune_tensor> inputs() const;
-  std::vector<attune_tensor> outputs() const;
-  /// Allocates every output for these inputs and runs; prints the error on failure.
-  bool run(const std::vector<OwnedTensor> &inputs, std::vector<OwnedTensor> &outputs);
+  /// Whether the model has an entry point of this name.
+  bool hasEntry(const std::string &name) const;
+  /// An entry point's declared inputs/outputs (symbolic dims are -1); empty name: the default.
+  std::vector<attune_tensor> inputs(const std::string &entry = "") const;
+  std::vector<attune_tensor> outputs(const std::string &entry = "") const;
+  /// Allocates every output for these inputs and runs the entry point; prints the error on
+  /// failure.
+  bool run(const std::vector<OwnedTensor> &inputs, std::vector<OwnedTensor> &outputs,
+           const std::string &entry = "");
 
 private:
   void *library = nullptr;

@@ -89,16 +89,16 @@ bool convertTensor(const attune_tensor &source, const std::string &name, attune_
   return true;
 }
 
-/// Reads each model input from `file` (by its name, or `rename` for a single-input model).
+/// Reads each input of `entry` from `file` (by its name, or `rename` for a single input).
 bool readInputs(LoadedLibrary &library, const std::string &path, const std::string &rename,
-                std::vector<OwnedTensor> &inputs) {
+                std::vector<OwnedTensor> &inputs, const std::string &entry = "") {
   attune_safetensors *file = nullptr;
   if (attune_safetensors_open(path.c_str(), &file) != ATTUNE_OK) {
     llvm::errs() << "attune: " << attune_last_error() << "\n";
     return false;
   }
   bool ok = true;
-  std::vector<attune_tensor> declared = library.inputs();
+  std::vector<attune_tensor> declared = library.inputs(entry);
   for (const attune_tensor &input : declared) {
     std::string lookup = !rename.empty() && declared.size() == 1 ? rename : input.name;
     attune_tensor found;
@@ -196,6 +196,9 @@ int attune::runCommand(int argc, char **argv) {
                               cl::value_desc("file"), cl::cat(category));
   cl::opt<std::string> modelName("model", cl::desc("Model name (default: from libNAME.so)"),
                                  cl::cat(category));
+  cl::opt<std::string> entry("entry", cl::desc("Entry point to run (default: forward, or the "
+                                               "only one)"),
+                             cl::cat(category));
   cl::opt<unsigned> repeat("repeat", cl::desc("Run this many times and report the fastest"),
                            cl::init(1), cl::cat(category));
   cl::opt<unsigned> top("top", cl::desc("How many next-token choices to print"), cl::init(5),
@@ -209,8 +212,12 @@ int attune::runCommand(int argc, char **argv) {
   if (!library)
     return exitCode;
   std::vector<OwnedTensor> inputs;
+  if (!entry.empty() && !library->hasEntry(entry)) {
+    llvm::errs() << "attune: the model has no entry point '" << entry << "'\n";
+    return 2;
+  }
   if (!tokens.empty()) {
-    std::vector<attune_tensor> declared = library->inputs();
+    std::vector<attune_tensor> declared = library->inputs(entry);
     std::vector<std::vector<int64_t>> rows;
     if (declared.size() != 1 || declared[0].dtype == ATTUNE_F32) {
       llvm::errs() << "attune: --tokens needs a model with one integer input; use --input\n";
@@ -219,7 +226,7 @@ int attune::runCommand(int argc, char **argv) {
     if (!parseTokens(tokens, rows))
       return 2;
     inputs.push_back(tokenTensor(declared[0], rows));
-  } else if (!readInputs(*library, input, "", inputs)) {
+  } else if (!readInputs(*library, input, "", inputs, entry)) {
     return 1;
   }
 
@@ -227,7 +234,7 @@ int attune::runCommand(int argc, char **argv) {
   double best = 0;
   for (unsigned i = 0; i < std::max(1u, unsigned(repeat)); ++i) {
     auto start = std::chrono::steady_clock::now();
-    if (!library->run(inputs, outputs))
+    if (!library->run(inputs, outputs, entry))
       return 1;
     double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -260,61 +267,90 @@ int attune::generateCommand(int argc, char **argv) {
                                     cl::init("input_ids"), cl::cat(category));
   cl::opt<unsigned> maxNewTokens("max-new-tokens", cl::desc("How many tokens to generate"),
                                  cl::init(16), cl::cat(category));
-  cl::opt<std::string> output("output", cl::desc("Write the new tokens as tensor 'tokens' "
-                                                 "[1, n] (safetensors)"),
+  cl::opt<std::string> output("output", cl::desc("Write tensor 'tokens' [1, n] (safetensors): "
+                                                 "the new tokens, or for an encoder-decoder the "
+                                                 "decoder sequence from the start token"),
                               cl::value_desc("file"), cl::cat(category));
+  cl::opt<int64_t> startToken("start-token", cl::desc("Decoder start token (encoder-decoder)"),
+                              cl::init(0), cl::cat(category));
+  cl::opt<int64_t> eosToken("eos-token", cl::desc("Stop after this token (-1: never)"),
+                            cl::init(-1), cl::cat(category));
   cl::opt<std::string> modelName("model", cl::desc("Model name (default: from libNAME.so)"),
                                  cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
-                              "attune generate: greedy decoding with a built causal LM\n");
+                              "attune generate: greedy decoding with a built causal LM or encoder-decoder\n");
 
   int exitCode = 0;
   std::unique_ptr<LoadedLibrary> library =
       openWithOneSource(input, tokens, libraryPath, modelName, weights, exitCode);
   if (!library)
     return exitCode;
-  std::vector<attune_tensor> declared = library->inputs();
+  // An encoder-decoder runs `encode` once, then `decode` per token; a causal LM its one entry.
+  bool encoderDecoder = library->hasEntry("encode") && library->hasEntry("decode");
+  std::string promptEntry = encoderDecoder ? "encode" : "";
+  std::vector<attune_tensor> declared = library->inputs(promptEntry);
   if (declared.size() != 1 || declared[0].dtype == ATTUNE_F32) {
-    llvm::errs() << "attune: generate needs a causal LM with one integer input\n";
+    llvm::errs() << "attune: generate needs a causal LM with one integer input, or an "
+                    "encoder-decoder with encode and decode entry points\n";
     return 1;
   }
-  std::vector<int64_t> sequence;
+  std::vector<int64_t> prompt;
   if (!tokens.empty()) {
     std::vector<std::vector<int64_t>> rows;
     if (!parseTokens(tokens, rows))
       return 2;
-    sequence = rows[0];
+    prompt = rows[0];
   } else {
-    std::vector<OwnedTensor> prompt;
-    if (!readInputs(*library, input, promptTensor, prompt))
+    std::vector<OwnedTensor> read;
+    if (!readInputs(*library, input, promptTensor, read, promptEntry))
       return 1;
-    attune_tensor t = prompt[0].tensor();
+    attune_tensor t = read[0].tensor();
     for (size_t i = 0; i < static_cast<size_t>(t.shape[t.rank - 1]); ++i)
-      sequence.push_back(t.dtype == ATTUNE_I64 ? static_cast<int64_t *>(t.data)[i]
-                                               : static_cast<int32_t *>(t.data)[i]);
+      prompt.push_back(t.dtype == ATTUNE_I64 ? static_cast<int64_t *>(t.data)[i]
+                                             : static_cast<int32_t *>(t.data)[i]);
+  }
+
+  auto start = std::chrono::steady_clock::now();
+  std::vector<OwnedTensor> memory; // the encoder's output, computed once
+  std::vector<int64_t> sequence = prompt;
+  attune_tensor decoderInput = declared[0];
+  std::string symbol = "seq";
+  if (encoderDecoder) {
+    std::vector<OwnedTensor> inputs{tokenTensor(declared[0], {prompt})};
+    if (!library->run(inputs, memory, "encode"))
+      return 1;
+    sequence = {startToken};
+    for (const attune_tensor &in : library->inputs("decode"))
+      if (in.dtype != ATTUNE_F32)
+        decoderInput = in;
+    symbol = "dec_seq";
   }
   int64_t maxSeq = 0;
-  library->api().dimBound(library->model(), "seq", &maxSeq);
+  library->api().dimBound(library->model(), symbol.c_str(), &maxSeq);
 
   std::vector<int64_t> generated;
-  auto start = std::chrono::steady_clock::now();
   for (unsigned step = 0; step < maxNewTokens; ++step) {
     if (maxSeq && static_cast<int64_t>(sequence.size()) >= maxSeq) {
-      llvm::errs() << "attune: stopping at the library's max sequence length " << maxSeq << "\n";
+      llvm::errs() << "attune: stopping at the library's bound " << symbol << " <= " << maxSeq
+                   << "\n";
       break;
     }
     // Full recomputation per step: the KV-cache decode path is a later stage.
-    std::vector<OwnedTensor> inputs{tokenTensor(declared[0], {sequence})}, outputs;
-    if (!library->run(inputs, outputs))
+    std::vector<OwnedTensor> inputs{tokenTensor(decoderInput, {sequence})}, outputs;
+    for (OwnedTensor &m : memory)
+      inputs.push_back(m);
+    if (!library->run(inputs, outputs, encoderDecoder ? "decode" : ""))
       return 1;
     attune_tensor logits = outputs[0].tensor();
     int64_t vocab = logits.shape[logits.rank - 1];
-    const float *last =
-        static_cast<const float *>(logits.data) + (static_cast<int64_t>(sequence.size()) - 1) * vocab;
+    const float *last = static_cast<const float *>(logits.data) +
+                        (static_cast<int64_t>(sequence.size()) - 1) * vocab;
     int64_t next = static_cast<int64_t>(argmax(last, vocab));
     generated.push_back(next);
     sequence.push_back(next);
+    if (next == eosToken)
+      break;
   }
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -324,9 +360,13 @@ int attune::generateCommand(int argc, char **argv) {
   llvm::outs() << "\nwall time: " << llvm::format("%.3f", ms) << " ms for " << generated.size()
                << " tokens\n";
   if (!output.empty()) {
-    OwnedTensor t = OwnedTensor::make("tokens", ATTUNE_I32, {1, static_cast<int64_t>(generated.size())});
-    for (size_t i = 0; i < generated.size(); ++i)
-      reinterpret_cast<int32_t *>(t.bytes.data())[i] = static_cast<int32_t>(generated[i]);
+    // As Hugging Face's generate returns them: an encoder-decoder's decoder sequence starts
+    // with the start token; a causal LM's new tokens follow its prompt.
+    std::vector<int64_t> written = encoderDecoder ? sequence : generated;
+    OwnedTensor t =
+        OwnedTensor::make("tokens", ATTUNE_I32, {1, static_cast<int64_t>(written.size())});
+    for (size_t i = 0; i < written.size(); ++i)
+      reinterpret_cast<int32_t *>(t.bytes.data())[i] = static_cast<int32_t>(written[i]);
     if (!writeOutputs(output, {t}))
       return 1;
   }

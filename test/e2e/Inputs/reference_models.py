@@ -1,9 +1,10 @@
-"""Independent forward passes in numpy (float64) of GPT-2, BERT and Llama, written from the
+"""Independent forward passes in numpy (float64) of GPT-2, BERT, Llama and T5, written from the
 Hugging Face model definitions: they check attune on configurations that have no HF reference.
+T5's decoder sequence is half the encoder's when inputs are generated.
 
 usage: reference_models.py MODEL CONFIG WEIGHTS OUT (--batch B --seq S [--seed N] | --inputs FILE)
 Writes OUT (safetensors) with the inputs (seeded random, or FILE's) and the outputs, under
-Hugging Face's names. MODEL is gpt2, bert or llama.
+Hugging Face's names. MODEL is gpt2, bert, llama or t5.
 """
 import argparse
 import json
@@ -150,8 +151,78 @@ def llama(cfg, w, inputs):
     return {"logits": proj(rms(x, "model.norm"), "lm_head")}
 
 
+def t5_bucket(r, bidirectional, buckets, max_distance):
+    offset, n = 0, buckets
+    if bidirectional:
+        n //= 2
+        offset = n if r > 0 else 0
+        r = abs(r)
+    else:
+        r = -min(r, 0)
+    exact = n // 2
+    if r < exact:
+        return offset + r
+    large = exact + int(np.log(np.float32(r) / exact) / math.log(max_distance / exact) * (n - exact))
+    return offset + min(large, n - 1)
+
+
+def t5(cfg, w, inputs):
+    get = lambda name: w[name].astype(np.float64)
+    eps, heads, d_kv, d = cfg["layer_norm_epsilon"], cfg["num_heads"], cfg["d_kv"], cfg["d_model"]
+    buckets = cfg["relative_attention_num_buckets"]
+    max_distance = cfg["relative_attention_max_distance"]
+    rms = lambda x, p: x / np.sqrt((x**2).mean(-1, keepdims=True) + eps) * get(p + ".weight")
+    proj = lambda x, p: x @ get(p + ".weight").T
+
+    def bias(q_len, k_len, p, bidirectional):
+        r = np.arange(k_len)[None, :] - np.arange(q_len)[:, None]
+        b = np.vectorize(lambda v: t5_bucket(v, bidirectional, buckets, max_distance))(r)
+        return get(p + ".weight")[b].transpose(2, 0, 1)[None]
+
+    def attention(x, kv, p, position_bias, allowed):
+        split = lambda t: t.reshape(t.shape[0], t.shape[1], heads, d_kv).transpose(0, 2, 1, 3)
+        q, k, v = split(proj(x, p + ".q")), split(proj(kv, p + ".k")), split(proj(kv, p + ".v"))
+        scores = np.where(allowed, q @ np.swapaxes(k, -1, -2) + position_bias,
+                          np.finfo(np.float32).min)
+        o = (softmax(scores) @ v).transpose(0, 2, 1, 3)
+        return proj(o.reshape(o.shape[0], o.shape[1], heads * d_kv), p + ".o")
+
+    def ff(x, p):
+        h = np.maximum(proj(rms(x, p + ".layer_norm"), p + ".DenseReluDense.wi"), 0)
+        return x + proj(h, p + ".DenseReluDense.wo")
+
+    ids, dec = inputs["input_ids"], inputs["decoder_input_ids"]
+    x = get("shared.weight")[ids]
+    s = ids.shape[1]
+    eb = bias(s, s, "encoder.block.0.layer.0.SelfAttention.relative_attention_bias", True)
+    for i in range(cfg["num_layers"]):
+        p = f"encoder.block.{i}.layer"
+        h = rms(x, p + ".0.layer_norm")
+        x = x + attention(h, h, p + ".0.SelfAttention", eb, True)
+        x = ff(x, p + ".1")
+    memory = rms(x, "encoder.final_layer_norm")
+    y = get("shared.weight")[dec]
+    t = dec.shape[1]
+    db = bias(t, t, "decoder.block.0.layer.0.SelfAttention.relative_attention_bias", False)
+    causal = np.tril(np.ones((t, t), dtype=bool))
+    for i in range(cfg.get("num_decoder_layers") or cfg["num_layers"]):
+        p = f"decoder.block.{i}.layer"
+        h = rms(y, p + ".0.layer_norm")
+        y = y + attention(h, h, p + ".0.SelfAttention", db, causal)
+        h = rms(y, p + ".1.layer_norm")
+        y = y + attention(h, memory, p + ".1.EncDecAttention", 0.0, True)
+        y = ff(y, p + ".2")
+    y = rms(y, "decoder.final_layer_norm") * d**-0.5
+    return {"logits": y @ get("shared.weight").T, "encoder_last_hidden_state": memory}
+
+
 def random_inputs(model, cfg, batch, seq, rng):
     ids = rng.integers(0, cfg["vocab_size"], size=(batch, seq)).astype(np.int32)
+    if model == "t5":
+        # The decoder sequence is shorter than the encoder's, to tell the two apart.
+        dec_len = max(1, seq // 2)
+        dec = rng.integers(0, cfg["vocab_size"], size=(batch, dec_len)).astype(np.int32)
+        return {"input_ids": ids, "decoder_input_ids": dec}
     if model != "bert":
         return {"input_ids": ids}
     # Every row but the first is padded after a random length (at least one real token).
@@ -164,7 +235,7 @@ def random_inputs(model, cfg, batch, seq, rng):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("model", choices=["gpt2", "bert", "llama"])
+    parser.add_argument("model", choices=["gpt2", "bert", "llama", "t5"])
     parser.add_argument("config")
     parser.add_argument("weights")
     parser.add_argument("out")
@@ -176,11 +247,12 @@ def main():
     cfg = json.load(open(args.config))
     if args.inputs:
         given = read_safetensors(args.inputs)
-        names = ["input_ids", "attention_mask", "token_type_ids"] if args.model == "bert" else ["input_ids"]
+        names = {"bert": ["input_ids", "attention_mask", "token_type_ids"],
+                 "t5": ["input_ids", "decoder_input_ids"]}.get(args.model, ["input_ids"])
         inputs = {n: given[n].astype(np.int32) for n in names}
     else:
         inputs = random_inputs(args.model, cfg, args.batch, args.seq, np.random.default_rng(args.seed))
-    forward = {"gpt2": gpt2, "bert": bert, "llama": llama}[args.model]
+    forward = {"gpt2": gpt2, "bert": bert, "llama": llama, "t5": t5}[args.model]
     outputs = forward(cfg, read_safetensors(args.weights), inputs)
     write_safetensors(args.out, {**inputs, **outputs})
 
