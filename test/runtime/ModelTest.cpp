@@ -158,6 +158,61 @@ TEST_F(ModelTest, RejectsNullPointers) {
             ATTUNE_ERROR_INVALID_ARGUMENT);
 }
 
+// Two entry points sharing the weight: "add" (entry 0) and "scale" (entry 1).
+const char *const kTwoEntries = "attune-manifest 1\n"
+                                "model two\n"
+                                "dim batch 2\n"
+                                "entry add\n"
+                                "input x f32 batch 3\n"
+                                "weight w f32 3\n"
+                                "output y f32 batch 3\n"
+                                "entry scale\n"
+                                "input x f32 batch 3\n"
+                                "weight w f32 3\n"
+                                "output z f32 batch 3\n";
+
+void twoEntries(int32_t entry, void **arguments) {
+  auto *x = static_cast<Descriptor2D *>(arguments[0]);
+  auto *w = static_cast<Descriptor1D *>(arguments[1]);
+  auto *y = static_cast<Descriptor2D *>(arguments[2]);
+  for (int64_t k = 0; k < x->sizes[0] * 3; ++k)
+    y->aligned[k] = entry == 0 ? x->aligned[k] + w->aligned[k % 3] : x->aligned[k] * w->aligned[k % 3];
+}
+
+TEST(ModelEntriesTest, RunsEachEntryPointByName) {
+  std::string file = ::testing::TempDir() + "attune_model_two.safetensors";
+  std::vector<float> w = {1, 2, 3};
+  attune_tensor t = {"w", ATTUNE_F32, 1, {3}, w.data()};
+  ASSERT_EQ(attune_safetensors_write(file.c_str(), &t, 1), ATTUNE_OK);
+  attune_model *model = nullptr;
+  ASSERT_EQ(attune_model_open(kTwoEntries, twoEntries, file.c_str(), &model), ATTUNE_OK)
+      << attune_last_error();
+  ASSERT_EQ(attune_model_num_entries(model), 2u);
+  EXPECT_STREQ(attune_model_entry_name(model, 1), "scale");
+  EXPECT_EQ(attune_model_entry_name(model, 2), nullptr);
+
+  std::vector<float> x = {1, 1, 1}, y(3);
+  attune_tensor in = {"x", ATTUNE_F32, 2, {1, 3}, x.data()};
+  attune_tensor outY = {"y", ATTUNE_F32, 2, {1, 3}, y.data()};
+  attune_tensor outZ = {"z", ATTUNE_F32, 2, {1, 3}, y.data()};
+  // No "forward": the default is the first entry point.
+  ASSERT_EQ(attune_model_run(model, &in, 1, &outY, 1), ATTUNE_OK) << attune_last_error();
+  EXPECT_EQ(y, (std::vector<float>{2, 3, 4}));
+  ASSERT_EQ(attune_model_run_entry(model, "scale", &in, 1, &outZ, 1), ATTUNE_OK);
+  EXPECT_EQ(y, (std::vector<float>{1, 2, 3}));
+  EXPECT_EQ(attune_model_run_entry(model, "scale", &in, 1, &outY, 1),
+            ATTUNE_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(attune_last_error()).find("entry point scale of model two has no output "
+                                                  "named 'y'"),
+            std::string::npos);
+  EXPECT_EQ(attune_model_run_entry(model, "decode", &in, 1, &outY, 1),
+            ATTUNE_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(attune_last_error()).find("has no entry point 'decode' (it has: add, scale)"),
+            std::string::npos);
+  EXPECT_EQ(attune_model_entry_num_outputs(model, "scale"), 1u);
+  attune_model_close(model);
+}
+
 TEST(ModelOpenTest, RejectsMismatchedWeights) {
   std::string file = ::testing::TempDir() + "attune_model_wrong.safetensors";
   std::vector<float> w = {1, 2};
