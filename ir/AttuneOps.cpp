@@ -361,6 +361,52 @@ LogicalResult RopeOp::verify() {
   return success();
 }
 
+SmallVector<int64_t> AttentionOp::getScoresShape() {
+  RankedTensorType q = getQuery().getType(), k = getKey().getType();
+  SmallVector<int64_t> batch;
+  broadcastShapes(q.getShape().drop_back(2), k.getShape().drop_back(2), batch);
+  batch.push_back(q.getDimSize(q.getRank() - 2));
+  batch.push_back(k.getDimSize(k.getRank() - 2));
+  return batch;
+}
+
+LogicalResult AttentionOp::verify() {
+  RankedTensorType q = getQuery().getType(), k = getKey().getType(), v = getValue().getType();
+  if (q.getRank() < 2 || k.getRank() < 2 || v.getRank() < 2)
+    return emitOpError("query, key and value need rank >= 2");
+  auto compatible = [](int64_t a, int64_t b) {
+    return a == b || ShapedType::isDynamic(a) || ShapedType::isDynamic(b);
+  };
+  if (!compatible(q.getShape().back(), k.getShape().back()))
+    return emitOpError("query and key head dims differ: ")
+           << shapeString(q.getShape()) << " and " << shapeString(k.getShape());
+  if (!compatible(k.getDimSize(k.getRank() - 2), v.getDimSize(v.getRank() - 2)))
+    return emitOpError("key and value lengths differ: ")
+           << shapeString(k.getShape()) << " and " << shapeString(v.getShape());
+  SmallVector<int64_t> batch, kv;
+  if (!broadcastShapes(q.getShape().drop_back(2), k.getShape().drop_back(2), kv) ||
+      !broadcastShapes(kv, v.getShape().drop_back(2), batch))
+    return emitOpError("batch dims of query, key and value do not broadcast");
+  SmallVector<int64_t> scores = getScoresShape(), merged;
+  for (Value extra : {getMask(), getBias()})
+    if (extra && !broadcastShapes(scores, tensorOf(extra).getShape(), merged))
+      return emitOpError("mask/bias of shape ") << shapeString(tensorOf(extra).getShape())
+                                                << " does not broadcast to the scores "
+                                                << shapeString(scores);
+  SmallVector<int64_t> expected(batch);
+  expected.push_back(q.getDimSize(q.getRank() - 2));
+  expected.push_back(v.getShape().back());
+  RankedTensorType result = getType();
+  if (result.getRank() != static_cast<int64_t>(expected.size()))
+    return emitOpError("result must be ") << shapeString(expected) << ", got "
+                                          << shapeString(result.getShape());
+  for (auto [got, want] : llvm::zip(result.getShape(), expected))
+    if (!compatible(got, want))
+      return emitOpError("result must be ") << shapeString(expected) << ", got "
+                                            << shapeString(result.getShape());
+  return success();
+}
+
 LogicalResult SoftmaxOp::verify() {
   int64_t rank = getType().getRank();
   if (getAxis() < 0 || getAxis() >= rank)

@@ -240,6 +240,38 @@ def Attune_RopeOp : Attune_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]
   let hasVerifier = 1;
 }
 
+def Attune_AttentionOp : Attune_Op<"attention", [Pure, AttrSizedOperandSegments]> {
+  let summary = "Scaled dot-product attention, with an optional mask and additive bias";
+  let description = [{
+    `softmax(where(mask, q·kᵀ·scale + bias, masked_value)) · v` over the last (key) axis.
+    `q` is [..., Sq, D], `k` is [..., Sk, D], `v` is [..., Sk, Dv]; the result is
+    [..., Sq, Dv]. Leading (batch, head) dims broadcast like elementwise ops, so k and v may
+    have a size-1 group dim that grouped-query attention shares among query heads. `mask`
+    (true: attend) and `bias` broadcast to [..., Sq, Sk]. `attune-fuse-attention` forms this
+    op from the decomposed pattern; it lowers without materialising the Sq×Sk scores.
+
+    ```mlir
+    %o = attune.attention %q, %k, %v mask %m {scale = 0.125 : f64, masked_value = -3.4e38 : f64}
+        : (tensor<?x12x?x64xf32>, tensor<?x12x?x64xf32>, tensor<?x12x?x64xf32>, tensor<?x?xi1>)
+        -> tensor<?x12x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Attune_FloatTensor:$query, Attune_FloatTensor:$key,
+                       Attune_FloatTensor:$value, Optional<Attune_BoolTensor>:$mask,
+                       Optional<Attune_FloatTensor>:$bias, F64Attr:$scale,
+                       F64Attr:$masked_value);
+  let results = (outs Attune_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`mask` $mask^)? (`bias` $bias^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The broadcast shape of the scores, [..., Sq, Sk].
+    llvm::SmallVector<int64_t> getScoresShape();
+  }];
+}
+
 def Attune_SoftmaxOp : Attune_Op<"softmax", [Pure, SameOperandsAndResultType]> {
   let summary = "Softmax along one axis";
   let arguments = (ins Attune_FloatTensor:$input, I64Attr:$axis);

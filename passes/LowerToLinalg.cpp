@@ -584,6 +584,51 @@ struct RopeLowering : OpRewritePattern<RopeOp> {
   }
 };
 
+/// For now attention lowers through its decomposition (q·kᵀ, scale, bias, mask, softmax, ·v),
+/// whose ops the other patterns lower in turn; the fused kernel replaces this.
+struct AttentionLowering : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType key = op.getKey().getType();
+    Type f = key.getElementType();
+    SmallVector<int64_t> perm, keyShape;
+    for (int64_t i = 0; i < key.getRank(); ++i)
+      perm.push_back(i);
+    std::swap(perm[key.getRank() - 2], perm[key.getRank() - 1]);
+    for (int64_t p : perm)
+      keyShape.push_back(key.getDimSize(p));
+    Value kt = rewriter.create<TransposeOp>(loc, RankedTensorType::get(keyShape, f), op.getKey(),
+                                            perm);
+    auto scoresType = RankedTensorType::get(op.getScoresShape(), f);
+    Value scores = rewriter.create<MatmulOp>(loc, scoresType, op.getQuery(), kt);
+    auto broadcastType = [&](Value a, Value b, Type element) {
+      SmallVector<int64_t> shape;
+      broadcastShapes(cast<RankedTensorType>(a.getType()).getShape(),
+                      cast<RankedTensorType>(b.getType()).getShape(), shape);
+      return RankedTensorType::get(shape, element);
+    };
+    auto scalar = [&](double value) -> Value {
+      auto type = RankedTensorType::get({}, f);
+      return rewriter.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(type, rewriter.getFloatAttr(f, value)));
+    };
+    double scale = op.getScale().convertToDouble();
+    if (scale != 1.0)
+      scores = rewriter.create<MulOp>(loc, scores.getType(), scores, scalar(scale));
+    if (Value bias = op.getBias())
+      scores = rewriter.create<AddOp>(loc, broadcastType(scores, bias, f), scores, bias);
+    if (Value mask = op.getMask()) {
+      Value masked = scalar(op.getMaskedValue().convertToDouble());
+      scores = rewriter.create<SelectOp>(loc, broadcastType(mask, scores, f), mask, scores, masked);
+    }
+    auto type = cast<RankedTensorType>(scores.getType());
+    Value probabilities = rewriter.create<SoftmaxOp>(loc, type, scores, type.getRank() - 1);
+    rewriter.replaceOpWithNewOp<MatmulOp>(op, op.getType(), probabilities, op.getValue());
+    return success();
+  }
+};
+
 struct SoftmaxLowering : OpRewritePattern<SoftmaxOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SoftmaxOp op, PatternRewriter &rewriter) const override {
@@ -636,7 +681,7 @@ void attune::populateLowerToLinalgPatterns(RewritePatternSet &patterns) {
                BinaryLowering<DivOp, arith::DivFOp, arith::DivSIOp>,
                CompareLowering, SelectLowering, MatmulLowering, EmbedLowering, IotaLowering,
                TransposeLowering, ReshapeLowering, SliceLowering, LayerNormLowering,
-               RmsNormLowering, RopeLowering, SoftmaxLowering>(ctx);
+               RmsNormLowering, RopeLowering, SoftmaxLowering, AttentionLowering>(ctx);
   patterns.add<UnaryLowering<GeluOp>>(ctx, geluFormula);
   patterns.add<UnaryLowering<ReluOp>>(ctx, reluFormula);
   patterns.add<UnaryLowering<SiluOp>>(ctx, siluFormula);

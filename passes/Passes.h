@@ -31,8 +31,18 @@ void populateLowerToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateFuseElementwisePatterns(mlir::RewritePatternSet &patterns);
 
 
-/// attune graph -> LLVM dialect, ready for translation: attune-lower-entry, then the kernel
-/// pipeline below.
+/// Knobs of the graph passes (the `fused` stage).
+struct GraphPipelineOptions {
+  bool fuseAttention = true;
+  /// Emit a remark per attention candidate: fused, or why not.
+  bool report = false;
+};
+
+/// The graph passes on the attune dialect: CSE, then attention fusion.
+void buildGraphPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
+
+/// attune graph -> LLVM dialect, ready for translation: the graph passes, attune-lower-entry,
+/// then the kernel pipeline below.
 void buildCpuLoweringPipeline(mlir::OpPassManager &pm);
 
 /// The steps after attune-lower-entry (the driver reads the model interface in between).

@@ -43,6 +43,43 @@ def AttuneLowerEntryPass : Pass<"attune-lower-entry", "mlir::ModuleOp"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def AttuneFuseAttentionPass : Pass<"attune-fuse-attention", "mlir::func::FuncOp"> {
+  let summary = "Turns every scaled-dot-product-attention subgraph into one attune.attention";
+  let description = [{
+    Starts from each `attune.softmax` and matches the semantics around it, not one spelling:
+    the probabilities must feed a matmul with V as its only use; between the softmax and the
+    q·kᵀ matmul, any chain of multiplications or divisions by scalar constants (the scale,
+    also when pre-applied to q or k), additions of tensors (a relative position bias, an
+    additive mask) and one final `select(mask, scores, large negative)` (causal or padding
+    masks); kᵀ either an explicit transpose of k or given transposed. Every intermediate must
+    have no other use, since the fused kernel never materialises it.
+
+    Before (GPT-2):
+    ```mlir
+    %kt = attune.transpose %k [0, 1, 3, 2] : tensor<?x4x?x16xf32>
+    %s = attune.matmul %q, %kt : ...
+    %s2 = attune.mul %s, %cst_0_25 : ...
+    %s3 = attune.select %causal, %s2, %cst_min : ...
+    %p = attune.softmax %s3 {axis = 3 : i64} : ...
+    %o = attune.matmul %p, %v : ...
+    ```
+    After:
+    ```mlir
+    %o = attune.attention %q, %k, %v mask %causal {masked_value = -3.4e38, scale = 0.25} : ...
+    ```
+    With `report`, each softmax gets a remark: fused, or which condition failed.
+  }];
+  let options = [
+    Option<"masks", "masks", "bool", /*default=*/"true",
+           "Fuse attention with a mask (select) after the scores">,
+    Option<"biases", "biases", "bool", /*default=*/"true",
+           "Fuse attention with additive terms (position bias, additive masks)">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark per softmax: fused, or why not">
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 def AttuneLowerToLinalgPass : Pass<"attune-lower-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Lowers attune ops to linalg, tensor, arith and math on tensors";
   let description = [{

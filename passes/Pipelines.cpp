@@ -19,7 +19,18 @@ void addStep(OpPassManager &pm, StringRef step) {
 
 } // namespace
 
+void attune::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &options) {
+  // Identical subexpressions (every layer's causal mask) become one value first, so matchers
+  // see shared masks as the inputs they are.
+  addStep(pm, "func.func(cse)");
+  // Every attention-shaped subgraph becomes one attune.attention (a flash-style kernel later).
+  if (options.fuseAttention)
+    addStep(pm, options.report ? "func.func(attune-fuse-attention{report=true})"
+                               : "func.func(attune-fuse-attention)");
+}
+
 void attune::buildCpuLoweringPipeline(OpPassManager &pm) {
+  buildGraphPipeline(pm, GraphPipelineOptions{});
   // Entry functions take buffers; weights become arguments bound by name at open time.
   addStep(pm, "attune-lower-entry");
   buildCpuKernelPipeline(pm);

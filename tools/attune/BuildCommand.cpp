@@ -7,6 +7,7 @@
 #include "backends/cpu/CodeGen.h"
 #include "passes/Passes.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Pass/PassManager.h"
@@ -28,7 +29,20 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Stage { Ast, Graph, Llvm, Asm, Lib };
+enum class Stage { Ast, Graph, Fused, Llvm, Asm, Lib };
+
+/// "prelude:52:12 in models/gpt2.tfm:22:9": a location with the call sites that led to it.
+std::string describeLocation(mlir::Location loc) {
+  if (auto call = mlir::dyn_cast<mlir::CallSiteLoc>(loc))
+    return describeLocation(call.getCallee()) + " in " + describeLocation(call.getCaller());
+  if (auto file = mlir::dyn_cast<mlir::FileLineColLoc>(loc))
+    return (file.getFilename().str() + ":" + std::to_string(file.getLine()) + ":" +
+            std::to_string(file.getColumn()));
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << loc;
+  return text;
+}
 
 /// Checks every weight the model needs against the weights file, before any code is built.
 bool checkWeights(const ModelInterface &interface, const std::string &path) {
@@ -85,6 +99,8 @@ int attune::buildCommand(int argc, char **argv) {
       "emit", cl::desc("Stop at a stage and print it to stdout"), cl::init(Stage::Lib),
       cl::values(clEnumValN(Stage::Ast, "ast", "the parsed description, with locations"),
                  clEnumValN(Stage::Graph, "graph", "the attune dialect graph (MLIR)"),
+                 clEnumValN(Stage::Fused, "fused", "the graph after graph passes (attention "
+                                                   "fusion)"),
                  clEnumValN(Stage::Llvm, "llvm", "optimized LLVM IR"),
                  clEnumValN(Stage::Asm, "asm", "target assembly"),
                  clEnumValN(Stage::Lib, "lib", "the shared library and C header (default)")),
@@ -106,6 +122,12 @@ int attune::buildCommand(int argc, char **argv) {
                               cl::init(ATTUNE_DEFAULT_LINKER), cl::cat(category));
   cl::opt<std::string> runtime("runtime", cl::desc("The attune runtime archive to link"),
                                cl::init(ATTUNE_RUNTIME_ARCHIVE), cl::cat(category));
+  cl::opt<bool> noFuseAttention("no-fuse-attention",
+                                 cl::desc("Keep attention decomposed (matmul, softmax, ...)"),
+                                 cl::cat(category));
+  cl::opt<bool> report("report", cl::desc("List every attention-shaped subgraph: fused, or "
+                                          "which condition failed"),
+                       cl::cat(category));
   cl::opt<bool> printIr("print-ir-after-all",
                         cl::desc("Print the IR after every lowering pass (to stderr)"),
                         cl::cat(category));
@@ -140,6 +162,27 @@ int attune::buildCommand(int argc, char **argv) {
   if (!model)
     return 1;
   if (emit == Stage::Graph) {
+    mlir::OpPrintingFlags flags;
+    if (debugLocations)
+      flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+    model->module->print(llvm::outs(), flags);
+    return 0;
+  }
+
+  {
+    // Graph passes; with --report, their remarks become the report on stdout.
+    mlir::PassManager graph(&context);
+    buildGraphPipeline(graph, GraphPipelineOptions{!noFuseAttention, report});
+    mlir::ScopedDiagnosticHandler remarks(&context, [&](mlir::Diagnostic &diag) {
+      if (diag.getSeverity() != mlir::DiagnosticSeverity::Remark)
+        return mlir::failure(); // errors go to the default handler
+      llvm::outs() << describeLocation(diag.getLocation()) << ": " << diag.str() << "\n";
+      return mlir::success();
+    });
+    if (mlir::failed(graph.run(*model->module)))
+      return 1;
+  }
+  if (emit == Stage::Fused) {
     mlir::OpPrintingFlags flags;
     if (debugLocations)
       flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
