@@ -19,8 +19,8 @@ using namespace attune;
 
 namespace {
 
-/// Scores below this are "masked": softmax gives them probability 0 in f32.
-constexpr double kMaskedBelow = -1e30;
+/// A masked score at or below this gets probability 0 in f32 next to any realistic score.
+constexpr double kMaskedBelow = -1e4;
 
 /// The value of a scalar (rank-0 or splat) f32 constant.
 std::optional<double> scalarConstant(Value value) {

@@ -222,3 +222,35 @@ func.func @rope_theta(%x: tensor<1x2x5x8xf32>, %p: tensor<5xi32>) {
   %r = attune.rope %x, %p {theta = 0.0 : f64} : tensor<1x2x5x8xf32>, tensor<5xi32>
   return
 }
+
+// -----
+
+func.func @attention_head_dims(%q: tensor<2x3x8xf32>, %k: tensor<2x5x4xf32>, %v: tensor<2x5x4xf32>) {
+  // expected-error @+1 {{query and key head dims differ}}
+  %o = attune.attention %q, %k, %v {masked_value = 0.0 : f64, scale = 1.0 : f64} : (tensor<2x3x8xf32>, tensor<2x5x4xf32>, tensor<2x5x4xf32>) -> tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @attention_lengths(%q: tensor<2x3x4xf32>, %k: tensor<2x5x4xf32>, %v: tensor<2x6x4xf32>) {
+  // expected-error @+1 {{key and value lengths differ}}
+  %o = attune.attention %q, %k, %v {masked_value = 0.0 : f64, scale = 1.0 : f64} : (tensor<2x3x4xf32>, tensor<2x5x4xf32>, tensor<2x6x4xf32>) -> tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @attention_mask(%q: tensor<2x3x4xf32>, %k: tensor<2x5x4xf32>, %v: tensor<2x5x4xf32>, %m: tensor<3x4xi1>) {
+  // expected-error @+1 {{mask/bias of shape [3, 4] does not broadcast to the scores [2, 3, 5]}}
+  %o = attune.attention %q, %k, %v mask %m {masked_value = 0.0 : f64, scale = 1.0 : f64} : (tensor<2x3x4xf32>, tensor<2x5x4xf32>, tensor<2x5x4xf32>, tensor<3x4xi1>) -> tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @attention_result(%q: tensor<2x3x4xf32>, %k: tensor<2x5x4xf32>, %v: tensor<2x5x6xf32>) {
+  // expected-error @+1 {{result must be [2, 3, 6], got [2, 3, 4]}}
+  %o = attune.attention %q, %k, %v {masked_value = 0.0 : f64, scale = 1.0 : f64} : (tensor<2x3x4xf32>, tensor<2x5x4xf32>, tensor<2x5x6xf32>) -> tensor<2x3x4xf32>
+  return
+}

@@ -78,3 +78,13 @@ func.func @llama_ops(%x: tensor<?x?x64xf32>, %g: tensor<64xf32>, %q: tensor<?x8x
   %first = attune.slice %x axis 1 [0, 1] : tensor<?x?x64xf32>
   return %n, %r, %first : tensor<?x?x64xf32>, tensor<?x8x?x8xf32>, tensor<?x1x64xf32>
 }
+
+// CHECK-LABEL: func @attention
+func.func @attention(%q: tensor<?x4x?x16xf32>, %k: tensor<?x4x?x16xf32>, %v: tensor<?x4x?x16xf32>, %m: tensor<?x?xi1>, %b: tensor<1x4x?x?xf32>)
+    -> (tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>) {
+  // CHECK: attune.attention %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} bias %{{.*}} {masked_value = -1.000000e+09 : f64, scale = 2.500000e-01 : f64} : (tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x?xi1>, tensor<1x4x?x?xf32>) -> tensor<?x4x?x16xf32>
+  %0 = attune.attention %q, %k, %v mask %m bias %b {masked_value = -1.0e9 : f64, scale = 0.25 : f64} : (tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x?xi1>, tensor<1x4x?x?xf32>) -> tensor<?x4x?x16xf32>
+  // CHECK: attune.attention %{{.*}}, %{{.*}}, %{{.*}} {masked_value = 0.000000e+00 : f64, scale = 1.000000e+00 : f64}
+  %1 = attune.attention %q, %k, %v {masked_value = 0.0 : f64, scale = 1.0 : f64} : (tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %0, %1 : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>
+}
