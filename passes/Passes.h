@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
@@ -27,6 +28,12 @@ namespace attune {
 /// Patterns that lower each attune op to linalg/tensor/arith/math (used by the pass).
 void populateLowerToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
+/// attune.attention as an online-softmax loop over blocks of `block` keys (LowerAttention.cpp).
+void populateOnlineAttentionPatterns(mlir::RewritePatternSet &patterns, int64_t block);
+
+/// attune.attention as its decomposition (matmul, scale, bias, mask, softmax, matmul).
+void populateAttentionDecompositionPatterns(mlir::RewritePatternSet &patterns);
+
 /// Elementwise fusion limited to consumers that read each produced element once.
 void populateFuseElementwisePatterns(mlir::RewritePatternSet &patterns);
 
@@ -45,8 +52,16 @@ void buildGraphPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &opt
 /// then the kernel pipeline below.
 void buildCpuLoweringPipeline(mlir::OpPassManager &pm);
 
+/// Knobs of the kernel lowering.
+struct KernelPipelineOptions {
+  /// Lower attune.attention through its decomposition instead of the online-softmax kernel.
+  bool decomposeAttention = false;
+  /// Keys per block of the online-softmax kernel.
+  int64_t attentionBlock = 64;
+};
+
 /// The steps after attune-lower-entry (the driver reads the model interface in between).
-void buildCpuKernelPipeline(mlir::OpPassManager &pm);
+void buildCpuKernelPipeline(mlir::OpPassManager &pm, const KernelPipelineOptions &options = {});
 
 /// Adds the attune dialect and every upstream dialect, extension and LLVM IR translation.
 void registerAttuneDialects(mlir::DialectRegistry &registry);

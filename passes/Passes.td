@@ -87,10 +87,18 @@ def AttuneLowerToLinalgPass : Pass<"attune-lower-to-linalg", "mlir::func::FuncOp
     a contraction with broadcast batch dims, layer norm and softmax as reductions followed by
     an elementwise op), reshapes become `tensor.expand_shape`/`collapse_shape`, slices
     `tensor.extract_slice`. Dynamic sizes come from `tensor.dim` of the operands. Weights must
-    already be bound by `attune-lower-entry`.
+    already be bound by `attune-lower-entry`. `attune.attention` becomes the online-softmax
+    kernel (LowerAttention.cpp), or with `decompose-attention` its decomposition.
   }];
+  let options = [
+    Option<"decomposeAttention", "decompose-attention", "bool", /*default=*/"false",
+           "Lower attune.attention through q·kᵀ, softmax, ·v (materialises the scores)">,
+    Option<"attentionBlock", "attention-block", "int64_t", /*default=*/"64",
+           "Keys per block of the online-softmax attention kernel">
+  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
-                           "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
+                           "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+                           "mlir::scf::SCFDialect"];
 }
 
 def AttuneFuseElementwisePass : Pass<"attune-fuse-elementwise", "mlir::func::FuncOp"> {

@@ -12,9 +12,9 @@ using namespace mlir;
 namespace {
 
 /// Appends a textual pipeline step; the strings are the same names `attune-opt` accepts.
-void addStep(OpPassManager &pm, StringRef step) {
+void addStep(OpPassManager &pm, const std::string &step) {
   if (failed(parsePassPipeline(step, pm, llvm::errs())))
-    llvm::report_fatal_error("attune: malformed built-in pipeline step: " + step);
+    llvm::report_fatal_error(llvm::Twine("attune: malformed built-in pipeline step: ") + step);
 }
 
 } // namespace
@@ -36,13 +36,18 @@ void attune::buildCpuLoweringPipeline(OpPassManager &pm) {
   buildCpuKernelPipeline(pm);
 }
 
-void attune::buildCpuKernelPipeline(OpPassManager &pm) {
+void attune::buildCpuKernelPipeline(OpPassManager &pm, const KernelPipelineOptions &options) {
   // Graph ops become linalg on tensors; folding removes the shape plumbing it leaves.
-  addStep(pm, "func.func(attune-lower-to-linalg),canonicalize,cse");
+  addStep(pm, "func.func(attune-lower-to-linalg{decompose-attention=" +
+                  std::string(options.decomposeAttention ? "true" : "false") +
+                  " attention-block=" + std::to_string(options.attentionBlock) +
+                  "}),canonicalize,cse");
   // Elementwise chains (bias + GELU, scale + mask) become one loop nest: fewer temporaries.
   addStep(pm, "func.func(attune-fuse-elementwise),canonicalize,cse");
   // Tensors to buffers; empty tensors that feed a destination are reused rather than copied.
-  addStep(pm, "eliminate-empty-tensors,one-shot-bufferize,canonicalize");
+  // The attention kernel's loop carries new running statistics each step: allowed to allocate.
+  addStep(pm, "eliminate-empty-tensors,one-shot-bufferize{allow-return-allocs-from-loops},"
+              "canonicalize");
   // Every temporary is freed on every path (no leak per call).
   addStep(pm, "buffer-deallocation-pipeline");
   // Loops, then plain control flow and address arithmetic.

@@ -189,17 +189,3 @@ func.func @rope(%x: tensor<?x2x?x8xf32>, %p: tensor<?xi32>) -> tensor<?x2x?x8xf3
   return %0 : tensor<?x2x?x8xf32>
 }
 
-// -----
-
-// Attention lowers through its decomposition for now: scores, scale, bias, mask, softmax, ·v.
-// CHECK-LABEL: func @attention
-// CHECK: linalg.transpose
-// CHECK: arith.mulf
-// CHECK: arith.addf
-// CHECK: arith.select
-// CHECK: math.exp
-// CHECK-NOT: attune.
-func.func @attention(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %v: tensor<?x2x?x4xf32>, %m: tensor<?x?xi1>, %b: tensor<1x2x?x?xf32>) -> tensor<?x2x?x4xf32> {
-  %0 = attune.attention %q, %k, %v mask %m bias %b {masked_value = -1.0e9 : f64, scale = 0.5 : f64} : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x?xi1>, tensor<1x2x?x?xf32>) -> tensor<?x2x?x4xf32>
-  return %0 : tensor<?x2x?x4xf32>
-}

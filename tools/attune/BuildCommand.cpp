@@ -125,6 +125,14 @@ int attune::buildCommand(int argc, char **argv) {
   cl::opt<bool> noFuseAttention("no-fuse-attention",
                                  cl::desc("Keep attention decomposed (matmul, softmax, ...)"),
                                  cl::cat(category));
+  cl::opt<bool> decomposeAttention(
+      "decompose-attention",
+      cl::desc("Lower fused attention through q·kᵀ, softmax, ·v instead of the online-softmax "
+               "kernel"),
+      cl::cat(category));
+  cl::opt<int64_t> attentionBlock("attention-block",
+                                  cl::desc("Keys per block of the attention kernel"),
+                                  cl::init(64), cl::cat(category));
   cl::opt<bool> report("report", cl::desc("List every attention-shaped subgraph: fused, or "
                                           "which condition failed"),
                        cl::cat(category));
@@ -139,6 +147,10 @@ int attune::buildCommand(int argc, char **argv) {
                               "attune build: compile a model into a shared library\n\n"
                               "  attune build models/gpt2.tfm --weights W.safetensors -o out/\n");
   auto start = std::chrono::steady_clock::now();
+  if (attentionBlock < 1) {
+    llvm::errs() << "attune: --attention-block must be at least 1\n";
+    return 1;
+  }
 
   if (emit == Stage::Ast)
     return printAst(input, llvm::outs()) ? 0 : 1;
@@ -205,7 +217,7 @@ int attune::buildCommand(int argc, char **argv) {
     context.disableMultithreading();
     lowering.enableIRPrinting();
   }
-  buildCpuKernelPipeline(lowering);
+  buildCpuKernelPipeline(lowering, KernelPipelineOptions{decomposeAttention, attentionBlock});
   if (mlir::failed(lowering.run(*model->module)))
     return 1;
 

@@ -1,0 +1,264 @@
+// The attention kernel: attune.attention lowered to an online-softmax loop over blocks of keys
+// (flash-attention style). For each block of `block` keys it computes the scores of every
+// query against the block, folds them into a running row max, a running row sum and a
+// rescaled output accumulator, and never materialises the Sq×Sk score matrix: extra memory is
+// O(Sq·block) per batch and head.
+//
+//   m = -inf, l = 0, acc = 0
+//   for k0 in 0..Sk step block:
+//     s    = where(mask, q·k[k0:]ᵀ·scale + bias, masked_value)   [..., Sq, kb]
+//     m'   = max(m, rowmax(s))
+//     p    = exp(s - m')
+//     l    = l·exp(m - m') + rowsum(p)
+//     acc  = acc·exp(m - m') + p·v[k0:]
+//     m    = m'
+//   out = acc / l
+#include "ir/AttuneDialect.h"
+#include "passes/LinalgBuilders.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace attune;
+
+namespace {
+
+/// The loop nest's shape: batch dims (broadcast of q, k, v), then queries, then the last axis.
+struct AttentionShape {
+  SmallVector<int64_t> batch;
+  int64_t batchRank() const { return batch.size(); }
+};
+
+/// A slice of `value` along dim `axis` (from the right: 2 = the key axis of k/v, 1 = the last
+/// axis of a mask/bias) covering [k0, k0 + size), unless that dim is a broadcast 1.
+Value sliceKeys(OpBuilder &b, Location loc, Value value, int64_t fromRight, Value k0,
+                Value size) {
+  RankedTensorType type = tensorOf(value);
+  int64_t axis = type.getRank() - fromRight;
+  if (axis < 0 || type.getDimSize(axis) == 1)
+    return value;
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  SmallVector<int64_t> shape(type.getShape());
+  shape[axis] = ShapedType::kDynamic;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    offsets.push_back(i == axis ? OpFoldResult(k0) : b.getIndexAttr(0));
+    if (i == axis)
+      sizes.push_back(size);
+    else if (type.isDynamicDim(i))
+      sizes.push_back(b.create<tensor::DimOp>(loc, value, i).getResult());
+    else
+      sizes.push_back(b.getIndexAttr(type.getDimSize(i)));
+    strides.push_back(b.getIndexAttr(1));
+  }
+  return b.create<tensor::ExtractSliceOp>(loc, RankedTensorType::get(shape, type.getElementType()),
+                                          value, offsets, sizes, strides);
+}
+
+/// A contraction over loops (batch..., rows, cols, k) with `reduceOver` the last loop:
+/// out[batch, rows, cols] += lhs[batch, rows, k] * rhs[batch, rhsRow, rhsCol], with lhs/rhs
+/// maps given by (row, col) loop positions. `init` is the accumulator.
+Value contract(OpBuilder &b, Location loc, Value lhs, Value rhs, Value init,
+               ArrayRef<int64_t> batchShape, std::pair<unsigned, unsigned> lhsDims,
+               std::pair<unsigned, unsigned> rhsDims) {
+  MLIRContext *ctx = b.getContext();
+  unsigned batchRank = batchShape.size();
+  unsigned numLoops = batchRank + 3;
+  auto operandMap = [&](Value operand, std::pair<unsigned, unsigned> dims) {
+    RankedTensorType type = tensorOf(operand);
+    AffineMap batch = broadcastMap(ctx, type.getShape().drop_back(2), batchShape, numLoops,
+                                   batchRank - (type.getRank() - 2));
+    SmallVector<AffineExpr> exprs(batch.getResults());
+    exprs.push_back(getAffineDimExpr(dims.first, ctx));
+    exprs.push_back(getAffineDimExpr(dims.second, ctx));
+    return AffineMap::get(numLoops, 0, exprs, ctx);
+  };
+  SmallVector<AffineExpr> outExprs;
+  for (unsigned i = 0; i < numLoops - 1; ++i)
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  SmallVector<AffineMap> maps{operandMap(lhs, lhsDims), operandMap(rhs, rhsDims),
+                              AffineMap::get(numLoops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(numLoops, utils::IteratorType::parallel);
+  iterators.back() = utils::IteratorType::reduction;
+  return b
+      .create<linalg::GenericOp>(
+          loc, init.getType(), ValueRange{lhs, rhs}, init, maps, iterators,
+          [](OpBuilder &nb, Location l, ValueRange args) {
+            Value product = nb.create<arith::MulFOp>(l, args[0], args[1]);
+            nb.create<linalg::YieldOp>(l, ValueRange{nb.create<arith::AddFOp>(l, args[2], product)});
+          })
+      .getResult(0);
+}
+
+/// Reduces the last axis of `input` into `init` (which lacks that axis) with `combine`.
+Value reduceLast(OpBuilder &b, Location loc, Value input, Value init, BodyBuilder combine) {
+  int64_t rank = tensorOf(input).getRank();
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  iterators.back() = utils::IteratorType::reduction;
+  return b
+      .create<linalg::GenericOp>(
+          loc, init.getType(), input, init,
+          ArrayRef<AffineMap>{identity, identity.dropResult(rank - 1)}, iterators,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            nb.create<linalg::YieldOp>(l, combine(nb, l, args));
+          })
+      .getResult(0);
+}
+
+/// `body(a, b)` over `a` with `b` (lacking the last axis) broadcast along it.
+Value withRowScalar(OpBuilder &b, Location loc, Value a, Value rowScalar, BodyBuilder body) {
+  RankedTensorType type = tensorOf(a);
+  int64_t rank = type.getRank();
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  Value init = emptyTensor(b, loc, type, [&](int64_t i) -> Value {
+    return b.create<tensor::DimOp>(loc, a, i);
+  });
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  return b
+      .create<linalg::GenericOp>(
+          loc, type, ValueRange{a, rowScalar}, init,
+          ArrayRef<AffineMap>{identity, identity.dropResult(rank - 1), identity}, iterators,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            nb.create<linalg::YieldOp>(l, body(nb, l, args.drop_back()));
+          })
+      .getResult(0);
+}
+
+struct OnlineAttention : OpRewritePattern<AttentionOp> {
+  OnlineAttention(MLIRContext *ctx, int64_t block) : OpRewritePattern(ctx), block(block) {}
+
+  LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+    RankedTensorType result = op.getType();
+    Type f = result.getElementType();
+    int64_t rank = result.getRank();
+    SmallVector<int64_t> batchShape(result.getShape().drop_back(2));
+    int64_t batchRank = batchShape.size();
+
+    // Sizes of the running statistics [batch..., Sq] and of the output [batch..., Sq, Dv].
+    auto sizeOfResultDim = [&](int64_t i) -> Value {
+      if (i == rank - 2)
+        return rewriter.create<tensor::DimOp>(loc, q, tensorOf(q).getRank() - 2);
+      if (i == rank - 1)
+        return rewriter.create<tensor::DimOp>(loc, v, tensorOf(v).getRank() - 1);
+      SmallVector<Value> batched;
+      for (Value operand : {q, k, v})
+        batched.push_back(operand);
+      for (Value operand : batched) {
+        int64_t j = i - (batchRank - (tensorOf(operand).getRank() - 2));
+        if (j >= 0 && tensorOf(operand).isDynamicDim(j))
+          return rewriter.create<tensor::DimOp>(loc, operand, j);
+      }
+      llvm_unreachable("dynamic batch dim with no dynamic operand");
+    };
+    SmallVector<int64_t> rowShape(result.getShape().drop_back());
+    auto rowType = RankedTensorType::get(rowShape, f);
+    Value lowest = floatConstant(rewriter, loc, f, -INFINITY);
+    Value zero = floatConstant(rewriter, loc, f, 0.0);
+    Value m0 = filledTensor(rewriter, loc, rowType, lowest, sizeOfResultDim);
+    Value l0 = filledTensor(rewriter, loc, rowType, zero, sizeOfResultDim);
+    Value acc0 = filledTensor(rewriter, loc, result, zero, sizeOfResultDim);
+
+    Value keys = rewriter.create<tensor::DimOp>(loc, k, tensorOf(k).getRank() - 2);
+    Value begin = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+    Value step = rewriter.create<arith::ConstantIndexOp>(loc, block);
+    double scale = op.getScale().convertToDouble();
+    double maskedValue = op.getMaskedValue().convertToDouble();
+    Value mask = op.getMask(), bias = op.getBias();
+
+    auto loop = rewriter.create<scf::ForOp>(
+        loc, begin, keys, step, ValueRange{m0, l0, acc0},
+        [&](OpBuilder &b, Location l, Value k0, ValueRange carried) {
+          Value m = carried[0], sum = carried[1], acc = carried[2];
+          Value size = b.create<arith::MinSIOp>(l, step, b.create<arith::SubIOp>(l, keys, k0));
+          Value kTile = sliceKeys(b, l, k, 2, k0, size);
+          Value vTile = sliceKeys(b, l, v, 2, k0, size);
+
+          // Scores of every query against this block: [batch..., Sq, kb].
+          SmallVector<int64_t> scoreShape(rowShape);
+          scoreShape.push_back(ShapedType::kDynamic);
+          auto scoreType = RankedTensorType::get(scoreShape, f);
+          Value scores0 = filledTensor(b, l, scoreType, floatConstant(b, l, f, 0.0),
+                                       [&](int64_t i) -> Value {
+                                         return i == rank - 1 ? size : sizeOfResultDim(i);
+                                       });
+          // Loops (batch..., Sq, kb, D): q[.., Sq, D] x k[.., kb, D].
+          Value scores = contract(b, l, q, kTile, scores0, batchShape,
+                                  {batchRank, batchRank + 2}, {batchRank + 1, batchRank + 2});
+          SmallVector<Value> extras{scores};
+          Value maskTile = mask ? sliceKeys(b, l, mask, 1, k0, size) : Value();
+          Value biasTile = bias ? sliceKeys(b, l, bias, 1, k0, size) : Value();
+          if (biasTile)
+            extras.push_back(biasTile);
+          if (maskTile)
+            extras.push_back(maskTile);
+          scores = buildElementwise(
+              b, l, scoreType, extras, [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+                Value s = args[0];
+                if (scale != 1.0)
+                  s = nb.create<arith::MulFOp>(nl, s, floatConstant(nb, nl, f, scale));
+                unsigned next = 1;
+                if (biasTile)
+                  s = nb.create<arith::AddFOp>(nl, s, args[next++]);
+                if (maskTile)
+                  s = nb.create<arith::SelectOp>(nl, args[next], s,
+                                                 floatConstant(nb, nl, f, maskedValue));
+                return s;
+              });
+
+          Value mNew = reduceLast(b, l, scores, m, [](OpBuilder &nb, Location nl, ValueRange a) {
+            return nb.create<arith::MaximumFOp>(nl, a[0], a[1]).getResult();
+          });
+          Value p = withRowScalar(b, l, scores, mNew,
+                                  [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                                    Value shifted = nb.create<arith::SubFOp>(nl, a[0], a[1]);
+                                    return nb.create<math::ExpOp>(nl, shifted);
+                                  });
+          // exp(m - m'): how much the statistics so far shrink.
+          Value correction = buildElementwise(
+              b, l, rowType, ValueRange{m, mNew},
+              [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                return nb.create<math::ExpOp>(nl, nb.create<arith::SubFOp>(nl, a[0], a[1]));
+              });
+          Value sumScaled = buildElementwise(
+              b, l, rowType, ValueRange{sum, correction},
+              [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                return nb.create<arith::MulFOp>(nl, a[0], a[1]);
+              });
+          Value sumNew = reduceLast(b, l, p, sumScaled, [](OpBuilder &nb, Location nl, ValueRange a) {
+            return nb.create<arith::AddFOp>(nl, a[0], a[1]).getResult();
+          });
+          Value accScaled = withRowScalar(b, l, acc, correction,
+                                          [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                                            return nb.create<arith::MulFOp>(nl, a[0], a[1]);
+                                          });
+          // Loops (batch..., Sq, Dv, kb): p[.., Sq, kb] x v[.., kb, Dv].
+          Value accNew = contract(b, l, p, vTile, accScaled, batchShape,
+                                  {batchRank, batchRank + 2}, {batchRank + 2, batchRank + 1});
+          b.create<scf::YieldOp>(l, ValueRange{mNew, sumNew, accNew});
+        });
+
+    Value out = withRowScalar(rewriter, loc, loop.getResult(2), loop.getResult(1),
+                              [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                                return nb.create<arith::DivFOp>(nl, a[0], a[1]);
+                              });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+
+  int64_t block;
+};
+
+} // namespace
+
+void attune::populateOnlineAttentionPatterns(RewritePatternSet &patterns, int64_t block) {
+  patterns.add<OnlineAttention>(patterns.getContext(), block);
+}
