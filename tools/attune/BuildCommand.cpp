@@ -5,6 +5,7 @@
 
 #include "attune/runtime.h"
 #include "backends/cpu/CodeGen.h"
+#include "ir/AttuneDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -30,6 +31,43 @@ namespace cl = llvm::cl;
 namespace {
 
 enum class Stage { Ast, Graph, Fused, Llvm, Asm, Lib };
+
+std::string describeLocation(mlir::Location loc);
+
+/// One line per fused attention kernel: its work and traffic at batch 1 and the longest
+/// sequence the library accepts, so a researcher sees what the kernel must sustain.
+void reportKernels(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bounds) {
+  int64_t longest = 1;
+  for (const auto &bound : bounds)
+    if (bound.first() != "batch")
+      longest = std::max(longest, bound.second);
+  auto sizeOf = [&](int64_t size) { return mlir::ShapedType::isDynamic(size) ? longest : size; };
+  module.walk([&](AttentionOp op) {
+    // Dynamic batch dims count as 1, dynamic lengths as the longest bound.
+    auto q = op.getQuery().getType(), k = op.getKey().getType(), v = op.getValue().getType();
+    llvm::SmallVector<int64_t> scores = op.getScoresShape();
+    double heads = 1;
+    for (int64_t size : llvm::ArrayRef<int64_t>(scores).drop_back(2))
+      heads *= mlir::ShapedType::isDynamic(size) ? 1 : size;
+    double sq = sizeOf(q.getDimSize(q.getRank() - 2)), sk = sizeOf(k.getDimSize(k.getRank() - 2));
+    double d = sizeOf(q.getShape().back()), dv = sizeOf(v.getShape().back());
+    double flops = 2 * heads * sq * sk * (d + dv);
+    auto elements = [&](mlir::RankedTensorType type) {
+      double n = 1;
+      for (int64_t size : type.getShape().drop_back(2))
+        n *= mlir::ShapedType::isDynamic(size) ? 1 : size;
+      return n * sizeOf(type.getDimSize(type.getRank() - 2)) * sizeOf(type.getShape().back());
+    };
+    double bytes = 4 * (elements(q) + elements(k) + elements(v) + heads * sq * dv);
+    double scoreBytes = 4 * heads * sq * sk;
+    llvm::outs() << describeLocation(op.getLoc()) << ": kernel at batch 1, Sq = "
+                 << int64_t(sq) << ", Sk = " << int64_t(sk) << ": "
+                 << llvm::format("%.3g", flops / 1e6) << " MFLOP, "
+                 << llvm::format("%.3g", bytes / 1024) << " KiB moved, "
+                 << llvm::format("%.1f", flops / bytes) << " FLOP/B (decomposed: the "
+                 << llvm::format("%.3g", scoreBytes / 1024) << " KiB score matrix on top)\n";
+  });
+}
 
 /// "prelude:52:12 in models/gpt2.tfm:22:9": a location with the call sites that led to it.
 std::string describeLocation(mlir::Location loc) {
@@ -194,6 +232,8 @@ int attune::buildCommand(int argc, char **argv) {
     if (mlir::failed(graph.run(*model->module)))
       return 1;
   }
+  if (report)
+    reportKernels(*model->module, model->bounds);
   if (emit == Stage::Fused) {
     mlir::OpPrintingFlags flags;
     if (debugLocations)
