@@ -1,5 +1,6 @@
-"""Writes token-id inputs for a benchmark run: every named tensor is int32 [batch, seq] of
-seeded pseudo-random ids below `vocab` (attention_mask is all ones, token_type_ids zeros).
+"""Writes inputs for a benchmark run: every named tensor is int32 [batch, seq] of seeded
+pseudo-random ids below `vocab` (attention_mask is all ones, token_type_ids zeros); a name
+written NAME:HEADSxDIM is instead f32 [batch, HEADS, seq, DIM] uniform in [-1, 1).
 
 usage: make_inputs.py OUT VOCAB BATCH SEQ NAME [NAME ...]
 """
@@ -12,6 +13,16 @@ out, vocab, batch, seq = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sy
 rng = random.Random(0)
 header, blobs, offset = {}, [], 0
 for name in sys.argv[5:]:
+    if ":" in name:
+        name, dims = name.split(":")
+        heads, dim = (int(x) for x in dims.split("x"))
+        count = batch * heads * seq * dim
+        raw = struct.pack(f"<{count}f", *(rng.uniform(-1, 1) for _ in range(count)))
+        header[name] = {"dtype": "F32", "shape": [batch, heads, seq, dim],
+                        "data_offsets": [offset, offset + len(raw)]}
+        offset += len(raw)
+        blobs.append(raw)
+        continue
     if name == "attention_mask":
         ids = [1] * (batch * seq)
     elif name == "token_type_ids":
