@@ -1,9 +1,10 @@
-// The attention kernel: attune.attention lowered to an online-softmax loop over blocks of keys
-// (flash-attention style). For each block of `block` keys it computes the scores of every
-// query against the block, folds them into a running row max, a running row sum and a
-// rescaled output accumulator, and never materialises the Sq×Sk score matrix: extra memory is
-// O(Sq·block) per batch and head.
+// The attention kernel: attune.attention lowered to an online-softmax loop nest (flash-attention
+// style). For each block of queries and each block of keys it computes the block's scores,
+// folds them into a running row max, a running row sum and a rescaled output accumulator, and
+// never materialises the Sq×Sk score matrix: extra memory is O(query block · key block) per
+// batch and head, whatever the sequence length.
 //
+//   for q0 in 0..Sq step query_block:          (q, and the mask/bias rows, sliced to the block)
 //   m = -inf, l = 0, acc = 0
 //   for k0 in 0..Sk step block:
 //     s    = where(mask, q·k[k0:]ᵀ·scale + bias, masked_value)   [..., Sq, kb]
@@ -12,7 +13,7 @@
 //     l    = l·exp(m - m') + rowsum(p)
 //     acc  = acc·exp(m - m') + p·v[k0:]
 //     m    = m'
-//   out = acc / l
+//   out[q0:] = acc / l
 #include "ir/AttuneDialect.h"
 #include "passes/LinalgBuilders.h"
 #include "passes/Passes.h"
@@ -30,14 +31,9 @@ using namespace attune;
 
 namespace {
 
-/// The loop nest's shape: batch dims (broadcast of q, k, v), then queries, then the last axis.
-struct AttentionShape {
-  SmallVector<int64_t> batch;
-  int64_t batchRank() const { return batch.size(); }
-};
-
-/// A slice of `value` along dim `axis` (from the right: 2 = the key axis of k/v, 1 = the last
-/// axis of a mask/bias) covering [k0, k0 + size), unless that dim is a broadcast 1.
+/// A slice of `value` along the dim `fromRight` from the end (2: the length axis of q/k/v and
+/// the query axis of a mask/bias; 1: the key axis of a mask/bias) covering [k0, k0 + size),
+/// unless that dim is a broadcast 1 or the value has no such dim.
 Value sliceKeys(OpBuilder &b, Location loc, Value value, int64_t fromRight, Value k0,
                 Value size) {
   RankedTensorType type = tensorOf(value);
@@ -132,34 +128,84 @@ Value withRowScalar(OpBuilder &b, Location loc, Value a, Value rowScalar, BodyBu
 }
 
 struct OnlineAttention : OpRewritePattern<AttentionOp> {
-  OnlineAttention(MLIRContext *ctx, int64_t block) : OpRewritePattern(ctx), block(block) {}
+  OnlineAttention(MLIRContext *ctx, int64_t block, int64_t queryBlock)
+      : OpRewritePattern(ctx), block(block), queryBlock(queryBlock) {}
 
   LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+    Value q = op.getQuery();
     RankedTensorType result = op.getType();
-    Type f = result.getElementType();
     int64_t rank = result.getRank();
-    SmallVector<int64_t> batchShape(result.getShape().drop_back(2));
-    int64_t batchRank = batchShape.size();
+    Value queries = rewriter.create<tensor::DimOp>(loc, q, tensorOf(q).getRank() - 2);
+    Value out0 = emptyTensor(rewriter, loc, result, [&](int64_t i) {
+      return resultDimSize(rewriter, loc, op, i, queries);
+    });
+    // Blocks of queries: each computes its rows of the output from the blocks of keys.
+    Value begin = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+    Value step = rewriter.create<arith::ConstantIndexOp>(loc, queryBlock);
+    auto loop = rewriter.create<scf::ForOp>(
+        loc, begin, queries, step, ValueRange{out0},
+        [&](OpBuilder &b, Location l, Value q0, ValueRange carried) {
+          Value size = b.create<arith::MinSIOp>(l, step, b.create<arith::SubIOp>(l, queries, q0));
+          Value qTile = sliceKeys(b, l, q, 2, q0, size);
+          Value maskTile = op.getMask() ? sliceKeys(b, l, op.getMask(), 2, q0, size) : Value();
+          Value biasTile = op.getBias() ? sliceKeys(b, l, op.getBias(), 2, q0, size) : Value();
+          Value tile = attendBlock(b, l, op, qTile, maskTile, biasTile, size);
+          SmallVector<OpFoldResult> offsets, sizes, strides;
+          for (int64_t i = 0; i < rank; ++i) {
+            offsets.push_back(i == rank - 2 ? OpFoldResult(q0) : b.getIndexAttr(0));
+            if (i == rank - 2)
+              sizes.push_back(size);
+            else if (result.isDynamicDim(i))
+              sizes.push_back(b.create<tensor::DimOp>(l, tile, i).getResult());
+            else
+              sizes.push_back(b.getIndexAttr(result.getDimSize(i)));
+            strides.push_back(b.getIndexAttr(1));
+          }
+          Value updated =
+              b.create<tensor::InsertSliceOp>(l, tile, carried[0], offsets, sizes, strides);
+          b.create<scf::YieldOp>(l, updated);
+        });
+    rewriter.replaceOp(op, loop.getResult(0));
+    return success();
+  }
 
-    // Sizes of the running statistics [batch..., Sq] and of the output [batch..., Sq, Dv].
-    auto sizeOfResultDim = [&](int64_t i) -> Value {
-      if (i == rank - 2)
-        return rewriter.create<tensor::DimOp>(loc, q, tensorOf(q).getRank() - 2);
-      if (i == rank - 1)
-        return rewriter.create<tensor::DimOp>(loc, v, tensorOf(v).getRank() - 1);
-      SmallVector<Value> batched;
-      for (Value operand : {q, k, v})
-        batched.push_back(operand);
-      for (Value operand : batched) {
-        int64_t j = i - (batchRank - (tensorOf(operand).getRank() - 2));
-        if (j >= 0 && tensorOf(operand).isDynamicDim(j))
-          return rewriter.create<tensor::DimOp>(loc, operand, j);
-      }
-      llvm_unreachable("dynamic batch dim with no dynamic operand");
+  /// The size of result dim `i`, with `queries` for the query dim.
+  static Value resultDimSize(OpBuilder &b, Location loc, AttentionOp op, int64_t i,
+                             Value queries) {
+    Value k = op.getKey(), v = op.getValue(), q = op.getQuery();
+    int64_t rank = op.getType().getRank();
+    int64_t batchRank = rank - 2;
+    if (i == rank - 2)
+      return queries;
+    if (i == rank - 1)
+      return b.create<tensor::DimOp>(loc, v, tensorOf(v).getRank() - 1);
+    for (Value operand : {q, k, v}) {
+      int64_t j = i - (batchRank - (tensorOf(operand).getRank() - 2));
+      if (j >= 0 && tensorOf(operand).isDynamicDim(j))
+        return b.create<tensor::DimOp>(loc, operand, j);
+    }
+    llvm_unreachable("dynamic batch dim with no dynamic operand");
+  }
+
+  /// The output rows for one block of `querySize` queries `q` (mask and bias sliced to them):
+  /// the online softmax over blocks of keys.
+  Value attendBlock(OpBuilder &rewriter, Location loc, AttentionOp op, Value q, Value mask,
+                    Value bias, Value querySize) const {
+    Value k = op.getKey(), v = op.getValue();
+    RankedTensorType full = op.getType();
+    Type f = full.getElementType();
+    int64_t rank = full.getRank();
+    SmallVector<int64_t> batchShape(full.getShape().drop_back(2));
+    int64_t batchRank = batchShape.size();
+    SmallVector<int64_t> outShape(full.getShape());
+    outShape[rank - 2] = ShapedType::kDynamic;
+    auto result = RankedTensorType::get(outShape, f);
+    auto sizeOfResultDim = [&](int64_t i) {
+      return resultDimSize(rewriter, loc, op, i, querySize);
     };
-    SmallVector<int64_t> rowShape(result.getShape().drop_back());
+    // Running statistics [batch..., qb] and output [batch..., qb, Dv].
+    SmallVector<int64_t> rowShape(outShape.begin(), outShape.end() - 1);
     auto rowType = RankedTensorType::get(rowShape, f);
     Value lowest = floatConstant(rewriter, loc, f, -INFINITY);
     Value zero = floatConstant(rewriter, loc, f, 0.0);
@@ -172,7 +218,6 @@ struct OnlineAttention : OpRewritePattern<AttentionOp> {
     Value step = rewriter.create<arith::ConstantIndexOp>(loc, block);
     double scale = op.getScale().convertToDouble();
     double maskedValue = op.getMaskedValue().convertToDouble();
-    Value mask = op.getMask(), bias = op.getBias();
 
     auto loop = rewriter.create<scf::ForOp>(
         loc, begin, keys, step, ValueRange{m0, l0, acc0},
@@ -182,7 +227,7 @@ struct OnlineAttention : OpRewritePattern<AttentionOp> {
           Value kTile = sliceKeys(b, l, k, 2, k0, size);
           Value vTile = sliceKeys(b, l, v, 2, k0, size);
 
-          // Scores of every query against this block: [batch..., Sq, kb].
+          // Scores of the block's queries against this block of keys: [batch..., qb, kb].
           SmallVector<int64_t> scoreShape(rowShape);
           scoreShape.push_back(ShapedType::kDynamic);
           auto scoreType = RankedTensorType::get(scoreShape, f);
@@ -190,7 +235,7 @@ struct OnlineAttention : OpRewritePattern<AttentionOp> {
                                        [&](int64_t i) -> Value {
                                          return i == rank - 1 ? size : sizeOfResultDim(i);
                                        });
-          // Loops (batch..., Sq, kb, D): q[.., Sq, D] x k[.., kb, D].
+          // Loops (batch..., qb, kb, D): q[.., qb, D] x k[.., kb, D].
           Value scores = contract(b, l, q, kTile, scores0, batchShape,
                                   {batchRank, batchRank + 2}, {batchRank + 1, batchRank + 2});
           SmallVector<Value> extras{scores};
@@ -240,25 +285,24 @@ struct OnlineAttention : OpRewritePattern<AttentionOp> {
                                           [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
                                             return nb.create<arith::MulFOp>(nl, a[0], a[1]);
                                           });
-          // Loops (batch..., Sq, Dv, kb): p[.., Sq, kb] x v[.., kb, Dv].
+          // Loops (batch..., qb, Dv, kb): p[.., qb, kb] x v[.., kb, Dv].
           Value accNew = contract(b, l, p, vTile, accScaled, batchShape,
                                   {batchRank, batchRank + 2}, {batchRank + 2, batchRank + 1});
           b.create<scf::YieldOp>(l, ValueRange{mNew, sumNew, accNew});
         });
 
-    Value out = withRowScalar(rewriter, loc, loop.getResult(2), loop.getResult(1),
-                              [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-                                return nb.create<arith::DivFOp>(nl, a[0], a[1]);
-                              });
-    rewriter.replaceOp(op, out);
-    return success();
+    return withRowScalar(rewriter, loc, loop.getResult(2), loop.getResult(1),
+                         [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                           return nb.create<arith::DivFOp>(nl, a[0], a[1]);
+                         });
   }
 
-  int64_t block;
+  int64_t block, queryBlock;
 };
 
 } // namespace
 
-void attune::populateOnlineAttentionPatterns(RewritePatternSet &patterns, int64_t block) {
-  patterns.add<OnlineAttention>(patterns.getContext(), block);
+void attune::populateOnlineAttentionPatterns(RewritePatternSet &patterns, int64_t block,
+                                             int64_t queryBlock) {
+  patterns.add<OnlineAttention>(patterns.getContext(), block, queryBlock);
 }

@@ -527,7 +527,7 @@ struct LowerToLinalgPass : attune::impl::AttuneLowerToLinalgPassBase<LowerToLina
     if (decomposeAttention)
       populateAttentionDecompositionPatterns(patterns);
     else
-      populateOnlineAttentionPatterns(patterns, attentionBlock);
+      populateOnlineAttentionPatterns(patterns, attentionBlock, attentionQueryBlock);
     ConversionTarget target(getContext());
     target.addIllegalDialect<AttuneDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

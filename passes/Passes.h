@@ -28,8 +28,10 @@ namespace attune {
 /// Patterns that lower each attune op to linalg/tensor/arith/math (used by the pass).
 void populateLowerToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
-/// attune.attention as an online-softmax loop over blocks of `block` keys (LowerAttention.cpp).
-void populateOnlineAttentionPatterns(mlir::RewritePatternSet &patterns, int64_t block);
+/// attune.attention as an online-softmax loop nest over blocks of `queryBlock` queries and
+/// `block` keys (LowerAttention.cpp).
+void populateOnlineAttentionPatterns(mlir::RewritePatternSet &patterns, int64_t block,
+                                     int64_t queryBlock);
 
 /// attune.attention as its decomposition (matmul, scale, bias, mask, softmax, matmul).
 void populateAttentionDecompositionPatterns(mlir::RewritePatternSet &patterns);
@@ -56,8 +58,9 @@ void buildCpuLoweringPipeline(mlir::OpPassManager &pm);
 struct KernelPipelineOptions {
   /// Lower attune.attention through its decomposition instead of the online-softmax kernel.
   bool decomposeAttention = false;
-  /// Keys per block of the online-softmax kernel.
+  /// Keys and queries per block of the online-softmax kernel.
   int64_t attentionBlock = 64;
+  int64_t attentionQueryBlock = 64;
 };
 
 /// The steps after attune-lower-entry (the driver reads the model interface in between).

@@ -94,7 +94,9 @@ def AttuneLowerToLinalgPass : Pass<"attune-lower-to-linalg", "mlir::func::FuncOp
     Option<"decomposeAttention", "decompose-attention", "bool", /*default=*/"false",
            "Lower attune.attention through q·kᵀ, softmax, ·v (materialises the scores)">,
     Option<"attentionBlock", "attention-block", "int64_t", /*default=*/"64",
-           "Keys per block of the online-softmax attention kernel">
+           "Keys per block of the online-softmax attention kernel">,
+    Option<"attentionQueryBlock", "attention-query-block", "int64_t", /*default=*/"64",
+           "Queries per block of the online-softmax attention kernel">
   ];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect",

@@ -41,6 +41,7 @@ void attune::buildCpuKernelPipeline(OpPassManager &pm, const KernelPipelineOptio
   addStep(pm, "func.func(attune-lower-to-linalg{decompose-attention=" +
                   std::string(options.decomposeAttention ? "true" : "false") +
                   " attention-block=" + std::to_string(options.attentionBlock) +
+                  " attention-query-block=" + std::to_string(options.attentionQueryBlock) +
                   "}),canonicalize,cse");
   // Elementwise chains (bias + GELU, scale + mask) become one loop nest: fewer temporaries.
   addStep(pm, "func.func(attune-fuse-elementwise),canonicalize,cse");

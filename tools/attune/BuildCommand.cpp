@@ -171,6 +171,9 @@ int attune::buildCommand(int argc, char **argv) {
   cl::opt<int64_t> attentionBlock("attention-block",
                                   cl::desc("Keys per block of the attention kernel"),
                                   cl::init(64), cl::cat(category));
+  cl::opt<int64_t> attentionQueryBlock("attention-query-block",
+                                       cl::desc("Queries per block of the attention kernel"),
+                                       cl::init(64), cl::cat(category));
   cl::opt<bool> report("report", cl::desc("List every attention-shaped subgraph: fused, or "
                                           "which condition failed"),
                        cl::cat(category));
@@ -185,8 +188,8 @@ int attune::buildCommand(int argc, char **argv) {
                               "attune build: compile a model into a shared library\n\n"
                               "  attune build models/gpt2.tfm --weights W.safetensors -o out/\n");
   auto start = std::chrono::steady_clock::now();
-  if (attentionBlock < 1) {
-    llvm::errs() << "attune: --attention-block must be at least 1\n";
+  if (attentionBlock < 1 || attentionQueryBlock < 1) {
+    llvm::errs() << "attune: --attention-block and --attention-query-block must be at least 1\n";
     return 1;
   }
 
@@ -257,7 +260,7 @@ int attune::buildCommand(int argc, char **argv) {
     context.disableMultithreading();
     lowering.enableIRPrinting();
   }
-  buildCpuKernelPipeline(lowering, KernelPipelineOptions{decomposeAttention, attentionBlock});
+  buildCpuKernelPipeline(lowering, KernelPipelineOptions{decomposeAttention, attentionBlock, attentionQueryBlock});
   if (mlir::failed(lowering.run(*model->module)))
     return 1;
 
