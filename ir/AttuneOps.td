@@ -247,8 +247,10 @@ def Attune_AttentionOp : Attune_Op<"attention", [Pure, AttrSizedOperandSegments]
     `q` is [..., Sq, D], `k` is [..., Sk, D], `v` is [..., Sk, Dv]; the result is
     [..., Sq, Dv]. Leading (batch, head) dims broadcast like elementwise ops, so k and v may
     have a size-1 group dim that grouped-query attention shares among query heads. `mask`
-    (true: attend) and `bias` broadcast to [..., Sq, Sk]. `attune-fuse-attention` forms this
-    op from the decomposed pattern; it lowers without materialising the Sq×Sk scores.
+    (true: attend) and `bias` broadcast to [..., Sq, Sk]. `causal` promises that the mask
+    hides every key after its query (key j > query i), so the kernel may skip those blocks.
+    `attune-fuse-attention` forms this op from the decomposed pattern; it lowers without
+    materialising the Sq×Sk scores.
 
     ```mlir
     %o = attune.attention %q, %k, %v mask %m {scale = 0.125 : f64, masked_value = -3.4e38 : f64}
@@ -259,7 +261,7 @@ def Attune_AttentionOp : Attune_Op<"attention", [Pure, AttrSizedOperandSegments]
   let arguments = (ins Attune_FloatTensor:$query, Attune_FloatTensor:$key,
                        Attune_FloatTensor:$value, Optional<Attune_BoolTensor>:$mask,
                        Optional<Attune_FloatTensor>:$bias, F64Attr:$scale,
-                       F64Attr:$masked_value);
+                       F64Attr:$masked_value, UnitAttr:$causal);
   let results = (outs Attune_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` $mask^)? (`bias` $bias^)? attr-dict `:`

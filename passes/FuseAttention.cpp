@@ -45,12 +45,41 @@ bool swapsLastTwo(TransposeOp op) {
   return n >= 2 && perm[n - 2] == n - 1 && perm[n - 1] == n - 2;
 }
 
+/// iota(n) reshaped to [n, 1] (`column`) or [1, n] (`!column`); returns the iota.
+Value reshapedIota(Value value, bool column) {
+  auto reshape = value.getDefiningOp<ReshapeOp>();
+  if (!reshape || reshape.getType().getRank() != 2 ||
+      reshape.getType().getDimSize(column ? 1 : 0) != 1)
+    return {};
+  auto iota = reshape.getInput().getDefiningOp<IotaOp>();
+  return iota ? iota.getResult() : Value();
+}
+
+/// Whether `mask` is "key position <= query position" over one iota: the causal mask, built as
+/// iota[:, None] >= iota[None, :] (or the same comparison written the other way round).
+bool isCausalMask(Value mask) {
+  auto compare = mask.getDefiningOp<CompareOp>();
+  if (!compare)
+    return false;
+  StringRef predicate = compare.getPredicate();
+  Value rows, cols;
+  if (predicate == "ge") {
+    rows = reshapedIota(compare.getLhs(), true);
+    cols = reshapedIota(compare.getRhs(), false);
+  } else if (predicate == "le") {
+    rows = reshapedIota(compare.getRhs(), true);
+    cols = reshapedIota(compare.getLhs(), false);
+  }
+  return rows && rows == cols;
+}
+
 struct AttentionMatch {
   Value query, key, value;
   bool keyGivenTransposed = false; // `key` is [..., D, Sk]
   double scale = 1.0;
   SmallVector<std::pair<Value, double>> biases; // each added times its factor
   Value mask;
+  bool causal = false;
   double maskedValue = 0;
   MatmulOp output;
 };
@@ -94,6 +123,7 @@ FailureOr<AttentionMatch> matchAttention(SoftmaxOp softmax, std::string &whyNot)
       if (!masked || *masked > kMaskedBelow)
         return fail("the select does not replace masked scores with a large negative constant");
       match.mask = select.getCond();
+      match.causal = isCausalMask(match.mask);
       match.maskedValue = *masked;
       scores = select.getOnTrue();
       continue;
@@ -200,7 +230,8 @@ void rewrite(const AttentionMatch &match, RewriterBase &rewriter) {
   }
   auto attention = rewriter.create<AttentionOp>(
       loc, output.getType(), match.query, key, match.value, match.mask, bias,
-      rewriter.getF64FloatAttr(match.scale), rewriter.getF64FloatAttr(match.maskedValue));
+      rewriter.getF64FloatAttr(match.scale), rewriter.getF64FloatAttr(match.maskedValue),
+      match.causal ? rewriter.getUnitAttr() : UnitAttr());
   rewriter.replaceOp(output, attention.getResult());
 }
 
@@ -224,7 +255,7 @@ struct FuseAttentionPass : attune::impl::AttuneFuseAttentionPassBase<FuseAttenti
         continue;
       }
       if (report)
-        softmax.emitRemark("attention fused");
+        softmax.emitRemark(match->causal ? "attention fused (causal)" : "attention fused");
       rewrite(*match, rewriter);
     }
     // The decomposed subgraph is now dead.

@@ -6,7 +6,7 @@
 //
 //   for q0 in 0..Sq step query_block:          (q, and the mask/bias rows, sliced to the block)
 //   m = -inf, l = 0, acc = 0
-//   for k0 in 0..Sk step block:
+//   for k0 in 0..(causal ? min(Sk, q0 + qb) : Sk) step block:
 //     s    = where(mask, q·k[k0:]ᵀ·scale + bias, masked_value)   [..., Sq, kb]
 //     m'   = max(m, rowmax(s))
 //     p    = exp(s - m')
@@ -150,7 +150,14 @@ struct OnlineAttention : OpRewritePattern<AttentionOp> {
           Value qTile = sliceKeys(b, l, q, 2, q0, size);
           Value maskTile = op.getMask() ? sliceKeys(b, l, op.getMask(), 2, q0, size) : Value();
           Value biasTile = op.getBias() ? sliceKeys(b, l, op.getBias(), 2, q0, size) : Value();
-          Value tile = attendBlock(b, l, op, qTile, maskTile, biasTile, size);
+          // Causal: keys after the block's last query are all masked; their blocks are skipped.
+          Value keys = b.create<tensor::DimOp>(l, op.getKey(), tensorOf(op.getKey()).getRank() - 2);
+          Value keyLimit =
+              op.getCausal()
+                  ? b.create<arith::MinSIOp>(l, keys, b.create<arith::AddIOp>(l, q0, size))
+                        .getResult()
+                  : keys;
+          Value tile = attendBlock(b, l, op, qTile, maskTile, biasTile, size, keyLimit);
           SmallVector<OpFoldResult> offsets, sizes, strides;
           for (int64_t i = 0; i < rank; ++i) {
             offsets.push_back(i == rank - 2 ? OpFoldResult(q0) : b.getIndexAttr(0));
@@ -189,9 +196,9 @@ struct OnlineAttention : OpRewritePattern<AttentionOp> {
   }
 
   /// The output rows for one block of `querySize` queries `q` (mask and bias sliced to them):
-  /// the online softmax over blocks of keys.
+  /// the online softmax over blocks of the first `keys` keys.
   Value attendBlock(OpBuilder &rewriter, Location loc, AttentionOp op, Value q, Value mask,
-                    Value bias, Value querySize) const {
+                    Value bias, Value querySize, Value keys) const {
     Value k = op.getKey(), v = op.getValue();
     RankedTensorType full = op.getType();
     Type f = full.getElementType();
@@ -213,7 +220,6 @@ struct OnlineAttention : OpRewritePattern<AttentionOp> {
     Value l0 = filledTensor(rewriter, loc, rowType, zero, sizeOfResultDim);
     Value acc0 = filledTensor(rewriter, loc, result, zero, sizeOfResultDim);
 
-    Value keys = rewriter.create<tensor::DimOp>(loc, k, tensorOf(k).getRank() - 2);
     Value begin = rewriter.create<arith::ConstantIndexOp>(loc, 0);
     Value step = rewriter.create<arith::ConstantIndexOp>(loc, block);
     double scale = op.getScale().convertToDouble();

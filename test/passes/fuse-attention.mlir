@@ -8,7 +8,7 @@
 // CHECK-LABEL: func @causal_scaled
 // CHECK-SAME: (%[[Q:.+]]: tensor<?x4x?x16xf32>, %[[K:.+]]: tensor<?x4x?x16xf32>, %[[V:.+]]: tensor<?x4x?x16xf32>, %[[N:.+]]: index)
 // CHECK: %[[KEEP:.+]] = attune.compare
-// CHECK: %[[O:.+]] = attune.attention %[[Q]], %[[K]], %[[V]] mask %[[KEEP]] {masked_value = -3.4028234663852886E+38 : f64, scale = 2.500000e-01 : f64}
+// CHECK: %[[O:.+]] = attune.attention %[[Q]], %[[K]], %[[V]] mask %[[KEEP]] {causal, masked_value = -3.4028234663852886E+38 : f64, scale = 2.500000e-01 : f64}
 // CHECK-NOT: attune.softmax
 // CHECK: return %[[O]]
 func.func @causal_scaled(%q: tensor<?x4x?x16xf32>, %k: tensor<?x4x?x16xf32>, %v: tensor<?x4x?x16xf32>, %n: index) -> tensor<?x4x?x16xf32> {
@@ -22,7 +22,7 @@ func.func @causal_scaled(%q: tensor<?x4x?x16xf32>, %k: tensor<?x4x?x16xf32>, %v:
   %s1 = attune.mul %s, %c : tensor<?x4x?x?xf32>, tensor<f32>
   %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
   %s2 = attune.select %keep, %s1, %min : tensor<?x?xi1>, tensor<?x4x?x?xf32>, tensor<f32>
-  // expected-remark @+1 {{attention fused}}
+  // expected-remark @+1 {{attention fused (causal)}}
   %p = attune.softmax %s2 {axis = 3 : i64} : tensor<?x4x?x?xf32>
   %o = attune.matmul %p, %v : tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>
   return %o : tensor<?x4x?x16xf32>
@@ -34,6 +34,7 @@ func.func @causal_scaled(%q: tensor<?x4x?x16xf32>, %k: tensor<?x4x?x16xf32>, %v:
 // CHECK-LABEL: func @divided_constant_mask_k_transposed
 // CHECK-SAME: (%[[Q:.+]]: tensor<1x2x3x4xf32>, %[[KT:.+]]: tensor<1x2x4x3xf32>, %[[V:.+]]: tensor<1x2x3x4xf32>)
 // CHECK: %[[K:.+]] = attune.transpose %[[KT]] [0, 1, 3, 2]
+// A triangular constant is a mask like any other: not known to be causal, nothing skipped.
 // CHECK: attune.attention %[[Q]], %[[K]], %[[V]] mask %{{.*}} {masked_value = -1.000000e+09 : f64, scale = 5.000000e-01 : f64}
 func.func @divided_constant_mask_k_transposed(%q: tensor<1x2x3x4xf32>, %kt: tensor<1x2x4x3xf32>, %v: tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32> {
   %tril = arith.constant dense<[[true, false, false], [true, true, false], [true, true, true]]> : tensor<3x3xi1>
