@@ -243,12 +243,13 @@ def Attune_RopeOp : Attune_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]
 def Attune_AttentionOp : Attune_Op<"attention", [Pure, AttrSizedOperandSegments]> {
   let summary = "Scaled dot-product attention, with an optional mask and additive bias";
   let description = [{
-    `softmax(where(mask, q·kᵀ·scale + bias, masked_value)) · v` over the last (key) axis.
+    `softmax(where(mask && (!causal || j <= i), q·kᵀ·scale + bias, masked_value)) · v` over
+    the last (key) axis.
     `q` is [..., Sq, D], `k` is [..., Sk, D], `v` is [..., Sk, Dv]; the result is
     [..., Sq, Dv]. Leading (batch, head) dims broadcast like elementwise ops, so k and v may
     have a size-1 group dim that grouped-query attention shares among query heads. `mask`
-    (true: attend) and `bias` broadcast to [..., Sq, Sk]. `causal` promises that the mask
-    hides every key after its query (key j > query i), so the kernel may skip those blocks.
+    (true: attend) and `bias` broadcast to [..., Sq, Sk]. `causal` also masks every key after
+    its query (key j > query i) without a mask tensor, and lets the kernel skip those blocks.
     `attune-fuse-attention` forms this op from the decomposed pattern; it lowers without
     materialising the Sq×Sk scores.
 

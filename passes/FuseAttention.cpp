@@ -228,8 +228,11 @@ void rewrite(const AttentionMatch &match, RewriterBase &rewriter) {
     bias = rewriter.create<AddOp>(loc, RankedTensorType::get(shape, type.getElementType()), bias,
                                   scaled);
   }
+  // A causal mask is implied by `causal`: the kernel derives it from positions instead of
+  // reading an Sq×Sk tensor, which then goes away with the iota and compare that built it.
+  Value mask = match.causal ? Value() : match.mask;
   auto attention = rewriter.create<AttentionOp>(
-      loc, output.getType(), match.query, key, match.value, match.mask, bias,
+      loc, output.getType(), match.query, key, match.value, mask, bias,
       rewriter.getF64FloatAttr(match.scale), rewriter.getF64FloatAttr(match.maskedValue),
       match.causal ? rewriter.getUnitAttr() : UnitAttr());
   rewriter.replaceOp(output, attention.getResult());

@@ -157,7 +157,7 @@ struct OnlineAttention : OpRewritePattern<AttentionOp> {
                   ? b.create<arith::MinSIOp>(l, keys, b.create<arith::AddIOp>(l, q0, size))
                         .getResult()
                   : keys;
-          Value tile = attendBlock(b, l, op, qTile, maskTile, biasTile, size, keyLimit);
+          Value tile = attendBlock(b, l, op, qTile, maskTile, biasTile, size, keyLimit, q0);
           SmallVector<OpFoldResult> offsets, sizes, strides;
           for (int64_t i = 0; i < rank; ++i) {
             offsets.push_back(i == rank - 2 ? OpFoldResult(q0) : b.getIndexAttr(0));
@@ -198,7 +198,8 @@ struct OnlineAttention : OpRewritePattern<AttentionOp> {
   /// The output rows for one block of `querySize` queries `q` (mask and bias sliced to them):
   /// the online softmax over blocks of the first `keys` keys.
   Value attendBlock(OpBuilder &rewriter, Location loc, AttentionOp op, Value q, Value mask,
-                    Value bias, Value querySize, Value keys) const {
+                    Value bias, Value querySize, Value keys, Value queryOffset) const {
+    bool causal = op.getCausal();
     Value k = op.getKey(), v = op.getValue();
     RankedTensorType full = op.getType();
     Type f = full.getElementType();
@@ -262,6 +263,17 @@ struct OnlineAttention : OpRewritePattern<AttentionOp> {
                 if (maskTile)
                   s = nb.create<arith::SelectOp>(nl, args[next], s,
                                                  floatConstant(nb, nl, f, maskedValue));
+                if (causal) {
+                  // Key position k0 + j after query position q0 + i: masked.
+                  Value query = nb.create<arith::AddIOp>(
+                      nl, queryOffset, nb.create<linalg::IndexOp>(nl, rank - 2));
+                  Value key =
+                      nb.create<arith::AddIOp>(nl, k0, nb.create<linalg::IndexOp>(nl, rank - 1));
+                  Value visible =
+                      nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::sle, key, query);
+                  s = nb.create<arith::SelectOp>(nl, visible, s,
+                                                 floatConstant(nb, nl, f, maskedValue));
+                }
                 return s;
               });
 

@@ -482,6 +482,29 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
       Value masked = scalar(op.getMaskedValue().convertToDouble());
       scores = rewriter.create<SelectOp>(loc, broadcastType(mask, scores, f), mask, scores, masked);
     }
+    if (op.getCausal()) {
+      // The causal mask the op implies: key position <= query position.
+      RankedTensorType queryType = op.getQuery().getType();
+      Value queries = rewriter.create<tensor::DimOp>(loc, op.getQuery(), queryType.getRank() - 2);
+      Value keys = rewriter.create<tensor::DimOp>(loc, op.getKey(), key.getRank() - 2);
+      auto positions = [&](Value size, bool column) -> Value {
+        Type i32 = rewriter.getI32Type();
+        Value iota = rewriter.create<IotaOp>(loc, RankedTensorType::get({ShapedType::kDynamic}, i32),
+                                             size);
+        SmallVector<int64_t> shape = column ? SmallVector<int64_t>{ShapedType::kDynamic, 1}
+                                            : SmallVector<int64_t>{1, ShapedType::kDynamic};
+        return rewriter.create<ReshapeOp>(loc, RankedTensorType::get(shape, i32), iota,
+                                          ValueRange{size});
+      };
+      Value rows = positions(queries, true), cols = positions(keys, false);
+      auto maskType = RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic},
+                                            rewriter.getI1Type());
+      Value visible = rewriter.create<CompareOp>(loc, maskType, rows, cols,
+                                                 rewriter.getStringAttr("ge"));
+      Value masked = scalar(op.getMaskedValue().convertToDouble());
+      scores = rewriter.create<SelectOp>(loc, broadcastType(visible, scores, f), visible, scores,
+                                         masked);
+    }
     auto type = cast<RankedTensorType>(scores.getType());
     Value probabilities = rewriter.create<SoftmaxOp>(loc, type, scores, type.getRank() - 1);
     rewriter.replaceOpWithNewOp<MatmulOp>(op, op.getType(), probabilities, op.getValue());

@@ -7,8 +7,10 @@
 
 // CHECK-LABEL: func @causal_scaled
 // CHECK-SAME: (%[[Q:.+]]: tensor<?x4x?x16xf32>, %[[K:.+]]: tensor<?x4x?x16xf32>, %[[V:.+]]: tensor<?x4x?x16xf32>, %[[N:.+]]: index)
-// CHECK: %[[KEEP:.+]] = attune.compare
-// CHECK: %[[O:.+]] = attune.attention %[[Q]], %[[K]], %[[V]] mask %[[KEEP]] {causal, masked_value = -3.4028234663852886E+38 : f64, scale = 2.500000e-01 : f64}
+// The causal mask becomes the `causal` flag: the kernel derives it from positions, and the
+// iota/compare that built the Sq×Sk mask go away.
+// CHECK-NOT: attune.compare
+// CHECK: %[[O:.+]] = attune.attention %[[Q]], %[[K]], %[[V]] {causal, masked_value = -3.4028234663852886E+38 : f64, scale = 2.500000e-01 : f64}
 // CHECK-NOT: attune.softmax
 // CHECK: return %[[O]]
 func.func @causal_scaled(%q: tensor<?x4x?x16xf32>, %k: tensor<?x4x?x16xf32>, %v: tensor<?x4x?x16xf32>, %n: index) -> tensor<?x4x?x16xf32> {

@@ -44,15 +44,22 @@ func.func @attention(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %v: tenso
 // DECOMPOSED: math.exp
 // DECOMPOSED-NOT: attune.
 
-// A causal attention stops each query block's key loop after the block's last query.
+// A causal attention stops each query block's key loop after the block's last query and
+// masks by positions (key <= query), without a mask tensor.
 // CHECK-LABEL: func @causal
 // CHECK: scf.for %[[Q0:.+]] = %{{.*}} to %{{.*}} step %c8
 // CHECK: %[[QB:.+]] = arith.minsi
 // CHECK: %[[END:.+]] = arith.addi %[[Q0]], %[[QB]]
 // CHECK: %[[LIMIT:.+]] = arith.minsi %{{.*}}, %[[END]]
 // CHECK: scf.for %{{.*}} = %{{.*}} to %[[LIMIT]] step %c16
+// CHECK: linalg.index 2
+// CHECK: linalg.index 3
+// CHECK: arith.cmpi sle
 // DECOMPOSED-LABEL: func @causal
-func.func @causal(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %v: tensor<?x2x?x4xf32>, %m: tensor<?x?xi1>) -> tensor<?x2x?x4xf32> {
-  %0 = attune.attention %q, %k, %v mask %m {causal, masked_value = -1.0e9 : f64, scale = 0.5 : f64} : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x?xi1>) -> tensor<?x2x?x4xf32>
+// DECOMPOSED: linalg.index 0
+// DECOMPOSED: arith.cmpi sge
+// DECOMPOSED-NOT: attune.
+func.func @causal(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %v: tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32> {
+  %0 = attune.attention %q, %k, %v {causal, masked_value = -1.0e9 : f64, scale = 0.5 : f64} : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
   return %0 : tensor<?x2x?x4xf32>
 }
