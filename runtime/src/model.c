@@ -445,18 +445,27 @@ static attune_status match_tensors(const attune_model *model, const entry_point 
   return ATTUNE_OK;
 }
 
+/* Finds the entry point and matches the inputs against it, binding the symbolic dims into
+ * `values` (-1 where unbound). */
+static attune_status bind_inputs(const attune_model *model, const char *entry,
+                                 const attune_tensor *inputs, size_t num_inputs, bool need_data,
+                                 const entry_point **found, int64_t *values) {
+  *found = find_entry(model, entry);
+  if (!*found)
+    return no_entry(model, entry);
+  for (int s = 0; s < MAX_SYMBOLS; ++s)
+    values[s] = -1;
+  return match_tensors(model, *found, ROLE_INPUT, inputs, num_inputs, values, need_data);
+}
+
 attune_status attune_model_entry_output_shapes(const attune_model *model, const char *entry,
                                                const attune_tensor *inputs, size_t num_inputs,
                                                attune_tensor *outputs, size_t num_outputs) {
   if (!model || (num_outputs && !outputs))
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_model_output_shapes: null argument");
-  const entry_point *e = find_entry(model, entry);
-  if (!e)
-    return no_entry(model, entry);
+  const entry_point *e = NULL;
   int64_t values[MAX_SYMBOLS];
-  for (int s = 0; s < MAX_SYMBOLS; ++s)
-    values[s] = -1;
-  attune_status status = match_tensors(model, e, ROLE_INPUT, inputs, num_inputs, values, false);
+  attune_status status = bind_inputs(model, entry, inputs, num_inputs, false, &e, values);
   if (status != ATTUNE_OK)
     return status;
   for (size_t i = 0; i < num_outputs; ++i) {
@@ -487,13 +496,9 @@ attune_status attune_model_run_entry(attune_model *model, const char *entry,
                                      attune_tensor *outputs, size_t num_outputs) {
   if (!model)
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_model_run: null model");
-  const entry_point *e = find_entry(model, entry);
-  if (!e)
-    return no_entry(model, entry);
+  const entry_point *e = NULL;
   int64_t values[MAX_SYMBOLS];
-  for (int s = 0; s < MAX_SYMBOLS; ++s)
-    values[s] = -1;
-  attune_status status = match_tensors(model, e, ROLE_INPUT, inputs, num_inputs, values, true);
+  attune_status status = bind_inputs(model, entry, inputs, num_inputs, true, &e, values);
   if (status == ATTUNE_OK)
     status = match_tensors(model, e, ROLE_OUTPUT, outputs, num_outputs, values, true);
   if (status != ATTUNE_OK)

@@ -214,13 +214,15 @@ int attune::buildCommand(int argc, char **argv) {
   std::optional<LoadedModel> model = loadModel(request, context);
   if (!model)
     return 1;
-  if (emit == Stage::Graph) {
+  auto printModule = [&] {
     mlir::OpPrintingFlags flags;
     if (debugLocations)
       flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
     model->module->print(llvm::outs(), flags);
     return 0;
-  }
+  };
+  if (emit == Stage::Graph)
+    return printModule();
 
   {
     // Graph passes; with --report, their remarks become the report on stdout.
@@ -237,13 +239,8 @@ int attune::buildCommand(int argc, char **argv) {
   }
   if (report)
     reportKernels(*model->module, model->bounds);
-  if (emit == Stage::Fused) {
-    mlir::OpPrintingFlags flags;
-    if (debugLocations)
-      flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
-    model->module->print(llvm::outs(), flags);
-    return 0;
-  }
+  if (emit == Stage::Fused)
+    return printModule();
 
   mlir::PassManager entryPasses(&context);
   entryPasses.addPass(createAttuneLowerEntryPass());
