@@ -158,7 +158,22 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
     SmallVector<AffineExpr> outExprs;
     for (unsigned i = 0; i < numLoops - 1; ++i)
       outExprs.push_back(getAffineDimExpr(i, ctx));
-    SmallVector<AffineMap> maps{operandMap(lhs, m, k), operandMap(rhs, k, n),
+    // x · transpose(w) (torch Linear, the tied LM head) reads w through the indexing map
+    // rather than materialising its transpose on every run.
+    Value rhsValue = op.getRhs();
+    bool rhsTransposed = false;
+    if (auto transpose = rhsValue.getDefiningOp<TransposeOp>()) {
+      ArrayRef<int64_t> perm = transpose.getPermutation();
+      int64_t rank = perm.size();
+      rhsTransposed = rank >= 2 && perm[rank - 2] == rank - 1 && perm[rank - 1] == rank - 2;
+      for (int64_t i = 0; i + 2 < rank; ++i)
+        rhsTransposed &= perm[i] == i;
+      if (rhsTransposed)
+        rhsValue = transpose.getInput();
+    }
+    SmallVector<AffineMap> maps{operandMap(lhs, m, k),
+                                rhsTransposed ? operandMap(tensorOf(rhsValue), n, k)
+                                              : operandMap(rhs, k, n),
                                 AffineMap::get(numLoops, 0, outExprs, ctx)};
 
     Value zero = floatConstant(rewriter, loc, result.getElementType(), 0.0);
@@ -166,9 +181,10 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
       if (i == batchRank)
         return rewriter.create<tensor::DimOp>(loc, op.getLhs(), lhs.getRank() - 2);
       if (i == batchRank + 1)
-        return rewriter.create<tensor::DimOp>(loc, op.getRhs(), rhs.getRank() - 1);
+        return rewriter.create<tensor::DimOp>(loc, rhsValue,
+                                              rhs.getRank() - (rhsTransposed ? 2 : 1));
       SmallVector<Value> batchOperands;
-      for (Value operand : {op.getLhs(), op.getRhs()})
+      for (Value operand : {Value(op.getLhs()), rhsValue})
         if (tensorOf(operand).getRank() > 2)
           batchOperands.push_back(operand);
       // Batch dims align on the right of the batch prefix, shifted by the two matrix dims.
@@ -182,7 +198,7 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
     SmallVector<utils::IteratorType> iterators(numLoops, utils::IteratorType::parallel);
     iterators[k] = utils::IteratorType::reduction;
     auto generic = rewriter.create<linalg::GenericOp>(
-        loc, result, ValueRange{op.getLhs(), op.getRhs()}, init, maps, iterators,
+        loc, result, ValueRange{op.getLhs(), rhsValue}, init, maps, iterators,
         [](OpBuilder &b, Location l, ValueRange args) {
           Value product = b.create<arith::MulFOp>(l, args[0], args[1]);
           b.create<linalg::YieldOp>(l, ValueRange{b.create<arith::AddFOp>(l, args[2], product)});

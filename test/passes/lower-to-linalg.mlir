@@ -189,3 +189,17 @@ func.func @rope(%x: tensor<?x2x?x8xf32>, %p: tensor<?xi32>) -> tensor<?x2x?x8xf3
   return %0 : tensor<?x2x?x8xf32>
 }
 
+
+// -----
+
+// x · transpose(w) reads w through a swapped map: the transpose is not materialised.
+// CHECK-DAG: #[[$WT:.+]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+// CHECK-LABEL: func @matmul_transposed_weight
+// CHECK-SAME: (%[[X:.+]]: tensor<?x?x8xf32>, %[[W:.+]]: tensor<16x8xf32>)
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[$WT]], #{{.+}}]
+// CHECK-SAME: ins(%[[X]], %[[W]] : tensor<?x?x8xf32>, tensor<16x8xf32>)
+func.func @matmul_transposed_weight(%x: tensor<?x?x8xf32>, %w: tensor<16x8xf32>) -> tensor<?x?x16xf32> {
+  %wt = attune.transpose %w [1, 0] : tensor<16x8xf32>
+  %0 = attune.matmul %x, %wt : tensor<?x?x8xf32>, tensor<8x16xf32>
+  return %0 : tensor<?x?x16xf32>
+}
