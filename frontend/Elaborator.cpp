@@ -134,13 +134,13 @@ std::optional<ElaboratedModel> Elaborator::run(const ast::Program &program) {
   const ast::Function *model = nullptr;
   for (const ast::Function &function : program.functions) {
     if (function.isModel) {
-      if (!options.modelName.empty() ? function.name == options.modelName : true) {
-        if (model && options.modelName.empty()) {
-          error(function.loc, "more than one model in the description; choose one with --model");
-          return std::nullopt;
-        }
-        model = &function;
+      if (!options.modelName.empty() && function.name != options.modelName)
+        continue;
+      if (model) {
+        error(function.loc, "more than one model in the description; choose one with --model");
+        return std::nullopt;
       }
+      model = &function;
       continue;
     }
     if (functions.count(function.name)) {
@@ -345,8 +345,15 @@ bool Elaborator::resolveBound(const std::string &symbol, const ast::DimDecl &dim
     return error(dim.loc, std::string(isBatch ? "--max-batch=" : "--max-seq=") +
                               std::to_string(*flag) + " exceeds the bound the model declares for " +
                               symbol + " (" + std::to_string(*declared) + ")");
-  bounds[symbol] = flag ? *flag : declared ? *declared : isBatch ? 8 : 512;
+  bounds[symbol] = attune::boundOf(symbol, options, declared);
   return true;
+}
+
+int64_t attune::boundOf(llvm::StringRef symbol, const ElaborateOptions &options,
+                        std::optional<int64_t> declared) {
+  bool isBatch = symbol == "batch";
+  std::optional<int64_t> flag = isBatch ? options.maxBatch : options.maxSeq;
+  return flag ? *flag : declared ? *declared : isBatch ? 8 : 512;
 }
 
 std::optional<SymShape> Elaborator::declaredShape(const ast::TypeDecl &type, Scope &scope,

@@ -33,6 +33,11 @@ struct ElaboratedModel {
   llvm::StringMap<int64_t> bounds;
 };
 
+/// The bound of symbolic dim `symbol`: the flag that applies to it (--max-batch for `batch`,
+/// --max-seq for the others), else what the description declares, else 8 for batch and 512.
+int64_t boundOf(llvm::StringRef symbol, const ElaborateOptions &options,
+                std::optional<int64_t> declared);
+
 /// Elaborates the model into a module holding func.func @forward {attune.entry}. Errors are
 /// printed through `sources` at file:line:col; returns nullopt after the first one.
 std::optional<ElaboratedModel> elaborate(const ast::Program &program, llvm::SourceMgr &sources,

@@ -21,12 +21,6 @@ struct Closure {
   Scope scope;
 };
 
-/// Call arguments bound to a callee's parameter names.
-struct BoundArgs {
-  std::vector<std::optional<Val>> values;
-  const std::vector<std::string> *names;
-};
-
 class Elaborator {
 public:
   Elaborator(llvm::SourceMgr &sources, mlir::MLIRContext &context,

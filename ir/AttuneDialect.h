@@ -24,6 +24,9 @@ namespace attune {
 bool broadcastShapes(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs,
                      llvm::SmallVectorImpl<int64_t> &result);
 
+/// An attune.transpose of `value` that swaps its last two dims.
+mlir::Value transposeLastTwo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value);
+
 } // namespace attune
 
 #endif // ATTUNE_IR_ATTUNEDIALECT_H

@@ -133,6 +133,27 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
   return success();
 }
 
+bool TransposeOp::swapsLastTwoDims() {
+  ArrayRef<int64_t> perm = getPermutation();
+  int64_t rank = perm.size();
+  for (int64_t i = 0; i + 2 < rank; ++i)
+    if (perm[i] != i)
+      return false;
+  return rank >= 2 && perm[rank - 2] == rank - 1 && perm[rank - 1] == rank - 2;
+}
+
+Value attune::transposeLastTwo(OpBuilder &b, Location loc, Value value) {
+  RankedTensorType type = tensorOf(value);
+  SmallVector<int64_t> perm, shape;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    perm.push_back(i);
+  std::swap(perm[type.getRank() - 2], perm[type.getRank() - 1]);
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  return b.create<TransposeOp>(loc, RankedTensorType::get(shape, type.getElementType()), value,
+                               perm);
+}
+
 LogicalResult TransposeOp::verify() {
   SmallVector<bool> seen(getPermutation().size(), false);
   for (int64_t p : getPermutation()) {

@@ -96,6 +96,10 @@ def Attune_TransposeOp : Attune_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
   let results = (outs Attune_AnyTensor:$result);
   let assemblyFormat = "$input $permutation attr-dict `:` type($input)";
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Swaps the last two dims and keeps the others (kᵀ of a batched k).
+    bool swapsLastTwoDims();
+  }];
 }
 
 def Attune_ReshapeOp : Attune_Op<"reshape", [Pure]> {

@@ -35,16 +35,6 @@ bool isScalarConstant(Value value) {
   return scalarConstant(value) && cast<RankedTensorType>(value.getType()).getNumElements() == 1;
 }
 
-/// A transpose that swaps the last two dims and keeps the others.
-bool swapsLastTwo(TransposeOp op) {
-  ArrayRef<int64_t> perm = op.getPermutation();
-  int64_t n = perm.size();
-  for (int64_t i = 0; i + 2 < n; ++i)
-    if (perm[i] != i)
-      return false;
-  return n >= 2 && perm[n - 2] == n - 1 && perm[n - 1] == n - 2;
-}
-
 /// iota(n) reshaped to [n, 1] (`column`) or [1, n] (`!column`); returns the iota.
 Value reshapedIota(Value value, bool column) {
   auto reshape = value.getDefiningOp<ReshapeOp>();
@@ -173,7 +163,8 @@ FailureOr<AttentionMatch> matchAttention(SoftmaxOp softmax, std::string &whyNot)
         match.scale *= *scalarConstant(mul.getRhs());
         match.query = mul.getLhs();
       }
-      if (auto transpose = kt.getDefiningOp<TransposeOp>(); transpose && swapsLastTwo(transpose)) {
+      auto transpose = kt.getDefiningOp<TransposeOp>();
+      if (transpose && transpose.swapsLastTwoDims()) {
         match.key = transpose.getInput();
       } else {
         match.key = kt;
@@ -196,17 +187,8 @@ void rewrite(const AttentionMatch &match, RewriterBase &rewriter) {
   Location loc = output.getLoc();
   rewriter.setInsertionPoint(output);
   Value key = match.key;
-  if (match.keyGivenTransposed) {
-    auto type = cast<RankedTensorType>(key.getType());
-    SmallVector<int64_t> perm, shape;
-    for (int64_t i = 0; i < type.getRank(); ++i)
-      perm.push_back(i);
-    std::swap(perm[type.getRank() - 2], perm[type.getRank() - 1]);
-    for (int64_t p : perm)
-      shape.push_back(type.getDimSize(p));
-    key = rewriter.create<TransposeOp>(loc, RankedTensorType::get(shape, type.getElementType()),
-                                       key, perm);
-  }
+  if (match.keyGivenTransposed)
+    key = transposeLastTwo(rewriter, loc, key);
   // Bias terms, each times the factor applied after it, summed into one bias.
   Value bias;
   for (auto [term, factor] : match.biases) {

@@ -83,7 +83,6 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
 /// `pre` (optional) are extra operands of the reduction's shape (e.g. a running max).
 Value buildReduction(OpBuilder &b, Location loc, Value input, int64_t axis, Value init,
                      ValueRange pre, BodyBuilder combine) {
-  MLIRContext *ctx = b.getContext();
   RankedTensorType inputType = tensorOf(input);
   int64_t rank = inputType.getRank();
   SmallVector<int64_t> shape(inputType.getShape());
@@ -101,7 +100,6 @@ Value buildReduction(OpBuilder &b, Location loc, Value input, int64_t axis, Valu
   maps.push_back(reduced);
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
   iterators[axis] = utils::IteratorType::reduction;
-  (void)ctx;
   auto generic = b.create<linalg::GenericOp>(
       loc, resultType, operands, acc, maps, iterators,
       [&](OpBuilder &nb, Location nl, ValueRange args) {

@@ -162,14 +162,10 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
     // rather than materialising its transpose on every run.
     Value rhsValue = op.getRhs();
     bool rhsTransposed = false;
-    if (auto transpose = rhsValue.getDefiningOp<TransposeOp>()) {
-      ArrayRef<int64_t> perm = transpose.getPermutation();
-      int64_t rank = perm.size();
-      rhsTransposed = rank >= 2 && perm[rank - 2] == rank - 1 && perm[rank - 1] == rank - 2;
-      for (int64_t i = 0; i + 2 < rank; ++i)
-        rhsTransposed &= perm[i] == i;
-      if (rhsTransposed)
-        rhsValue = transpose.getInput();
+    if (auto transpose = rhsValue.getDefiningOp<TransposeOp>();
+        transpose && transpose.swapsLastTwoDims()) {
+      rhsTransposed = true;
+      rhsValue = transpose.getInput();
     }
     SmallVector<AffineMap> maps{operandMap(lhs, m, k),
                                 rhsTransposed ? operandMap(tensorOf(rhsValue), n, k)
@@ -468,14 +464,7 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
     Location loc = op.getLoc();
     RankedTensorType key = op.getKey().getType();
     Type f = key.getElementType();
-    SmallVector<int64_t> perm, keyShape;
-    for (int64_t i = 0; i < key.getRank(); ++i)
-      perm.push_back(i);
-    std::swap(perm[key.getRank() - 2], perm[key.getRank() - 1]);
-    for (int64_t p : perm)
-      keyShape.push_back(key.getDimSize(p));
-    Value kt = rewriter.create<TransposeOp>(loc, RankedTensorType::get(keyShape, f), op.getKey(),
-                                            perm);
+    Value kt = transposeLastTwo(rewriter, loc, op.getKey());
     auto scoresType = RankedTensorType::get(op.getScoresShape(), f);
     Value scores = rewriter.create<MatmulOp>(loc, scoresType, op.getQuery(), kt);
     auto broadcastType = [&](Value a, Value b, Type element) {

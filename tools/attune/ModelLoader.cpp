@@ -62,7 +62,7 @@ std::optional<LoadedModel> attune::loadModel(const LoadRequest &request,
       return std::nullopt;
     auto name = loaded.module->getOperation()->getAttrOfType<mlir::StringAttr>("attune.model");
     loaded.name = name ? name.str() : llvm::sys::path::stem(request.path).str();
-    // Bounds recorded in the module, else the flags, else the defaults (batch 8, others 512).
+    // The flags, else the bounds recorded in the module, else the defaults (boundOf).
     auto recorded =
         loaded.module->getOperation()->getAttrOfType<mlir::DictionaryAttr>("attune.bounds");
     loaded.module->walk([&](mlir::func::FuncOp func) {
@@ -77,12 +77,12 @@ std::optional<LoadedModel> attune::loadModel(const LoadRequest &request,
         for (mlir::Attribute dim : dims ? dims.getValue() : llvm::ArrayRef<mlir::Attribute>{}) {
           llvm::StringRef symbol = mlir::cast<mlir::StringAttr>(dim).getValue();
           auto fromModule = recorded ? recorded.getAs<mlir::IntegerAttr>(symbol) : nullptr;
-          bool isBatch = symbol == "batch";
-          std::optional<int64_t> flag = isBatch ? request.maxBatch : request.maxSeq;
-          loaded.bounds[symbol] = flag ? *flag
-                                  : fromModule ? fromModule.getInt()
-                                  : isBatch    ? 8
-                                               : 512;
+          ElaborateOptions flags;
+          flags.maxBatch = request.maxBatch;
+          flags.maxSeq = request.maxSeq;
+          loaded.bounds[symbol] =
+              boundOf(symbol, flags,
+                      fromModule ? std::optional<int64_t>(fromModule.getInt()) : std::nullopt);
         }
       }
     });
