@@ -1,34 +1,63 @@
 #!/usr/bin/env bash
-# The attention kernel against the decomposed graph, in the same run: 12 heads, head dim 64,
-# batch 1, causal and full, at each sequence length given (default 512 1024). Reports wall
-# time, GFLOP/s (FLOPs = 4·S²·d·heads, halved for causal) and the memory for intermediates
-# (the runtime arena's peak). Run after scripts/setup.sh. Prints Markdown rows.
+# The fused attention kernel against the machine's FMA peak and against the decomposed graph,
+# all measured in this one run: 12 heads, head dim 64, batch 1, causal and full, at each
+# sequence length given (default 512 2048 8192), with 1 and 2 threads (THREADS="1 2").
+#
+#   bash bench/attention.sh [lengths...]
+#
+# FLOPs = 4·S²·d·heads, halved for causal. "% of peak" divides by attune-fma-peak run with
+# the same thread count just before. "intermediates" is the runtime arena's peak (every
+# buffer the generated code allocates besides inputs and outputs). The decomposed graph
+# (--no-fuse-attention: scores materialised, single-threaded scalar loops) runs up to
+# UNFUSED_MAX_SEQ (default 2048; at 8192 it needs > 3 GiB and minutes). Run after
+# scripts/setup.sh. Prints Markdown rows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 attune=build/tools/attune
+peak_tool=build/bench/attune-fma-peak
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-lengths=${*:-512 1024}
+lengths=${*:-512 2048 8192}
+threads_list=${THREADS:-1 2}
+unfused_max=${UNFUSED_MAX_SEQ:-2048}
+max_len=$(printf '%s\n' $lengths | sort -n | tail -1)
 
-echo "| seq | mask | kernel | wall | GFLOP/s | intermediates peak |"
-echo "|---|---|---|---|---|---|"
+for causal in true false; do
+  echo "{\"causal\": $causal}" > "$work/config-$causal.json"
+  $attune build bench/attention.tfm --config "$work/config-$causal.json" --max-batch 1 \
+    --max-seq "$max_len" -o "$work/fused-$causal" > /dev/null
+  $attune build bench/attention.tfm --config "$work/config-$causal.json" --max-batch 1 \
+    --max-seq "$max_len" --no-fuse-attention -o "$work/unfused-$causal" > /dev/null
+done
+
+# run LIBDIR SEQ THREADS REPEAT -> "ms peak_mib"
+run() {
+  local out
+  out=$($attune run "$1/libattention_bench.so" --weights "$work/in.safetensors" \
+    --input "$work/in.safetensors" --num-threads "$3" --repeat "$4")
+  echo "$(echo "$out" | sed -n 's/^wall time: \([0-9.]*\) ms.*/\1/p')" \
+       "$(echo "$out" | sed -n 's/^intermediates: \([0-9.]*\) MiB peak.*/\1/p')"
+}
+
+echo "| seq | mask | kernel | threads | wall | GFLOP/s | FMA peak (same run) | % of peak | intermediates peak |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for seq in $lengths; do
   python3 bench/make_inputs.py "$work/in.safetensors" 1 1 "$seq" q:12x64 k:12x64 v:12x64
+  repeat=$(( seq >= 8192 ? 2 : seq >= 2048 ? 5 : 10 ))
   for causal in true false; do
-    echo "{\"causal\": $causal}" > "$work/config.json"
-    for variant in fused decomposed; do
-      flag=""
-      [ "$variant" = decomposed ] && flag=--no-fuse-attention
-      $attune build bench/attention.tfm --config "$work/config.json" --max-batch 1 \
-        --max-seq "$seq" $flag -o "$work/lib" > /dev/null
-      run=$($attune run "$work/lib/libattention_bench.so" --weights "$work/in.safetensors" \
-        --input "$work/in.safetensors" --repeat 2)
-      ms=$(echo "$run" | sed -n 's/^wall time: \([0-9.]*\) ms.*/\1/p')
-      peak=$(echo "$run" | sed -n 's/^intermediates: \([0-9.]*\) MiB peak.*/\1/p')
-      flops=$(awk "BEGIN { f = 4 * $seq * $seq * 64 * 12; if (\"$causal\" == \"true\") f /= 2; print f }")
-      gflops=$(awk "BEGIN { printf \"%.2f\", $flops / ($ms * 1e6) }")
-      mask=$([ "$causal" = true ] && echo causal || echo full)
-      echo "| $seq | $mask | $variant | $ms ms | $gflops | $peak MiB |"
+    mask=$([ "$causal" = true ] && echo causal || echo full)
+    flops=$(awk "BEGIN { f = 4 * $seq * $seq * 64 * 12; if (\"$causal\" == \"true\") f /= 2; print f }")
+    for threads in $threads_list; do
+      peak=$($peak_tool "$threads" | sed -n 's/^fma peak: \([0-9.]*\) GFLOP.*/\1/p')
+      read -r ms mib < <(run "$work/fused-$causal" "$seq" "$threads" "$repeat")
+      gflops=$(awk "BEGIN { printf \"%.1f\", $flops / ($ms * 1e6) }")
+      share=$(awk "BEGIN { printf \"%.0f%%\", 100 * $gflops / $peak }")
+      echo "| $seq | $mask | fused | $threads | $ms ms | $gflops | $peak | $share | $mib MiB |"
     done
+    if [ "$seq" -le "$unfused_max" ]; then
+      read -r ms mib < <(run "$work/unfused-$causal" "$seq" 1 1)
+      gflops=$(awk "BEGIN { printf \"%.1f\", $flops / ($ms * 1e6) }")
+      echo "| $seq | $mask | unfused | 1 | $ms ms | $gflops | | | $mib MiB |"
+    fi
   done
 done

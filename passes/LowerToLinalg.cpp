@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -556,6 +557,9 @@ struct LowerToLinalgPass : attune::impl::AttuneLowerToLinalgPassBase<LowerToLina
       populateAttentionDecompositionPatterns(patterns);
     else
       populateOnlineAttentionPatterns(patterns, attentionBlock, attentionQueryBlock);
+    if (!decomposeAttention && vectorAttention)
+      populateVectorAttentionPatterns(
+          patterns, {vectorLanes, vectorRegisters, attentionQueryBlock, attentionBlock});
     ConversionTarget target(getContext());
     target.addIllegalDialect<AttuneDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

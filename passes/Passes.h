@@ -33,6 +33,22 @@ void populateLowerToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateOnlineAttentionPatterns(mlir::RewritePatternSet &patterns, int64_t block,
                                      int64_t queryBlock);
 
+/// Geometry of the vectorized attention kernel (VectorAttention.cpp).
+struct VectorAttentionOptions {
+  /// f32 lanes per vector register and vector registers of the target.
+  int64_t lanes = 16;
+  int64_t registers = 32;
+  /// Queries per task (rounded up to whole register tiles) and keys per block.
+  int64_t queryBlock = 64;
+  int64_t keyBlock = 64;
+};
+
+/// attune.attention as the vectorized online-softmax kernel, parallel over tasks of
+/// (batch..., query block). Ops it cannot take (not f32, dynamic head dim) are left for the
+/// patterns above.
+void populateVectorAttentionPatterns(mlir::RewritePatternSet &patterns,
+                                     const VectorAttentionOptions &options);
+
 /// attune.attention as its decomposition (matmul, scale, bias, mask, softmax, matmul).
 void populateAttentionDecompositionPatterns(mlir::RewritePatternSet &patterns);
 
@@ -61,6 +77,11 @@ struct KernelPipelineOptions {
   /// Keys and queries per block of the online-softmax kernel.
   int64_t attentionBlock = 64;
   int64_t attentionQueryBlock = 64;
+  /// The vector kernel for attention (else the blocked kernel on tensors), with the target's
+  /// f32 lanes per vector register and vector register count.
+  bool vectorAttention = true;
+  int64_t vectorLanes = 16;
+  int64_t vectorRegisters = 32;
 };
 
 /// The steps after attune-lower-entry (the driver reads the model interface in between).

@@ -87,8 +87,11 @@ def AttuneLowerToLinalgPass : Pass<"attune-lower-to-linalg", "mlir::func::FuncOp
     a contraction with broadcast batch dims, layer norm and softmax as reductions followed by
     an elementwise op), reshapes become `tensor.expand_shape`/`collapse_shape`, slices
     `tensor.extract_slice`. Dynamic sizes come from `tensor.dim` of the operands. Weights must
-    already be bound by `attune-lower-entry`. `attune.attention` becomes the online-softmax
-    kernel (LowerAttention.cpp), or with `decompose-attention` its decomposition.
+    already be bound by `attune-lower-entry`. `attune.attention` becomes the vectorized
+    online-softmax kernel on buffers (VectorAttention.cpp: register tiles of `vector-lanes`
+    wide vectors, a task loop `scf.parallel {attune.tasks}` over batch × query blocks), or,
+    where that does not apply or `vector-attention=false`, the blocked online-softmax kernel on
+    tensors (LowerAttention.cpp); with `decompose-attention`, its decomposition.
   }];
   let options = [
     Option<"decomposeAttention", "decompose-attention", "bool", /*default=*/"false",
@@ -96,11 +99,20 @@ def AttuneLowerToLinalgPass : Pass<"attune-lower-to-linalg", "mlir::func::FuncOp
     Option<"attentionBlock", "attention-block", "int64_t", /*default=*/"64",
            "Keys per block of the online-softmax attention kernel">,
     Option<"attentionQueryBlock", "attention-query-block", "int64_t", /*default=*/"64",
-           "Queries per block of the online-softmax attention kernel">
+           "Queries per block of the online-softmax attention kernel">,
+    Option<"vectorAttention", "vector-attention", "bool", /*default=*/"true",
+           "Lower attune.attention to the vectorized kernel (VectorAttention.cpp) where it "
+           "applies (f32, static head dims); else to the blocked kernel on tensors">,
+    Option<"vectorLanes", "vector-lanes", "int64_t", /*default=*/"16",
+           "f32 lanes per vector register of the target (16: AVX-512, 8: AVX2)">,
+    Option<"vectorRegisters", "vector-registers", "int64_t", /*default=*/"32",
+           "Vector registers of the target (32: AVX-512, 16: AVX2)">
   ];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect",
-                           "mlir::scf::SCFDialect"];
+                           "mlir::scf::SCFDialect", "mlir::memref::MemRefDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::bufferization::BufferizationDialect"];
 }
 
 def AttuneFuseElementwisePass : Pass<"attune-fuse-elementwise", "mlir::func::FuncOp"> {
@@ -122,6 +134,31 @@ def AttuneFuseElementwisePass : Pass<"attune-fuse-elementwise", "mlir::func::Fun
     After: the add and the GELU are one generic; the matmul still reads its result.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::affine::AffineDialect"];
+}
+
+def AttuneOutlineParallelPass : Pass<"attune-outline-parallel", "mlir::ModuleOp"> {
+  let summary = "Outlines task loops (scf.parallel {attune.tasks}) into functions over a task range";
+  let description = [{
+    Each one-dimensional `scf.parallel` marked `attune.tasks` (on buffers, after
+    bufferization) becomes a private function `(begin, end, captured values...)` that runs
+    tasks [begin, end) in order, marked `attune.parallel_tasks`, and a call over the whole
+    range in its place: still serial, and correct as it stands. Fixed-size `memref.alloca`
+    scratch in the task body moves before the task loop, so each thread reuses one copy.
+    `attune-lower-parallel-calls` later hands the calls to the runtime's thread pool.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect"];
+}
+
+def AttuneLowerParallelCallsPass : Pass<"attune-lower-parallel-calls", "mlir::ModuleOp"> {
+  let summary = "Runs calls to task-range functions on the runtime's thread pool";
+  let description = [{
+    On the LLVM dialect: each call to a function marked `attune.parallel_tasks` (first two
+    arguments: the task range) becomes `attune_parallel_for(trampoline, context, begin, end)`.
+    The other arguments are stored into a stack context struct; the trampoline
+    `<callee>_tasks(context, begin, end)` loads them and calls the function on a sub-range.
+    The runtime splits the range among its threads (runtime/src/parallel.c).
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
 #endif // ATTUNE_PASSES_TD

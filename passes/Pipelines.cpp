@@ -38,10 +38,14 @@ void attune::buildCpuLoweringPipeline(OpPassManager &pm) {
 
 void attune::buildCpuKernelPipeline(OpPassManager &pm, const KernelPipelineOptions &options) {
   // Graph ops become linalg on tensors; folding removes the shape plumbing it leaves.
+  auto flag = [](bool value) { return std::string(value ? "true" : "false"); };
   addStep(pm, "func.func(attune-lower-to-linalg{decompose-attention=" +
-                  std::string(options.decomposeAttention ? "true" : "false") +
+                  flag(options.decomposeAttention) +
                   " attention-block=" + std::to_string(options.attentionBlock) +
                   " attention-query-block=" + std::to_string(options.attentionQueryBlock) +
+                  " vector-attention=" + flag(options.vectorAttention) +
+                  " vector-lanes=" + std::to_string(options.vectorLanes) +
+                  " vector-registers=" + std::to_string(options.vectorRegisters) +
                   "}),canonicalize,cse");
   // Elementwise chains (bias + GELU, scale + mask) become one loop nest: fewer temporaries.
   addStep(pm, "func.func(attune-fuse-elementwise),canonicalize,cse");
@@ -51,14 +55,19 @@ void attune::buildCpuKernelPipeline(OpPassManager &pm, const KernelPipelineOptio
               "canonicalize");
   // Every temporary is freed on every path (no leak per call).
   addStep(pm, "buffer-deallocation-pipeline");
+  // Task loops (the attention kernel's) become functions over a task range.
+  addStep(pm, "attune-outline-parallel");
   // Loops, then plain control flow and address arithmetic.
   addStep(pm, "func.func(convert-linalg-to-loops),convert-scf-to-cf,expand-strided-metadata,"
               "lower-affine");
   // tanh/erf have no LLVM intrinsic: call libm (the library links only libc and libm).
   addStep(pm, "convert-math-to-libm,convert-math-to-llvm");
   // Temporaries are allocated through the runtime's arena (runtime/src/arena.c), not malloc.
-  addStep(pm, "finalize-memref-to-llvm{use-generic-functions},convert-arith-to-llvm,"
+  addStep(pm, "convert-vector-to-llvm,"
+              "finalize-memref-to-llvm{use-generic-functions},convert-arith-to-llvm,"
               "convert-index-to-llvm,"
               "convert-func-to-llvm,convert-cf-to-llvm,reconcile-unrealized-casts");
+  // Calls over task ranges go to the runtime's thread pool (runtime/src/parallel.c).
+  addStep(pm, "attune-lower-parallel-calls");
 }
 

@@ -4,6 +4,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
@@ -50,6 +51,10 @@ Expected<std::unique_ptr<TargetMachine>> createTargetMachine(const CpuTargetOpti
   if (!machine)
     return makeError("cannot create a target machine for cpu '" + cpu + "'");
   return machine;
+}
+
+bool hasAvx512(TargetMachine &machine) {
+  return machine.getMCSubtargetInfo()->checkFeatures("+avx512f");
 }
 
 /// NAME_entry(i32 entry, void **args): switches on the entry point and calls its C-interface
@@ -140,8 +145,26 @@ Expected<std::unique_ptr<Module>> translateToLLVMIR(mlir::ModuleOp module, LLVMC
   for (GlobalValue &global : llvmModule->global_values())
     if (!global.isDeclaration() && global.getName() != entry && global.getName() != manifest)
       global.setLinkage(GlobalValue::InternalLinkage);
+  // Kernels tiled for 512-bit registers keep them: some CPUs' tuning (Zen 4, Skylake-X)
+  // otherwise splits every 512-bit vector in two, doubling the live registers and spilling.
+  if (hasAvx512(**machine))
+    for (Function &function : *llvmModule)
+      if (!function.isDeclaration())
+        function.addFnAttr("min-legal-vector-width", "512");
   optimize(*llvmModule, **machine, options.optLevel);
   return llvmModule;
+}
+
+Expected<VectorUnits> vectorUnitsOf(const CpuTargetOptions &options) {
+  Expected<std::unique_ptr<TargetMachine>> machine = createTargetMachine(options);
+  if (!machine)
+    return machine.takeError();
+  const MCSubtargetInfo *info = (*machine)->getMCSubtargetInfo();
+  if (hasAvx512(**machine))
+    return VectorUnits{16, 32};
+  if (info->checkFeatures("+avx"))
+    return VectorUnits{8, 16};
+  return VectorUnits{4, 16};
 }
 
 Error emitMachineCode(Module &module, const CpuTargetOptions &options, StringRef path,

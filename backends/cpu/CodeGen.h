@@ -23,6 +23,14 @@ struct CpuTargetOptions {
   unsigned optLevel = 3;
 };
 
+/// The target's vector registers as the kernels tile for them: f32 lanes per register and
+/// register count (AVX-512: 16 and 32; AVX2: 8 and 16; SSE: 4 and 16).
+struct VectorUnits {
+  int64_t lanes;
+  int64_t registers;
+};
+llvm::Expected<VectorUnits> vectorUnitsOf(const CpuTargetOptions &options);
+
 /// Translates `module` (LLVM dialect) to LLVM IR, adds NAME_manifest and NAME_entry, hides
 /// every other definition, and runs LLVM's optimization pipeline for the target.
 llvm::Expected<std::unique_ptr<llvm::Module>>

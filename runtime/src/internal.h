@@ -53,4 +53,10 @@ bool json_parse_u64(json_cursor *c, uint64_t *value);
 /* Skips any JSON value (used for __metadata__ and unknown fields). */
 bool json_skip_value(json_cursor *c, int depth);
 
+/* Runs fn(ctx, b, e) over sub-ranges covering [begin, end) on the thread pool and returns
+ * when all have finished (parallel.c). Called by generated code; never fails: without
+ * threads, it runs the whole range on the calling thread. */
+typedef void (*attune_task_fn)(void *ctx, int64_t begin, int64_t end);
+void attune_parallel_for(attune_task_fn fn, void *ctx, int64_t begin, int64_t end);
+
 #endif /* ATTUNE_RUNTIME_INTERNAL_H */

@@ -1,9 +1,10 @@
-// Tests that attune.attention lowers to the online-softmax kernel: a loop over blocks of queries
+// Tests that attune.attention lowers to the blocked online-softmax kernel on tensors (the
+// vectorized kernel off): a loop over blocks of queries
 // (slicing q and the mask/bias rows) around a loop over blocks of keys carrying the running max,
 // sum and output (slicing k, v and the mask/bias columns), so no [Sq, Sk] tensor exists; each
 // query block's rows are inserted into the output. With decompose-attention it lowers through
 // the materialised scores instead.
-// RUN: attune-opt %s --pass-pipeline='builtin.module(func.func(attune-lower-to-linalg{attention-block=16 attention-query-block=8}))' | FileCheck %s
+// RUN: attune-opt %s --pass-pipeline='builtin.module(func.func(attune-lower-to-linalg{vector-attention=false attention-block=16 attention-query-block=8}))' | FileCheck %s
 // RUN: attune-opt %s --pass-pipeline='builtin.module(func.func(attune-lower-to-linalg{decompose-attention=true}))' | FileCheck %s --check-prefix=DECOMPOSED
 
 // CHECK-LABEL: func @attention

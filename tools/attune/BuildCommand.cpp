@@ -168,6 +168,11 @@ int attune::buildCommand(int argc, char **argv) {
       cl::desc("Lower fused attention through q·kᵀ, softmax, ·v instead of the online-softmax "
                "kernel"),
       cl::cat(category));
+  cl::opt<bool> blockedAttention(
+      "blocked-attention",
+      cl::desc("Lower fused attention to the blocked online-softmax kernel on tensors (scalar "
+               "loops) instead of the vectorized, multithreaded one"),
+      cl::cat(category));
   cl::opt<int64_t> attentionBlock("attention-block",
                                   cl::desc("Keys per block of the attention kernel"),
                                   cl::init(64), cl::cat(category));
@@ -257,12 +262,24 @@ int attune::buildCommand(int argc, char **argv) {
     context.disableMultithreading();
     lowering.enableIRPrinting();
   }
-  buildCpuKernelPipeline(lowering, KernelPipelineOptions{decomposeAttention, attentionBlock, attentionQueryBlock});
+  CpuTargetOptions target{cpu, optLevel};
+  llvm::Expected<VectorUnits> vectorUnits = vectorUnitsOf(target);
+  if (!vectorUnits) {
+    llvm::errs() << "attune: " << llvm::toString(vectorUnits.takeError()) << "\n";
+    return 1;
+  }
+  KernelPipelineOptions kernels;
+  kernels.decomposeAttention = decomposeAttention;
+  kernels.attentionBlock = attentionBlock;
+  kernels.attentionQueryBlock = attentionQueryBlock;
+  kernels.vectorAttention = !blockedAttention;
+  kernels.vectorLanes = vectorUnits->lanes;
+  kernels.vectorRegisters = vectorUnits->registers;
+  buildCpuKernelPipeline(lowering, kernels);
   if (mlir::failed(lowering.run(*model->module)))
     return 1;
 
   llvm::LLVMContext llvmContext;
-  CpuTargetOptions target{cpu, optLevel};
   auto llvmModule = translateToLLVMIR(*model->module, llvmContext, *interface, target);
   if (!llvmModule) {
     llvm::errs() << "attune: " << llvm::toString(llvmModule.takeError()) << "\n";

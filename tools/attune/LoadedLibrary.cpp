@@ -82,6 +82,8 @@ std::unique_ptr<LoadedLibrary> LoadedLibrary::open(const std::string &path, std:
   bind(rt.dimBound, "attune_model_dim_bound");
   bind(rt.arenaBytes, "attune_model_arena_bytes");
   bind(rt.lastError, "attune_last_error");
+  bind(rt.setNumThreads, "attune_set_num_threads");
+  bind(rt.getNumThreads, "attune_get_num_threads");
   if (!complete) {
     llvm::errs() << "attune: " << path << " lacks the attune runtime API (built by another "
                  << "version of attune?)\n";

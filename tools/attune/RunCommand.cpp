@@ -203,6 +203,10 @@ int attune::runCommand(int argc, char **argv) {
                            cl::init(1), cl::cat(category));
   cl::opt<unsigned> top("top", cl::desc("How many next-token choices to print"), cl::init(5),
                         cl::cat(category));
+  cl::opt<int> threads("num-threads",
+                       cl::desc("Threads for parallel kernels (default: ATTUNE_NUM_THREADS, "
+                                "else every CPU this process may use)"),
+                       cl::init(0), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "attune run: run a built model library\n");
 
@@ -211,6 +215,11 @@ int attune::runCommand(int argc, char **argv) {
       openWithOneSource(input, tokens, libraryPath, modelName, weights, exitCode);
   if (!library)
     return exitCode;
+  if (threads.getNumOccurrences() &&
+      library->api().setNumThreads(threads) != ATTUNE_OK) {
+    llvm::errs() << "attune: " << library->api().lastError() << "\n";
+    return 2;
+  }
   std::vector<OwnedTensor> inputs;
   if (!entry.empty() && !library->hasEntry(entry)) {
     llvm::errs() << "attune: the model has no entry point '" << entry << "'\n";
@@ -243,7 +252,8 @@ int attune::runCommand(int argc, char **argv) {
   for (const OwnedTensor &t : outputs)
     printOutput(t, top);
   llvm::outs() << "wall time: " << llvm::format("%.3f", best) << " ms"
-               << (repeat > 1 ? " (fastest of " + std::to_string(repeat) + ")" : "") << "\n";
+               << (repeat > 1 ? " (fastest of " + std::to_string(repeat) + ")" : "") << ", "
+               << library->api().getNumThreads() << " threads\n";
   size_t peak = 0, reserved = 0;
   if (library->api().arenaBytes(library->model(), &peak, &reserved) == ATTUNE_OK)
     llvm::outs() << "intermediates: " << llvm::format("%.2f", peak / 1048576.0)

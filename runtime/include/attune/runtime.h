@@ -108,6 +108,14 @@ attune_status attune_model_run_entry(attune_model *model, const char *entry,
  * the model's arena holds from the system. */
 attune_status attune_model_arena_bytes(const attune_model *model, size_t *peak, size_t *reserved);
 
+/* Threads that run a model's parallel kernels (the attention kernel's tasks), shared by all
+ * models in the process. The default is ATTUNE_NUM_THREADS from the environment, else the
+ * CPUs this process may run on. attune_set_num_threads(n) takes effect for the next kernel;
+ * n must be >= 1. Runs from several application threads at once each get the pool in turn
+ * (a run that finds it busy runs its tasks on its own thread). */
+attune_status attune_set_num_threads(int threads);
+int attune_get_num_threads(void);
+
 /* Safetensors files (read-only, memory-mapped; every header entry is validated on open). */
 typedef struct attune_safetensors attune_safetensors;
 attune_status attune_safetensors_open(const char *path, attune_safetensors **out);

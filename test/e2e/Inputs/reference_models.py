@@ -257,4 +257,5 @@ def main():
     write_safetensors(args.out, {**inputs, **outputs})
 
 
-main()
+if __name__ == "__main__":
+    main()

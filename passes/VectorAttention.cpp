@@ -1,0 +1,568 @@
+// The vectorized attention kernel: attune.attention as an online-softmax loop nest written
+// directly with vector registers, parallel over (batch..., query block) tasks.
+//
+// Scores are computed transposed, keys down and queries across the vector lanes, so that
+// every contraction is a register tile of outer products whose vector operand is contiguous
+// in a small packed buffer and whose scalar operand is broadcast straight from k or v:
+//
+//   task (batch..., query block of QB at i0):
+//     qᵀ[d][i]  = q[i0 + i][d] · scale · log2 e          packed once per task
+//     for key block j0 (KB keys; causal: none after the task's last query):
+//       for column tile of W = lanes·vectors queries (causal: only keys it can see):
+//         sᵀ[j][i] = Σ_d k[j0 + j][d] · qᵀ[d][i]          MR keys × W queries in registers
+//         mask/bias/causal into sᵀ; m' = max(m, max_j sᵀ); p = 2^(sᵀ − m'); α = 2^(m − m')
+//         l = l·α + Σ_j p
+//         oᵀ[c][i] = oᵀ[c][i]·α + Σ_j v[j0 + j][c] · p[j][i]   MR channels × W queries
+//     out[i0 + i][c] = oᵀ[c][i] / l[i]
+//
+// Extra memory is the per-thread scratch (qᵀ, sᵀ, oᵀ: a few tens of KiB), whatever the
+// sequence length. The task loop is an scf.parallel marked `attune.tasks`, which
+// attune-outline-parallel turns into a function the runtime's thread pool runs.
+#include "ir/AttuneDialect.h"
+#include "passes/LinalgBuilders.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace attune;
+
+namespace {
+
+constexpr double kLog2E = 1.44269504088896341;
+
+/// Register-tile geometry, from the target's vector width and register count.
+struct TileShape {
+  int64_t lanes;      // f32 lanes per vector register
+  int64_t vectors;    // vector registers across a tile (W = lanes · vectors queries)
+  int64_t rows;       // rows (keys, or output channels) down a tile
+  int64_t queryBlock; // queries per task, a multiple of W
+  int64_t keyBlock;   // keys per block, a multiple of rows
+  int64_t width() const { return lanes * vectors; }
+};
+
+TileShape chooseTileShape(const VectorAttentionOptions &options) {
+  TileShape shape;
+  shape.lanes = std::max<int64_t>(1, options.lanes);
+  shape.vectors = 2;
+  // Accumulators rows·vectors, plus the vectors loaded and one broadcast, must stay in
+  // registers.
+  int64_t fit = (options.registers - shape.vectors - 1) / shape.vectors;
+  shape.rows = std::clamp<int64_t>(fit, 1, 8);
+  auto roundUp = [](int64_t n, int64_t to) { return std::max(to, (n + to - 1) / to * to); };
+  shape.queryBlock = roundUp(options.queryBlock, shape.width());
+  shape.keyBlock = roundUp(options.keyBlock, shape.rows);
+  return shape;
+}
+
+/// Emits one attention op's kernel; holds the values every part of it reads.
+class KernelEmitter {
+public:
+  KernelEmitter(OpBuilder &b, Location loc, AttentionOp op, TileShape tile)
+      : b(b), loc(loc), op(op), tile(tile), f32(b.getF32Type()) {}
+
+  Value emit() {
+    RankedTensorType result = op.getType();
+    int64_t rank = result.getRank();
+    batchRank = rank - 2;
+    headDim = tensorOf(op.getQuery()).getShape().back();
+    valueDim = result.getShape().back();
+    scale = op.getScale().convertToDouble();
+    maskedValue = op.getMaskedValue().convertToDouble();
+    causal = op.getCausal();
+
+    q = toBuffer(op.getQuery());
+    k = toBuffer(op.getKey());
+    v = toBuffer(op.getValue());
+    if (op.getMask())
+      mask = toBuffer(op.getMask());
+    if (op.getBias())
+      bias = toBuffer(op.getBias());
+    queries = b.create<memref::DimOp>(loc, q, memRank(q) - 2);
+    keys = b.create<memref::DimOp>(loc, k, memRank(k) - 2);
+
+    // The output and the batch dims it has: each from an operand that has it dynamic.
+    SmallVector<Value> dynamicSizes;
+    for (int64_t i = 0; i < rank; ++i) {
+      Value size = i == rank - 2 ? queries : i == rank - 1 ? index(valueDim) : batchDimSize(i);
+      if (i < batchRank)
+        batchSizes.push_back(size);
+      if (result.isDynamicDim(i))
+        dynamicSizes.push_back(size);
+    }
+    out = b.create<memref::AllocOp>(loc, MemRefType::get(result.getShape(), f32), dynamicSizes,
+                                    b.getI64IntegerAttr(64));
+
+    Value queryBlocks = b.create<arith::DivUIOp>(
+        loc, b.create<arith::AddIOp>(loc, queries, index(tile.queryBlock - 1)),
+        index(tile.queryBlock));
+    Value tasks = queryBlocks;
+    for (Value size : batchSizes)
+      tasks = b.create<arith::MulIOp>(loc, tasks, size);
+    auto parallel = b.create<scf::ParallelOp>(
+        loc, ValueRange{index(0)}, ValueRange{tasks}, ValueRange{index(1)},
+        [&](OpBuilder &nested, Location, ValueRange ivs) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
+          emitTask(ivs[0], queryBlocks);
+        });
+    parallel->setAttr("attune.tasks", b.getUnitAttr());
+    return b.create<bufferization::ToTensorOp>(loc, out, /*restrict=*/true, /*writable=*/true);
+  }
+
+private:
+  // ---- small builders ----
+  Value index(int64_t value) { return b.create<arith::ConstantIndexOp>(loc, value); }
+  Value f32Const(double value) {
+    return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(static_cast<float>(value)));
+  }
+  VectorType vecType() { return VectorType::get({tile.lanes}, f32); }
+  Value splat(double value) {
+    return b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(vecType(), b.getF32FloatAttr(static_cast<float>(value))));
+  }
+  Value minIndex(Value a, Value c) { return b.create<arith::MinSIOp>(loc, a, c); }
+  Value maxIndex(Value a, Value c) { return b.create<arith::MaxSIOp>(loc, a, c); }
+  Value add(Value a, Value c) { return b.create<arith::AddIOp>(loc, a, c); }
+  Value sub(Value a, Value c) { return b.create<arith::SubIOp>(loc, a, c); }
+  Value mul(Value a, Value c) { return b.create<arith::MulIOp>(loc, a, c); }
+  arith::FastMathFlagsAttr contract() {
+    return arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::contract);
+  }
+  /// a·x + y, fused into one FMA where the target has it.
+  Value fma(Value a, Value x, Value y) {
+    Value product = b.create<arith::MulFOp>(loc, a, x, contract());
+    return b.create<arith::AddFOp>(loc, product, y, contract());
+  }
+  int64_t memRank(Value memref) { return cast<MemRefType>(memref.getType()).getRank(); }
+
+  /// A read-only view of an operand, any strides but a contiguous last dim.
+  Value toBuffer(Value tensor) {
+    RankedTensorType type = tensorOf(tensor);
+    SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
+    strides.back() = 1;
+    auto layout = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides);
+    auto memrefType = MemRefType::get(type.getShape(), type.getElementType(), layout);
+    return b.create<bufferization::ToMemrefOp>(loc, memrefType, tensor, /*read_only=*/true);
+  }
+
+  /// Result batch dim `i`, from the first of q, k, v that has it (not as a broadcast 1).
+  Value batchDimSize(int64_t i) {
+    int64_t staticSize = op.getType().getDimSize(i);
+    if (!ShapedType::isDynamic(staticSize))
+      return index(staticSize);
+    for (Value operand : {q, k, v}) {
+      auto type = cast<MemRefType>(operand.getType());
+      int64_t j = i - (batchRank - (type.getRank() - 2));
+      if (j >= 0 && type.isDynamicDim(j))
+        return b.create<memref::DimOp>(loc, operand, j);
+    }
+    llvm_unreachable("dynamic batch dim with no dynamic operand");
+  }
+
+  /// Indices into `operand` (aligned right against [batch..., rows, cols]) for the task's
+  /// batch indices, `row` and `col`; a static 1 that broadcasts reads index 0.
+  SmallVector<Value> indicesOf(Value operand, Value row, Value col) {
+    auto type = cast<MemRefType>(operand.getType());
+    int64_t rank = type.getRank();
+    SmallVector<Value> indices;
+    for (int64_t j = 0; j < rank; ++j) {
+      int64_t aligned = j + (batchRank + 2 - rank);
+      Value wanted = aligned == batchRank + 1 ? col : aligned == batchRank ? row
+                                                    : batchIndices[aligned];
+      bool broadcast = type.getDimSize(j) == 1 &&
+                       (aligned >= batchRank || op.getType().getDimSize(aligned) != 1);
+      indices.push_back(broadcast ? index(0) : wanted);
+    }
+    return indices;
+  }
+  Value loadAt(Value operand, Value row, Value col) {
+    return b.create<memref::LoadOp>(loc, operand, indicesOf(operand, row, col));
+  }
+  /// Whether a mask/bias differs between queries (its query dim is not a broadcast 1).
+  bool perQuery(Value operand) {
+    auto type = cast<MemRefType>(operand.getType());
+    return type.getRank() >= 2 && type.getDimSize(type.getRank() - 2) != 1;
+  }
+  /// The mask/bias values for `lanes` queries from `firstQuery` at key `key`, as a vector.
+  Value scoreOperandVector(Value operand, Value firstQuery, Value key) {
+    Type element = cast<MemRefType>(operand.getType()).getElementType();
+    auto type = VectorType::get({tile.lanes}, element);
+    if (!perQuery(operand))
+      return b.create<vector::BroadcastOp>(loc, type, loadAt(operand, index(0), key));
+    // Queries past the end (padding lanes of the last block) read the last row.
+    Value last = sub(queries, index(1));
+    Value vector = b.create<arith::ConstantOp>(loc, b.getZeroAttr(type));
+    for (int64_t lane = 0; lane < tile.lanes; ++lane) {
+      Value query = minIndex(add(firstQuery, index(lane)), last);
+      vector = b.create<vector::InsertOp>(loc, loadAt(operand, query, key), vector, lane);
+    }
+    return vector;
+  }
+
+  /// 2^x on a vector: x = n + f with n an integer and |f| <= 1/2, 2^f by a degree-5 minimax
+  /// polynomial (relative error 1.6e-7), 2^n built in the exponent bits. Arguments at or
+  /// below −127 give exactly 0, so masked scores vanish.
+  Value exp2(Value x) {
+    auto fast = arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::nnan |
+                                                                   arith::FastMathFlags::nsz);
+    x = b.create<arith::MaxNumFOp>(loc, x, splat(-127.0), fast);
+    x = b.create<arith::MinNumFOp>(loc, x, splat(127.0), fast);
+    // Adding 1.5·2^23 rounds to an integer held in the low mantissa bits.
+    Value shifter = splat(12582912.0);
+    Value shifted = b.create<arith::AddFOp>(loc, x, shifter);
+    Value n = b.create<arith::SubFOp>(loc, shifted, shifter);
+    Value f = b.create<arith::SubFOp>(loc, x, n);
+    Value p = splat(1.3276472e-3);
+    for (double c : {9.6755419e-3, 5.5507131e-2, 2.4022120e-1, 6.9314694e-1, 1.0000001})
+      p = fma(p, f, splat(c));
+    // (n + 127) << 23: the mantissa bits of `shifted` hold n, and the shift drops the rest.
+    auto intType = VectorType::get({tile.lanes}, b.getI32Type());
+    auto intSplat = [&](int32_t value) {
+      return b.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(intType, b.getI32IntegerAttr(value)));
+    };
+    Value bits = b.create<arith::ShLIOp>(
+        loc, b.create<arith::BitcastOp>(loc, intType, shifted), intSplat(23));
+    bits = b.create<arith::AddIOp>(loc, bits, intSplat(127 << 23));
+    return b.create<arith::MulFOp>(loc, p, b.create<arith::BitcastOp>(loc, vecType(), bits));
+  }
+
+  /// scf.for over [lb, ub) step `step` carrying `init`; `body(iv, carried)` returns the new
+  /// carried values.
+  ValueRange loop(Value lb, Value ub, int64_t step, ValueRange init,
+                  function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    auto forOp = b.create<scf::ForOp>(
+        loc, lb, ub, index(step), init,
+        [&](OpBuilder &nested, Location, Value iv, ValueRange carried) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
+          SmallVector<Value> next = body(iv, carried);
+          b.create<scf::YieldOp>(loc, next);
+        });
+    return forOp.getResults();
+  }
+  void loop(Value lb, Value ub, int64_t step, function_ref<void(Value)> body) {
+    loop(lb, ub, step, {}, [&](Value iv, ValueRange) {
+      body(iv);
+      return SmallVector<Value>{};
+    });
+  }
+
+  /// `loop` with the body repeated `factor` times per iteration (fewer loop instructions per
+  /// FMA), then a loop over the remaining iterations.
+  ValueRange unrolledLoop(Value lb, Value ub, int64_t factor, ValueRange init,
+                          function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    Value trips = sub(ub, lb);
+    Value mainEnd = add(lb, mul(b.create<arith::DivSIOp>(loc, trips, index(factor)),
+                                index(factor)));
+    ValueRange carried = loop(lb, mainEnd, factor, init, [&](Value iv, ValueRange values) {
+      SmallVector<Value> current(values);
+      for (int64_t u = 0; u < factor; ++u)
+        current = body(add(iv, index(u)), current);
+      return current;
+    });
+    return loop(mainEnd, ub, 1, carried, body);
+  }
+
+  Value scratch(ArrayRef<int64_t> shape) {
+    return b.create<memref::AllocaOp>(loc, MemRefType::get(shape, f32), ValueRange{},
+                                      b.getI64IntegerAttr(64));
+  }
+  Value loadVector(Value memref, ValueRange indices) {
+    return b.create<vector::LoadOp>(loc, vecType(), memref, indices);
+  }
+  void storeVector(Value value, Value memref, ValueRange indices) {
+    b.create<vector::StoreOp>(loc, value, memref, indices);
+  }
+
+  // ---- the kernel ----
+
+  void emitTask(Value task, Value queryBlocks) {
+    // Per-task scratch (hoisted per thread when the loop is outlined).
+    packedQuery = scratch({headDim, tile.queryBlock});
+    scores = scratch({tile.keyBlock, tile.queryBlock});
+    accumulator = scratch({valueDim, tile.queryBlock});
+    runningMax = scratch({tile.queryBlock});
+    runningSum = scratch({tile.queryBlock});
+    rescale = scratch({tile.queryBlock});
+
+    // Later query blocks see more keys under a causal mask: they are handed out first.
+    Value block = sub(sub(queryBlocks, index(1)), b.create<arith::RemUIOp>(loc, task, queryBlocks));
+    Value rest = b.create<arith::DivUIOp>(loc, task, queryBlocks);
+    batchIndices.assign(batchRank, Value());
+    for (int64_t i = batchRank - 1; i >= 0; --i) {
+      batchIndices[i] = b.create<arith::RemUIOp>(loc, rest, batchSizes[i]);
+      rest = b.create<arith::DivUIOp>(loc, rest, batchSizes[i]);
+    }
+    firstQuery = mul(block, index(tile.queryBlock));
+    Value count = minIndex(index(tile.queryBlock), sub(queries, firstQuery));
+
+    packQueries(count);
+    loop(index(0), index(tile.queryBlock), tile.lanes, [&](Value i) {
+      storeVector(splat(-INFINITY), runningMax, i);
+      storeVector(splat(0.0), runningSum, i);
+      loop(index(0), index(valueDim), 1,
+           [&](Value c) { storeVector(splat(0.0), accumulator, {c, i}); });
+    });
+
+    // Causal: no key after the block's last query is visible to it, and key blocks wholly at
+    // or before its first query need no mask.
+    Value keyEnd = causal ? minIndex(keys, add(firstQuery, count)) : keys;
+    if (causal) {
+      Value unmaskedEnd = minIndex(
+          keyEnd, mul(b.create<arith::DivSIOp>(loc, add(firstQuery, index(1)),
+                                               index(tile.keyBlock)),
+                      index(tile.keyBlock)));
+      attendKeyBlocks(index(0), unmaskedEnd, keyEnd, /*diagonal=*/false);
+      attendKeyBlocks(unmaskedEnd, keyEnd, keyEnd, /*diagonal=*/true);
+    } else {
+      attendKeyBlocks(index(0), keyEnd, keyEnd, /*diagonal=*/false);
+    }
+    writeOutput(count);
+  }
+
+  /// The online-softmax steps for the key blocks starting in [from, to); `diagonal` blocks
+  /// hold keys after some of the task's queries: causally masked, and each column tile stops
+  /// at the last key its queries can see.
+  void attendKeyBlocks(Value from, Value to, Value keyEnd, bool diagonal) {
+    maskCausal = diagonal;
+    loop(from, to, tile.keyBlock, [&](Value keyStart) {
+      Value blockKeys = minIndex(index(tile.keyBlock), sub(keyEnd, keyStart));
+      loop(index(0), index(tile.queryBlock), tile.width(), [&](Value column) {
+        Value visible = blockKeys;
+        if (diagonal)
+          visible = maxIndex(index(0), minIndex(blockKeys, sub(add(firstQuery, add(column,
+                                                                   index(tile.width()))),
+                                                               keyStart)));
+        SmallVector<Value> blockMax = computeScores(keyStart, keyEnd, column, visible);
+        for (int64_t n = 0; n < tile.vectors; ++n)
+          updateSoftmax(add(column, index(n * tile.lanes)), visible, blockMax[n]);
+        accumulateValues(keyStart, column, visible);
+      });
+    });
+  }
+
+  /// qᵀ[d][i] = q[i0 + i][d] · scale · log2 e (scores in log2 units: the softmax uses 2^x);
+  /// lanes past the last query are 0.
+  void packQueries(Value count) {
+    Value last = sub(queries, index(1));
+    Value zero = f32Const(0.0), scaleValue = f32Const(scale * kLog2E);
+    loop(index(0), index(tile.queryBlock), 1, [&](Value i) {
+      Value row = minIndex(add(firstQuery, i), last);
+      Value valid = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, i, count);
+      loop(index(0), index(headDim), 1, [&](Value d) {
+        Value scaled = b.create<arith::MulFOp>(loc, loadAt(q, row, d), scaleValue);
+        b.create<memref::StoreOp>(loc, b.create<arith::SelectOp>(loc, valid, scaled, zero),
+                                  packedQuery, ValueRange{d, i});
+      });
+    });
+  }
+
+  /// sᵀ[j][column..+W) for j < visible (rounded up to whole tiles; rows past the block's keys
+  /// read the last key and are never used), with masks applied. Returns each vector's max
+  /// over the visible keys.
+  SmallVector<Value> computeScores(Value keyStart, Value keyEnd, Value column, Value visible) {
+    Value lastKey = sub(keyEnd, index(1));
+    SmallVector<Value> lowest(tile.vectors, splat(-INFINITY));
+    ValueRange maxima = loop(index(0), visible, tile.rows, lowest, [&](Value row, ValueRange max) {
+      SmallVector<Value> keyRows;
+      for (int64_t r = 0; r < tile.rows; ++r)
+        keyRows.push_back(minIndex(add(keyStart, add(row, index(r))), lastKey));
+      SmallVector<Value> zeros(tile.rows * tile.vectors, splat(0.0));
+      ValueRange sums = unrolledLoop(index(0), index(headDim), 2, zeros,
+                                     [&](Value d, ValueRange acc) {
+        SmallVector<Value> queryVectors, next;
+        for (int64_t n = 0; n < tile.vectors; ++n)
+          queryVectors.push_back(loadVector(packedQuery, {d, add(column, index(n * tile.lanes))}));
+        for (int64_t r = 0; r < tile.rows; ++r) {
+          Value keyValue = b.create<vector::BroadcastOp>(loc, vecType(), loadAt(k, keyRows[r], d));
+          for (int64_t n = 0; n < tile.vectors; ++n)
+            next.push_back(fma(keyValue, queryVectors[n], acc[r * tile.vectors + n]));
+        }
+        return next;
+      });
+      // Epilogue while the tile is in registers: masks, store, and the max over rows that
+      // are keys of this block.
+      SmallVector<Value> nextMax(max);
+      for (int64_t r = 0; r < tile.rows; ++r) {
+        Value j = add(row, index(r));
+        Value inBlock = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, j, visible);
+        for (int64_t n = 0; n < tile.vectors; ++n) {
+          Value lane0 = add(column, index(n * tile.lanes));
+          Value s = sums[r * tile.vectors + n];
+          if (maskCausal || mask || bias)
+            s = applyMasks(s, add(keyStart, j), add(firstQuery, lane0));
+          storeVector(s, scores, {j, lane0});
+          Value counted = b.create<arith::SelectOp>(loc, inBlock, s, splat(-INFINITY));
+          nextMax[n] = b.create<arith::MaximumFOp>(loc, nextMax[n], counted);
+        }
+      }
+      return nextMax;
+    });
+    return SmallVector<Value>(maxima);
+  }
+
+  /// Mask, bias and causal mask on one vector of scores (log2 units) for key `key`, queries
+  /// from `firstLaneQuery`.
+  Value applyMasks(Value s, Value key, Value firstLaneQuery) {
+    // The masked value in log2 units, kept finite so a row with every key masked still
+    // averages them all, as the reference does.
+    Value masked = splat(std::max(maskedValue * kLog2E, -3.4028234663852886e38));
+    if (bias)
+      s = fma(scoreOperandVector(bias, firstLaneQuery, key), splat(kLog2E), s);
+    if (mask)
+      s = b.create<arith::SelectOp>(loc, scoreOperandVector(mask, firstLaneQuery, key), s,
+                                    masked);
+    if (maskCausal) {
+      auto intType = VectorType::get({tile.lanes}, b.getI32Type());
+      SmallVector<int32_t> laneOffsets;
+      for (int64_t lane = 0; lane < tile.lanes; ++lane)
+        laneOffsets.push_back(static_cast<int32_t>(lane));
+      Value lanes = b.create<arith::ConstantOp>(loc, b.getI32VectorAttr(laneOffsets));
+      auto asI32 = [&](Value i) {
+        return b.create<vector::BroadcastOp>(
+            loc, intType, b.create<arith::IndexCastOp>(loc, b.getI32Type(), i));
+      };
+      Value queryPositions = b.create<arith::AddIOp>(loc, asI32(firstLaneQuery), lanes);
+      Value visible = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, queryPositions,
+                                              asI32(key));
+      s = b.create<arith::SelectOp>(loc, visible, s, masked);
+    }
+    return s;
+  }
+
+  /// The online-softmax step for one vector of queries at `lane0` whose block max is
+  /// `blockMax`: sᵀ[j < visible] becomes p, and the running max, sum and the rescale α for the
+  /// accumulator update. All in log2 units (scores carry log2 e from the packed queries).
+  void updateSoftmax(Value lane0, Value visible, Value blockMax) {
+    auto fast = arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::nnan |
+                                                                   arith::FastMathFlags::nsz);
+    Value oldMax = loadVector(runningMax, lane0);
+    Value newMax = b.create<arith::MaxNumFOp>(loc, oldMax, blockMax, fast);
+    // A row with every key so far at −inf keeps the reference 0 (no −inf − −inf).
+    Value isEmpty = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, newMax,
+                                            splat(-INFINITY));
+    Value reference = b.create<arith::SelectOp>(loc, isEmpty, splat(0.0), newMax);
+    Value alpha = exp2(b.create<arith::SubFOp>(loc, oldMax, reference));
+    Value sum = loop(index(0), visible, 1, splat(0.0), [&](Value j, ValueRange carried) {
+      Value p = exp2(b.create<arith::SubFOp>(loc, loadVector(scores, {j, lane0}), reference));
+      storeVector(p, scores, {j, lane0});
+      return SmallVector<Value>{b.create<arith::AddFOp>(loc, carried[0], p)};
+    })[0];
+    Value oldSum = loadVector(runningSum, lane0);
+    storeVector(fma(oldSum, alpha, sum), runningSum, lane0);
+    storeVector(newMax, runningMax, lane0);
+    storeVector(alpha, rescale, lane0);
+  }
+
+  /// oᵀ[c][column..+W) = oᵀ·α + Σ_{j < visible} v[j0 + j][c] · p[j][..].
+  void accumulateValues(Value keyStart, Value column, Value visible) {
+    // Whole tiles of `rows` channels, then one smaller tile for the rest.
+    int64_t whole = valueDim / tile.rows * tile.rows;
+    loop(index(0), index(whole), tile.rows,
+         [&](Value channel) { accumulateTile(keyStart, column, visible, channel, tile.rows); });
+    if (whole < valueDim)
+      accumulateTile(keyStart, column, visible, index(whole), valueDim - whole);
+  }
+
+  void accumulateTile(Value keyStart, Value column, Value visible, Value channel,
+                      int64_t rows) {
+    {
+      SmallVector<Value> init;
+      SmallVector<Value> alphas;
+      for (int64_t n = 0; n < tile.vectors; ++n)
+        alphas.push_back(loadVector(rescale, add(column, index(n * tile.lanes))));
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t n = 0; n < tile.vectors; ++n)
+          init.push_back(b.create<arith::MulFOp>(
+              loc,
+              loadVector(accumulator, {add(channel, index(r)), add(column, index(n * tile.lanes))}),
+              alphas[n]));
+      ValueRange sums = unrolledLoop(index(0), visible, 2, init, [&](Value j, ValueRange acc) {
+        SmallVector<Value> probabilities, next;
+        for (int64_t n = 0; n < tile.vectors; ++n)
+          probabilities.push_back(loadVector(scores, {j, add(column, index(n * tile.lanes))}));
+        Value key = add(keyStart, j);
+        for (int64_t r = 0; r < rows; ++r) {
+          Value value = b.create<vector::BroadcastOp>(loc, vecType(),
+                                                      loadAt(v, key, add(channel, index(r))));
+          for (int64_t n = 0; n < tile.vectors; ++n)
+            next.push_back(fma(value, probabilities[n], acc[r * tile.vectors + n]));
+        }
+        return next;
+      });
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t n = 0; n < tile.vectors; ++n)
+          storeVector(sums[r * tile.vectors + n], accumulator,
+                      {add(channel, index(r)), add(column, index(n * tile.lanes))});
+    }
+  }
+
+  /// out[i0 + i][c] = oᵀ[c][i] / l[i] for the block's `count` queries.
+  void writeOutput(Value count) {
+    loop(index(0), index(tile.queryBlock), tile.lanes, [&](Value i) {
+      storeVector(b.create<arith::DivFOp>(loc, splat(1.0), loadVector(runningSum, i)), rescale,
+                  i);
+    });
+    loop(index(0), count, 1, [&](Value i) {
+      Value inverse = b.create<memref::LoadOp>(loc, rescale, i);
+      Value row = add(firstQuery, i);
+      loop(index(0), index(valueDim), 1, [&](Value c) {
+        Value value = b.create<memref::LoadOp>(loc, accumulator, ValueRange{c, i});
+        SmallVector<Value> indices(batchIndices);
+        indices.push_back(row);
+        indices.push_back(c);
+        b.create<memref::StoreOp>(loc, b.create<arith::MulFOp>(loc, value, inverse), out,
+                                  indices);
+      });
+    });
+  }
+
+  OpBuilder &b;
+  Location loc;
+  AttentionOp op;
+  TileShape tile;
+  Type f32;
+  int64_t batchRank = 0, headDim = 0, valueDim = 0;
+  double scale = 1.0, maskedValue = 0.0;
+  bool causal = false;
+  bool maskCausal = false; // while emitting key blocks that cross the diagonal
+  Value q, k, v, mask, bias, out, queries, keys;
+  SmallVector<Value> batchSizes, batchIndices;
+  Value firstQuery;
+  Value packedQuery, scores, accumulator, runningMax, runningSum, rescale;
+};
+
+struct VectorAttention : OpRewritePattern<AttentionOp> {
+  VectorAttention(MLIRContext *ctx, VectorAttentionOptions options)
+      : OpRewritePattern(ctx, /*benefit=*/2), options(options) {}
+
+  LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rewriter) const override {
+    auto isF32 = [](Value value) { return !value || tensorOf(value).getElementType().isF32(); };
+    if (!isF32(op.getQuery()) || !isF32(op.getKey()) || !isF32(op.getValue()) ||
+        !isF32(op.getBias()) || !op.getType().getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "the vector kernel is f32 only");
+    if (tensorOf(op.getQuery()).isDynamicDim(tensorOf(op.getQuery()).getRank() - 1) ||
+        op.getType().isDynamicDim(op.getType().getRank() - 1))
+      return rewriter.notifyMatchFailure(op, "the vector kernel needs static head dims");
+    KernelEmitter emitter(rewriter, op.getLoc(), op, chooseTileShape(options));
+    rewriter.replaceOp(op, emitter.emit());
+    return success();
+  }
+
+  VectorAttentionOptions options;
+};
+
+} // namespace
+
+void attune::populateVectorAttentionPatterns(RewritePatternSet &patterns,
+                                             const VectorAttentionOptions &options) {
+  patterns.add<VectorAttention>(patterns.getContext(), options);
+}

@@ -1,0 +1,75 @@
+// Tests that attune.attention lowers to the vectorized kernel on buffers: operands read through
+// read-only strided views, the output allocated, a task loop (scf.parallel {attune.tasks})
+// with per-task scratch (packed queries [D, query block], scores [key block, query block]),
+// register tiles of 6 keys x 2 vectors carried through the head-dim loop, masks applied to
+// the tile before the block max. Shapes outside the kernel (dynamic head dim) fall back to
+// the blocked kernel on tensors; vector-attention=false always does.
+// RUN: attune-opt %s --pass-pipeline='builtin.module(func.func(attune-lower-to-linalg{vector-lanes=8 vector-registers=16}))' | FileCheck %s
+// RUN: attune-opt %s --pass-pipeline='builtin.module(func.func(attune-lower-to-linalg{vector-attention=false}))' | FileCheck %s --check-prefix=BLOCKED
+// RUN: attune-opt %s --pass-pipeline='builtin.module(func.func(attune-lower-to-linalg{vector-lanes=16 vector-registers=32 attention-query-block=40 attention-block=20}))' | FileCheck %s --check-prefix=WIDE
+
+// CHECK-LABEL: func @causal
+// CHECK: %[[K:.+]] = bufferization.to_memref %arg1 read_only : memref<?x2x?x8xf32, strided<[?, ?, ?, 1], offset: ?>>
+// CHECK: %[[OUT:.+]] = memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<?x2x?x8xf32>
+// CHECK: scf.parallel (%[[TASK:.+]]) =
+// CHECK: %[[QT:.+]] = memref.alloca() {alignment = 64 : i64} : memref<8x64xf32>
+// CHECK: %[[S:.+]] = memref.alloca() {alignment = 64 : i64} : memref<66x64xf32>
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: vector.load %[[QT]]
+// CHECK: memref.load %[[K]]
+// CHECK: arith.mulf {{.*}} fastmath<contract> : vector<8xf32>
+// CHECK: vector.store {{.*}}, %[[S]]
+// CHECK: arith.cmpi sge, {{.*}} : vector<8xi32>
+// CHECK: memref.store {{.*}}, %[[OUT]]
+// CHECK: } {attune.tasks}
+// CHECK: bufferization.to_tensor %[[OUT]] restrict writable
+// BLOCKED-LABEL: func @causal
+// BLOCKED-NOT: scf.parallel
+// BLOCKED: scf.for {{.*}} -> (tensor<?x2x?x8xf32>)
+// WIDE-LABEL: func @causal
+// WIDE: memref.alloca() {alignment = 64 : i64} : memref<8x64xf32>
+// WIDE: memref.alloca() {alignment = 64 : i64} : memref<24x64xf32>
+// WIDE: vector<16xf32>
+func.func @causal(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32> {
+  %0 = attune.attention %q, %k, %v {causal, masked_value = -3.4e38 : f64, scale = 0.35 : f64} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32>
+  return %0 : tensor<?x2x?x8xf32>
+}
+
+// A padding mask (one value per key: broadcast) and a bias per query (gathered lane by lane).
+// CHECK-LABEL: func @masked_biased
+// CHECK: %[[M:.+]] = bufferization.to_memref %arg3 read_only : memref<?x1x1x?xi1, strided<[?, ?, ?, 1], offset: ?>>
+// CHECK: %[[B:.+]] = bufferization.to_memref %arg4 read_only : memref<1x2x?x?xf32, strided<[?, ?, ?, 1], offset: ?>>
+// CHECK: scf.parallel
+// CHECK: memref.load %[[B]][%c0{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}]
+// CHECK: vector.insert %{{.*}}, %{{.*}} [0] : f32 into vector<8xf32>
+// CHECK: vector.insert %{{.*}}, %{{.*}} [7] : f32 into vector<8xf32>
+// CHECK: memref.load %[[M]][%{{.*}}, %c0{{.*}}, %c0{{.*}}, %{{.*}}]
+// CHECK: vector.broadcast %{{.*}} : i1 to vector<8xi1>
+// CHECK-NOT: arith.cmpi sge, {{.*}} : vector<8xi32>
+// CHECK: } {attune.tasks}
+func.func @masked_biased(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>, %m: tensor<?x1x1x?xi1>, %b: tensor<1x2x?x?xf32>) -> tensor<?x2x?x8xf32> {
+  %0 = attune.attention %q, %k, %v mask %m bias %b {masked_value = -1.0e9 : f64, scale = 1.0 : f64} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x1x1x?xi1>, tensor<1x2x?x?xf32>) -> tensor<?x2x?x8xf32>
+  return %0 : tensor<?x2x?x8xf32>
+}
+
+// Grouped-query: k/v's size-1 group dim is read at index 0 for every query head.
+// CHECK-LABEL: func @grouped
+// CHECK: %[[GK:.+]] = bufferization.to_memref %arg1 read_only : memref<?x2x1x?x8xf32, strided<[?, ?, ?, ?, 1], offset: ?>>
+// CHECK: memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x2x3x?x8xf32>
+// CHECK: memref.load %[[GK]][%{{.*}}, %{{.*}}, %c0{{.*}}, %{{.*}}, %{{.*}}]
+// CHECK: } {attune.tasks}
+func.func @grouped(%q: tensor<?x2x3x?x8xf32>, %k: tensor<?x2x1x?x8xf32>, %v: tensor<?x2x1x?x8xf32>) -> tensor<?x2x3x?x8xf32> {
+  %0 = attune.attention %q, %k, %v {causal, masked_value = -1.0e9 : f64, scale = 1.0 : f64} : (tensor<?x2x3x?x8xf32>, tensor<?x2x1x?x8xf32>, tensor<?x2x1x?x8xf32>) -> tensor<?x2x3x?x8xf32>
+  return %0 : tensor<?x2x3x?x8xf32>
+}
+
+// Negative: a dynamic head dim takes the blocked kernel on tensors.
+// CHECK-LABEL: func @dynamic_head_dim
+// CHECK-NOT: scf.parallel
+// CHECK-NOT: vector<
+// CHECK: scf.for {{.*}} -> (tensor<?x2x?x?xf32>)
+// CHECK: return
+func.func @dynamic_head_dim(%q: tensor<?x2x?x?xf32>, %k: tensor<?x2x?x?xf32>, %v: tensor<?x2x?x?xf32>) -> tensor<?x2x?x?xf32> {
+  %0 = attune.attention %q, %k, %v {masked_value = -1.0e9 : f64, scale = 1.0 : f64} : (tensor<?x2x?x?xf32>, tensor<?x2x?x?xf32>, tensor<?x2x?x?xf32>) -> tensor<?x2x?x?xf32>
+  return %0 : tensor<?x2x?x?xf32>
+}

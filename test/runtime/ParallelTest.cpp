@@ -1,0 +1,115 @@
+// Tests the runtime's thread pool (runtime/src/parallel.c): every task of a range runs exactly
+// once whatever the thread count, ranges run from inside a task and from several application
+// threads at once complete, and thread counts are validated.
+extern "C" {
+#include "internal.h"
+}
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace {
+
+struct Counts {
+  std::vector<std::atomic<int>> hits;
+  explicit Counts(size_t n) : hits(n) {}
+};
+
+void countTasks(void *ctx, int64_t begin, int64_t end) {
+  auto *counts = static_cast<Counts *>(ctx);
+  for (int64_t t = begin; t < end; ++t)
+    counts->hits[t].fetch_add(1);
+}
+
+void expectEachOnce(const Counts &counts, int64_t begin, int64_t end) {
+  for (int64_t t = 0; t < static_cast<int64_t>(counts.hits.size()); ++t)
+    EXPECT_EQ(counts.hits[t].load(), t >= begin && t < end ? 1 : 0) << "task " << t;
+}
+
+class ParallelTest : public ::testing::Test {
+protected:
+  void TearDown() override { ASSERT_EQ(attune_set_num_threads(1), ATTUNE_OK); }
+};
+
+TEST_F(ParallelTest, EveryTaskRunsOnceForAnyThreadCount) {
+  for (int threads : {1, 2, 3, 8}) {
+    ASSERT_EQ(attune_set_num_threads(threads), ATTUNE_OK);
+    EXPECT_EQ(attune_get_num_threads(), threads);
+    for (int round = 0; round < 20; ++round) {
+      Counts counts(1000);
+      attune_parallel_for(countTasks, &counts, 3, 997);
+      expectEachOnce(counts, 3, 997);
+    }
+  }
+}
+
+TEST_F(ParallelTest, EmptyAndSingleRanges) {
+  ASSERT_EQ(attune_set_num_threads(4), ATTUNE_OK);
+  Counts counts(4);
+  attune_parallel_for(countTasks, &counts, 2, 2);
+  expectEachOnce(counts, 2, 2);
+  attune_parallel_for(countTasks, &counts, 1, 2);
+  expectEachOnce(counts, 1, 2);
+}
+
+struct Nested {
+  Counts inner{64 * 16};
+};
+
+void runInner(void *ctx, int64_t begin, int64_t end) {
+  auto *nested = static_cast<Nested *>(ctx);
+  for (int64_t t = begin; t < end; ++t) {
+    // A range started from inside a task runs on that thread, to completion.
+    struct Slice {
+      Counts *counts;
+      int64_t base;
+    } slice{&nested->inner, t * 16};
+    attune_parallel_for(
+        [](void *c, int64_t b, int64_t e) {
+          auto *s = static_cast<Slice *>(c);
+          for (int64_t i = b; i < e; ++i)
+            s->counts->hits[s->base + i].fetch_add(1);
+        },
+        &slice, 0, 16);
+  }
+}
+
+TEST_F(ParallelTest, NestedRangesComplete) {
+  ASSERT_EQ(attune_set_num_threads(3), ATTUNE_OK);
+  Nested nested;
+  attune_parallel_for(runInner, &nested, 0, 64);
+  expectEachOnce(nested.inner, 0, 64 * 16);
+}
+
+TEST_F(ParallelTest, ConcurrentCallersComplete) {
+  ASSERT_EQ(attune_set_num_threads(2), ATTUNE_OK);
+  std::vector<Counts> counts;
+  counts.reserve(4);
+  for (int i = 0; i < 4; ++i)
+    counts.emplace_back(500);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 4; ++i)
+    callers.emplace_back([&, i] {
+      for (int round = 0; round < 10; ++round)
+        attune_parallel_for(countTasks, &counts[i], 0, 50 * (round + 1));
+    });
+  for (std::thread &caller : callers)
+    caller.join();
+  for (int i = 0; i < 4; ++i)
+    for (int64_t t = 0; t < 500; ++t)
+      EXPECT_EQ(counts[i].hits[t].load(), 10 - t / 50) << "caller " << i << " task " << t;
+}
+
+TEST_F(ParallelTest, RejectsBadThreadCounts) {
+  ASSERT_EQ(attune_set_num_threads(2), ATTUNE_OK);
+  EXPECT_EQ(attune_set_num_threads(0), ATTUNE_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(attune_last_error()).find("expected 1 to 256"), std::string::npos);
+  EXPECT_EQ(attune_set_num_threads(-3), ATTUNE_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(attune_set_num_threads(100000), ATTUNE_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(attune_get_num_threads(), 2);
+}
+
+} // namespace
