@@ -43,7 +43,9 @@ struct TileShape {
   int64_t vectors;    // vector registers across a tile (W = lanes · vectors queries)
   int64_t rows;       // rows (keys, or output channels) down a tile
   int64_t queryBlock; // queries per task, a multiple of W
-  int64_t keyBlock;   // keys per block, a multiple of rows
+  int64_t keyBlock;   // keys per block
+  /// Rows of the scores scratch: whole register tiles cover the key block.
+  int64_t scoreRows() const { return (keyBlock + rows - 1) / rows * rows; }
   int64_t width() const { return lanes * vectors; }
 };
 
@@ -57,14 +59,14 @@ TileShape chooseTileShape(const VectorAttentionOptions &options) {
   shape.rows = std::clamp<int64_t>(fit, 1, 8);
   auto roundUp = [](int64_t n, int64_t to) { return std::max(to, (n + to - 1) / to * to); };
   shape.queryBlock = roundUp(options.queryBlock, shape.width());
-  shape.keyBlock = roundUp(options.keyBlock, shape.rows);
+  shape.keyBlock = std::max<int64_t>(1, options.keyBlock);
   return shape;
 }
 
 /// Emits one attention op's kernel; holds the values every part of it reads.
 class KernelEmitter {
 public:
-  KernelEmitter(OpBuilder &b, Location loc, AttentionOp op, TileShape tile)
+  KernelEmitter(PatternRewriter &b, Location loc, AttentionOp op, TileShape tile)
       : b(b), loc(loc), op(op), tile(tile), f32(b.getF32Type()) {}
 
   Value emit() {
@@ -96,8 +98,12 @@ public:
       if (result.isDynamicDim(i))
         dynamicSizes.push_back(size);
     }
-    out = b.create<memref::AllocOp>(loc, MemRefType::get(result.getShape(), f32), dynamicSizes,
-                                    b.getI64IntegerAttr(64));
+    // A result written straight into an output buffer needs no buffer of its own.
+    if (auto destination = inPlaceDestination())
+      out = destination.getDest();
+    else
+      out = b.create<memref::AllocOp>(loc, MemRefType::get(result.getShape(), f32),
+                                      dynamicSizes, b.getI64IntegerAttr(64));
 
     Value queryBlocks = b.create<arith::DivUIOp>(
         loc, b.create<arith::AddIOp>(loc, queries, index(tile.queryBlock - 1)),
@@ -113,7 +119,23 @@ public:
           emitTask(ivs[0], queryBlocks);
         });
     parallel->setAttr("attune.tasks", b.getUnitAttr());
+    if (auto destination = inPlaceDestination())
+      b.eraseOp(destination);
     return b.create<bufferization::ToTensorOp>(loc, out, /*restrict=*/true, /*writable=*/true);
+  }
+
+  /// The materialization of the result into a caller's buffer (an entry point's output), if
+  /// that is the result's only use.
+  bufferization::MaterializeInDestinationOp inPlaceDestination() {
+    if (!op->hasOneUse())
+      return {};
+    auto materialize = dyn_cast<bufferization::MaterializeInDestinationOp>(*op->user_begin());
+    if (!materialize || !isa<MemRefType>(materialize.getDest().getType()) ||
+        cast<MemRefType>(materialize.getDest().getType()).getLayout() !=
+            MemRefType::get(op.getType().getShape(), f32).getLayout() ||
+        !materialize.getDest().getParentBlock()->isEntryBlock())
+      return {};
+    return materialize;
   }
 
 private:
@@ -206,14 +228,14 @@ private:
     return vector;
   }
 
-  /// 2^x on a vector: x = n + f with n an integer and |f| <= 1/2, 2^f by a degree-5 minimax
+  /// 2^x on a vector for x <= 0: x = n + f with n an integer and |f| <= 1/2, 2^f by a degree-5 minimax
   /// polynomial (relative error 1.6e-7), 2^n built in the exponent bits. Arguments at or
   /// below −127 give exactly 0, so masked scores vanish.
   Value exp2(Value x) {
     auto fast = arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::nnan |
                                                                    arith::FastMathFlags::nsz);
+    // Arguments are score − running max <= 0: only the lower end needs a clamp.
     x = b.create<arith::MaxNumFOp>(loc, x, splat(-127.0), fast);
-    x = b.create<arith::MinNumFOp>(loc, x, splat(127.0), fast);
     // Adding 1.5·2^23 rounds to an integer held in the low mantissa bits.
     Value shifter = splat(12582912.0);
     Value shifted = b.create<arith::AddFOp>(loc, x, shifter);
@@ -287,7 +309,7 @@ private:
   void emitTask(Value task, Value queryBlocks) {
     // Per-task scratch (hoisted per thread when the loop is outlined).
     packedQuery = scratch({headDim, tile.queryBlock});
-    scores = scratch({tile.keyBlock, tile.queryBlock});
+    scores = scratch({tile.scoreRows(), tile.queryBlock});
     accumulator = scratch({valueDim, tile.queryBlock});
     runningMax = scratch({tile.queryBlock});
     runningSum = scratch({tile.queryBlock});
@@ -350,10 +372,34 @@ private:
   }
 
   /// qᵀ[d][i] = q[i0 + i][d] · scale · log2 e (scores in log2 units: the softmax uses 2^x);
-  /// lanes past the last query are 0.
+  /// lanes past the last query are 0. Blocks of lanes × lanes are transposed in registers
+  /// where the head dim is a whole number of vectors.
   void packQueries(Value count) {
     Value last = sub(queries, index(1));
     Value zero = f32Const(0.0), scaleValue = f32Const(scale * kLog2E);
+    if (headDim % tile.lanes == 0) {
+      loop(index(0), index(tile.queryBlock), tile.lanes, [&](Value lane0) {
+        SmallVector<Value> factors;
+        for (int64_t r = 0; r < tile.lanes; ++r) {
+          Value valid = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt,
+                                                add(lane0, index(r)), count);
+          factors.push_back(b.create<vector::BroadcastOp>(
+              loc, vecType(), b.create<arith::SelectOp>(loc, valid, scaleValue, zero)));
+        }
+        loop(index(0), index(headDim), tile.lanes, [&](Value d0) {
+          SmallVector<Value> rows;
+          for (int64_t r = 0; r < tile.lanes; ++r) {
+            Value row = minIndex(add(firstQuery, add(lane0, index(r))), last);
+            Value loaded = b.create<vector::LoadOp>(loc, vecType(), q, indicesOf(q, row, d0));
+            rows.push_back(b.create<arith::MulFOp>(loc, loaded, factors[r]));
+          }
+          SmallVector<Value> columns = transposeBlock(rows);
+          for (int64_t k = 0; k < tile.lanes; ++k)
+            storeVector(columns[k], packedQuery, {add(d0, index(k)), lane0});
+        });
+      });
+      return;
+    }
     loop(index(0), index(tile.queryBlock), 1, [&](Value i) {
       Value row = minIndex(add(firstQuery, i), last);
       Value valid = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, i, count);
@@ -363,6 +409,33 @@ private:
                                   packedQuery, ValueRange{d, i});
       });
     });
+  }
+
+  /// The transpose of the lanes × lanes block whose rows are `rows`: log2(lanes) rounds of
+  /// shuffles, each swapping the off-diagonal h × h blocks of every 2h × 2h block.
+  SmallVector<Value> transposeBlock(SmallVector<Value> rows) {
+    int64_t lanes = tile.lanes;
+    for (int64_t half = lanes / 2; half >= 1; half /= 2) {
+      SmallVector<int64_t> low, high;
+      for (int64_t chunk = 0; chunk < lanes; chunk += 2 * half) {
+        for (int64_t k = 0; k < half; ++k)
+          low.push_back(chunk + k);
+        for (int64_t k = 0; k < half; ++k)
+          low.push_back(lanes + chunk + k);
+        for (int64_t k = 0; k < half; ++k)
+          high.push_back(chunk + half + k);
+        for (int64_t k = 0; k < half; ++k)
+          high.push_back(lanes + chunk + half + k);
+      }
+      for (int64_t r = 0; r < lanes; ++r) {
+        if (r & half)
+          continue;
+        Value a = rows[r], c = rows[r + half];
+        rows[r] = b.create<vector::ShuffleOp>(loc, a, c, low);
+        rows[r + half] = b.create<vector::ShuffleOp>(loc, a, c, high);
+      }
+    }
+    return rows;
   }
 
   /// sᵀ[j][column..+W) for j < visible (rounded up to whole tiles; rows past the block's keys
@@ -505,27 +578,51 @@ private:
     }
   }
 
-  /// out[i0 + i][c] = oᵀ[c][i] / l[i] for the block's `count` queries.
+  /// out[i0 + i][c] = oᵀ[c][i] / l[i] for the block's `count` queries; blocks of lanes ×
+  /// lanes transposed in registers where the value dim is a whole number of vectors.
   void writeOutput(Value count) {
     loop(index(0), index(tile.queryBlock), tile.lanes, [&](Value i) {
       storeVector(b.create<arith::DivFOp>(loc, splat(1.0), loadVector(runningSum, i)), rescale,
                   i);
     });
+    auto outIndices = [&](Value query, Value channel) {
+      SmallVector<Value> indices(batchIndices);
+      indices.push_back(add(firstQuery, query));
+      indices.push_back(channel);
+      return indices;
+    };
+    if (valueDim % tile.lanes == 0) {
+      loop(index(0), index(tile.queryBlock), tile.lanes, [&](Value lane0) {
+        Value inverse = loadVector(rescale, lane0);
+        loop(index(0), index(valueDim), tile.lanes, [&](Value c0) {
+          SmallVector<Value> channels;
+          for (int64_t k = 0; k < tile.lanes; ++k)
+            channels.push_back(b.create<arith::MulFOp>(
+                loc, loadVector(accumulator, {add(c0, index(k)), lane0}), inverse));
+          SmallVector<Value> rows = transposeBlock(channels);
+          for (int64_t r = 0; r < tile.lanes; ++r) {
+            Value query = add(lane0, index(r));
+            Value inBlock = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, query, count);
+            auto ifOp = b.create<scf::IfOp>(loc, inBlock, /*withElseRegion=*/false);
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPointToStart(ifOp.thenBlock());
+            b.create<vector::StoreOp>(loc, rows[r], out, outIndices(query, c0));
+          }
+        });
+      });
+      return;
+    }
     loop(index(0), count, 1, [&](Value i) {
       Value inverse = b.create<memref::LoadOp>(loc, rescale, i);
-      Value row = add(firstQuery, i);
       loop(index(0), index(valueDim), 1, [&](Value c) {
         Value value = b.create<memref::LoadOp>(loc, accumulator, ValueRange{c, i});
-        SmallVector<Value> indices(batchIndices);
-        indices.push_back(row);
-        indices.push_back(c);
         b.create<memref::StoreOp>(loc, b.create<arith::MulFOp>(loc, value, inverse), out,
-                                  indices);
+                                  outIndices(i, c));
       });
     });
   }
 
-  OpBuilder &b;
+  PatternRewriter &b;
   Location loc;
   AttentionOp op;
   TileShape tile;

@@ -9,18 +9,25 @@
 // RUN: attune-opt %s --pass-pipeline='builtin.module(func.func(attune-lower-to-linalg{vector-lanes=16 vector-registers=32 attention-query-block=40 attention-block=20}))' | FileCheck %s --check-prefix=WIDE
 
 // CHECK-LABEL: func @causal
+// CHECK: %[[Q:.+]] = bufferization.to_memref %arg0 read_only
 // CHECK: %[[K:.+]] = bufferization.to_memref %arg1 read_only : memref<?x2x?x8xf32, strided<[?, ?, ?, 1], offset: ?>>
 // CHECK: %[[OUT:.+]] = memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<?x2x?x8xf32>
 // CHECK: scf.parallel (%[[TASK:.+]]) =
 // CHECK: %[[QT:.+]] = memref.alloca() {alignment = 64 : i64} : memref<8x64xf32>
 // CHECK: %[[S:.+]] = memref.alloca() {alignment = 64 : i64} : memref<66x64xf32>
+// Queries are packed 8 x 8 at a time: rows loaded, scaled, transposed by shuffles.
+// CHECK: vector.load %[[Q]]
+// CHECK-COUNT-24: vector.shuffle
+// CHECK: vector.store {{.*}}, %[[QT]]
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK: vector.load %[[QT]]
 // CHECK: memref.load %[[K]]
 // CHECK: arith.mulf {{.*}} fastmath<contract> : vector<8xf32>
 // CHECK: vector.store {{.*}}, %[[S]]
 // CHECK: arith.cmpi sge, {{.*}} : vector<8xi32>
-// CHECK: memref.store {{.*}}, %[[OUT]]
+// CHECK: vector.shuffle
+// CHECK: scf.if
+// CHECK: vector.store {{.*}}, %[[OUT]]
 // CHECK: } {attune.tasks}
 // CHECK: bufferization.to_tensor %[[OUT]] restrict writable
 // BLOCKED-LABEL: func @causal

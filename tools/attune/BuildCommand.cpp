@@ -1,6 +1,7 @@
 // attune build: model description -> graph -> LLVM dialect -> LLVM IR -> object -> libNAME.so
 // + NAME.h. --emit stops at a stage and prints it.
 #include "tools/attune/Commands.h"
+#include "tools/attune/KernelReport.h"
 #include "tools/attune/ModelLoader.h"
 
 #include "attune/runtime.h"
@@ -31,56 +32,6 @@ namespace cl = llvm::cl;
 namespace {
 
 enum class Stage { Ast, Graph, Fused, Llvm, Asm, Lib };
-
-std::string describeLocation(mlir::Location loc);
-
-/// One line per fused attention kernel: its work and traffic at batch 1 and the longest
-/// sequence the library accepts, so a researcher sees what the kernel must sustain.
-void reportKernels(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bounds) {
-  int64_t longest = 1;
-  for (const auto &bound : bounds)
-    if (bound.first() != "batch")
-      longest = std::max(longest, bound.second);
-  auto sizeOf = [&](int64_t size) { return mlir::ShapedType::isDynamic(size) ? longest : size; };
-  module.walk([&](AttentionOp op) {
-    // Dynamic batch dims count as 1, dynamic lengths as the longest bound.
-    auto q = op.getQuery().getType(), k = op.getKey().getType(), v = op.getValue().getType();
-    llvm::SmallVector<int64_t> scores = op.getScoresShape();
-    double heads = 1;
-    for (int64_t size : llvm::ArrayRef<int64_t>(scores).drop_back(2))
-      heads *= mlir::ShapedType::isDynamic(size) ? 1 : size;
-    double sq = sizeOf(q.getDimSize(q.getRank() - 2)), sk = sizeOf(k.getDimSize(k.getRank() - 2));
-    double d = sizeOf(q.getShape().back()), dv = sizeOf(v.getShape().back());
-    double flops = 2 * heads * sq * sk * (d + dv);
-    auto elements = [&](mlir::RankedTensorType type) {
-      double n = 1;
-      for (int64_t size : type.getShape().drop_back(2))
-        n *= mlir::ShapedType::isDynamic(size) ? 1 : size;
-      return n * sizeOf(type.getDimSize(type.getRank() - 2)) * sizeOf(type.getShape().back());
-    };
-    double bytes = 4 * (elements(q) + elements(k) + elements(v) + heads * sq * dv);
-    double scoreBytes = 4 * heads * sq * sk;
-    llvm::outs() << describeLocation(op.getLoc()) << ": kernel at batch 1, Sq = "
-                 << int64_t(sq) << ", Sk = " << int64_t(sk) << ": "
-                 << llvm::format("%.3g", flops / 1e6) << " MFLOP, "
-                 << llvm::format("%.3g", bytes / 1024) << " KiB moved, "
-                 << llvm::format("%.1f", flops / bytes) << " FLOP/B (decomposed: the "
-                 << llvm::format("%.3g", scoreBytes / 1024) << " KiB score matrix on top)\n";
-  });
-}
-
-/// "prelude:52:12 in models/gpt2.tfm:22:9": a location with the call sites that led to it.
-std::string describeLocation(mlir::Location loc) {
-  if (auto call = mlir::dyn_cast<mlir::CallSiteLoc>(loc))
-    return describeLocation(call.getCallee()) + " in " + describeLocation(call.getCaller());
-  if (auto file = mlir::dyn_cast<mlir::FileLineColLoc>(loc))
-    return (file.getFilename().str() + ":" + std::to_string(file.getLine()) + ":" +
-            std::to_string(file.getColumn()));
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << loc;
-  return text;
-}
 
 /// Checks every weight the model needs against the weights file, before any code is built.
 bool checkWeights(const ModelInterface &interface, const std::string &path) {
@@ -182,6 +133,13 @@ int attune::buildCommand(int argc, char **argv) {
   cl::opt<bool> report("report", cl::desc("List every attention-shaped subgraph: fused, or "
                                           "which condition failed"),
                        cl::cat(category));
+  cl::opt<double> peakGflops("peak-gflops",
+                             cl::desc("FMA peak for the --report roofline, GFLOP/s (measure: "
+                                      "build/bench/attune-fma-peak)"),
+                             cl::init(Roofline().peakGflops), cl::cat(category));
+  cl::opt<double> bandwidthGbs("bandwidth-gbs",
+                               cl::desc("Memory bandwidth for the --report roofline, GB/s"),
+                               cl::init(Roofline().bandwidthGbs), cl::cat(category));
   cl::opt<bool> printIr("print-ir-after-all",
                         cl::desc("Print the IR after every lowering pass (to stderr)"),
                         cl::cat(category));
@@ -193,6 +151,10 @@ int attune::buildCommand(int argc, char **argv) {
                               "attune build: compile a model into a shared library\n\n"
                               "  attune build models/gpt2.tfm --weights W.safetensors -o out/\n");
   auto start = std::chrono::steady_clock::now();
+  if (!(peakGflops > 0) || !(bandwidthGbs > 0)) {
+    llvm::errs() << "attune: --peak-gflops and --bandwidth-gbs must be positive\n";
+    return 1;
+  }
   if (attentionBlock < 1 || attentionQueryBlock < 1) {
     llvm::errs() << "attune: --attention-block and --attention-query-block must be at least 1\n";
     return 1;
@@ -243,7 +205,8 @@ int attune::buildCommand(int argc, char **argv) {
       return 1;
   }
   if (report)
-    reportKernels(*model->module, model->bounds);
+    reportKernels(*model->module, model->bounds, Roofline{peakGflops, bandwidthGbs},
+                  llvm::outs());
   if (emit == Stage::Fused)
     return printModule();
 
