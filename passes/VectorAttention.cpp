@@ -52,13 +52,14 @@ struct TileShape {
 TileShape chooseTileShape(const VectorAttentionOptions &options) {
   TileShape shape;
   shape.lanes = std::max<int64_t>(1, options.lanes);
-  shape.vectors = 2;
-  // Accumulators rows·vectors, plus the vectors loaded and one broadcast, must stay in
-  // registers.
+  // Three vectors across: each broadcast feeds three FMAs (two would need more broadcasts
+  // per FMA; four leave too few rows with 16 registers). Accumulators rows·vectors, plus the
+  // vectors loaded and one broadcast, must stay in registers.
+  shape.vectors = options.registers >= 12 ? 3 : 1;
   int64_t fit = (options.registers - shape.vectors - 1) / shape.vectors;
   shape.rows = std::clamp<int64_t>(fit, 1, 8);
-  auto roundUp = [](int64_t n, int64_t to) { return std::max(to, (n + to - 1) / to * to); };
-  shape.queryBlock = roundUp(options.queryBlock, shape.width());
+  // Whole register tiles of queries per task, at least one.
+  shape.queryBlock = std::max<int64_t>(1, options.queryBlock / shape.width()) * shape.width();
   shape.keyBlock = std::max<int64_t>(1, options.keyBlock);
   return shape;
 }
@@ -218,11 +219,10 @@ private:
     auto type = VectorType::get({tile.lanes}, element);
     if (!perQuery(operand))
       return b.create<vector::BroadcastOp>(loc, type, loadAt(operand, index(0), key));
-    // Queries past the end (padding lanes of the last block) read the last row.
-    Value last = sub(queries, index(1));
+    // Queries before the first (padding lanes of the first block) read row 0.
     Value vector = b.create<arith::ConstantOp>(loc, b.getZeroAttr(type));
     for (int64_t lane = 0; lane < tile.lanes; ++lane) {
-      Value query = minIndex(add(firstQuery, index(lane)), last);
+      Value query = maxIndex(add(firstQuery, index(lane)), index(0));
       vector = b.create<vector::InsertOp>(loc, loadAt(operand, query, key), vector, lane);
     }
     return vector;
@@ -323,10 +323,12 @@ private:
       batchIndices[i] = b.create<arith::RemUIOp>(loc, rest, batchSizes[i]);
       rest = b.create<arith::DivUIOp>(loc, rest, batchSizes[i]);
     }
-    firstQuery = mul(block, index(tile.queryBlock));
-    Value count = minIndex(index(tile.queryBlock), sub(queries, firstQuery));
+    // Blocks end at the last query, so the partial block is the first one, whose padding
+    // lanes (before query 0) see the fewest keys under a causal mask.
+    firstQuery = sub(queries, mul(sub(queryBlocks, block), index(tile.queryBlock)));
+    Value firstLane = maxIndex(index(0), sub(index(0), firstQuery));
 
-    packQueries(count);
+    packQueries(firstLane);
     loop(index(0), index(tile.queryBlock), tile.lanes, [&](Value i) {
       storeVector(splat(-INFINITY), runningMax, i);
       storeVector(splat(0.0), runningSum, i);
@@ -336,18 +338,19 @@ private:
 
     // Causal: no key after the block's last query is visible to it, and key blocks wholly at
     // or before its first query need no mask.
-    Value keyEnd = causal ? minIndex(keys, add(firstQuery, count)) : keys;
+    Value keyEnd = causal ? minIndex(keys, add(firstQuery, index(tile.queryBlock))) : keys;
     if (causal) {
       Value unmaskedEnd = minIndex(
-          keyEnd, mul(b.create<arith::DivSIOp>(loc, add(firstQuery, index(1)),
-                                               index(tile.keyBlock)),
-                      index(tile.keyBlock)));
+          keyEnd, maxIndex(index(0),
+                           mul(b.create<arith::DivSIOp>(loc, add(firstQuery, index(1)),
+                                                        index(tile.keyBlock)),
+                               index(tile.keyBlock))));
       attendKeyBlocks(index(0), unmaskedEnd, keyEnd, /*diagonal=*/false);
       attendKeyBlocks(unmaskedEnd, keyEnd, keyEnd, /*diagonal=*/true);
     } else {
       attendKeyBlocks(index(0), keyEnd, keyEnd, /*diagonal=*/false);
     }
-    writeOutput(count);
+    writeOutput(firstLane);
   }
 
   /// The online-softmax steps for the key blocks starting in [from, to); `diagonal` blocks
@@ -364,32 +367,30 @@ private:
                                                                    index(tile.width()))),
                                                                keyStart)));
         SmallVector<Value> blockMax = computeScores(keyStart, keyEnd, column, visible);
-        for (int64_t n = 0; n < tile.vectors; ++n)
-          updateSoftmax(add(column, index(n * tile.lanes)), visible, blockMax[n]);
+        updateSoftmax(column, visible, blockMax);
         accumulateValues(keyStart, column, visible);
       });
     });
   }
 
   /// qᵀ[d][i] = q[i0 + i][d] · scale · log2 e (scores in log2 units: the softmax uses 2^x);
-  /// lanes past the last query are 0. Blocks of lanes × lanes are transposed in registers
+  /// lanes before `firstLane` (before query 0) are 0. Blocks of lanes × lanes are transposed in registers
   /// where the head dim is a whole number of vectors.
-  void packQueries(Value count) {
-    Value last = sub(queries, index(1));
+  void packQueries(Value firstLane) {
     Value zero = f32Const(0.0), scaleValue = f32Const(scale * kLog2E);
     if (headDim % tile.lanes == 0) {
       loop(index(0), index(tile.queryBlock), tile.lanes, [&](Value lane0) {
         SmallVector<Value> factors;
         for (int64_t r = 0; r < tile.lanes; ++r) {
-          Value valid = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt,
-                                                add(lane0, index(r)), count);
+          Value valid = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge,
+                                                add(lane0, index(r)), firstLane);
           factors.push_back(b.create<vector::BroadcastOp>(
               loc, vecType(), b.create<arith::SelectOp>(loc, valid, scaleValue, zero)));
         }
         loop(index(0), index(headDim), tile.lanes, [&](Value d0) {
           SmallVector<Value> rows;
           for (int64_t r = 0; r < tile.lanes; ++r) {
-            Value row = minIndex(add(firstQuery, add(lane0, index(r))), last);
+            Value row = maxIndex(add(firstQuery, add(lane0, index(r))), index(0));
             Value loaded = b.create<vector::LoadOp>(loc, vecType(), q, indicesOf(q, row, d0));
             rows.push_back(b.create<arith::MulFOp>(loc, loaded, factors[r]));
           }
@@ -401,8 +402,8 @@ private:
       return;
     }
     loop(index(0), index(tile.queryBlock), 1, [&](Value i) {
-      Value row = minIndex(add(firstQuery, i), last);
-      Value valid = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, i, count);
+      Value row = maxIndex(add(firstQuery, i), index(0));
+      Value valid = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, i, firstLane);
       loop(index(0), index(headDim), 1, [&](Value d) {
         Value scaled = b.create<arith::MulFOp>(loc, loadAt(q, row, d), scaleValue);
         b.create<memref::StoreOp>(loc, b.create<arith::SelectOp>(loc, valid, scaled, zero),
@@ -511,28 +512,41 @@ private:
     return s;
   }
 
-  /// The online-softmax step for one vector of queries at `lane0` whose block max is
+  /// The online-softmax step for the column tile at `column` whose vectors' block maxima are
   /// `blockMax`: sᵀ[j < visible] becomes p, and the running max, sum and the rescale α for the
   /// accumulator update. All in log2 units (scores carry log2 e from the packed queries).
-  void updateSoftmax(Value lane0, Value visible, Value blockMax) {
+  void updateSoftmax(Value column, Value visible, ArrayRef<Value> blockMax) {
     auto fast = arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::nnan |
                                                                    arith::FastMathFlags::nsz);
-    Value oldMax = loadVector(runningMax, lane0);
-    Value newMax = b.create<arith::MaxNumFOp>(loc, oldMax, blockMax, fast);
-    // A row with every key so far at −inf keeps the reference 0 (no −inf − −inf).
-    Value isEmpty = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, newMax,
-                                            splat(-INFINITY));
-    Value reference = b.create<arith::SelectOp>(loc, isEmpty, splat(0.0), newMax);
-    Value alpha = exp2(b.create<arith::SubFOp>(loc, oldMax, reference));
-    Value sum = loop(index(0), visible, 1, splat(0.0), [&](Value j, ValueRange carried) {
-      Value p = exp2(b.create<arith::SubFOp>(loc, loadVector(scores, {j, lane0}), reference));
-      storeVector(p, scores, {j, lane0});
-      return SmallVector<Value>{b.create<arith::AddFOp>(loc, carried[0], p)};
-    })[0];
-    Value oldSum = loadVector(runningSum, lane0);
-    storeVector(fma(oldSum, alpha, sum), runningSum, lane0);
-    storeVector(newMax, runningMax, lane0);
-    storeVector(alpha, rescale, lane0);
+    SmallVector<Value> lane0s, oldMax, newMax, reference;
+    for (int64_t n = 0; n < tile.vectors; ++n) {
+      lane0s.push_back(add(column, index(n * tile.lanes)));
+      oldMax.push_back(loadVector(runningMax, lane0s[n]));
+      newMax.push_back(b.create<arith::MaxNumFOp>(loc, oldMax[n], blockMax[n], fast));
+      // A row with every key so far at −inf keeps the reference 0 (no −inf − −inf).
+      Value isEmpty = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, newMax[n],
+                                              splat(-INFINITY));
+      reference.push_back(b.create<arith::SelectOp>(loc, isEmpty, splat(0.0), newMax[n]));
+    }
+    // All vectors of the tile in one pass over the keys, two keys per iteration.
+    SmallVector<Value> zeros(tile.vectors, splat(0.0));
+    ValueRange sums = unrolledLoop(index(0), visible, 2, zeros, [&](Value j, ValueRange sum) {
+      SmallVector<Value> next;
+      for (int64_t n = 0; n < tile.vectors; ++n) {
+        Value p = exp2(
+            b.create<arith::SubFOp>(loc, loadVector(scores, {j, lane0s[n]}), reference[n]));
+        storeVector(p, scores, {j, lane0s[n]});
+        next.push_back(b.create<arith::AddFOp>(loc, sum[n], p));
+      }
+      return next;
+    });
+    for (int64_t n = 0; n < tile.vectors; ++n) {
+      Value alpha = exp2(b.create<arith::SubFOp>(loc, oldMax[n], reference[n]));
+      Value oldSum = loadVector(runningSum, lane0s[n]);
+      storeVector(fma(oldSum, alpha, sums[n]), runningSum, lane0s[n]);
+      storeVector(newMax[n], runningMax, lane0s[n]);
+      storeVector(alpha, rescale, lane0s[n]);
+    }
   }
 
   /// oᵀ[c][column..+W) = oᵀ·α + Σ_{j < visible} v[j0 + j][c] · p[j][..].
@@ -578,9 +592,9 @@ private:
     }
   }
 
-  /// out[i0 + i][c] = oᵀ[c][i] / l[i] for the block's `count` queries; blocks of lanes ×
+  /// out[i0 + i][c] = oᵀ[c][i] / l[i] for the block's queries (lanes from `firstLane`); blocks of lanes ×
   /// lanes transposed in registers where the value dim is a whole number of vectors.
-  void writeOutput(Value count) {
+  void writeOutput(Value firstLane) {
     loop(index(0), index(tile.queryBlock), tile.lanes, [&](Value i) {
       storeVector(b.create<arith::DivFOp>(loc, splat(1.0), loadVector(runningSum, i)), rescale,
                   i);
@@ -602,7 +616,8 @@ private:
           SmallVector<Value> rows = transposeBlock(channels);
           for (int64_t r = 0; r < tile.lanes; ++r) {
             Value query = add(lane0, index(r));
-            Value inBlock = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, query, count);
+            Value inBlock =
+                b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, query, firstLane);
             auto ifOp = b.create<scf::IfOp>(loc, inBlock, /*withElseRegion=*/false);
             OpBuilder::InsertionGuard guard(b);
             b.setInsertionPointToStart(ifOp.thenBlock());
@@ -612,7 +627,7 @@ private:
       });
       return;
     }
-    loop(index(0), count, 1, [&](Value i) {
+    loop(firstLane, index(tile.queryBlock), 1, [&](Value i) {
       Value inverse = b.create<memref::LoadOp>(loc, rescale, i);
       loop(index(0), index(valueDim), 1, [&](Value c) {
         Value value = b.create<memref::LoadOp>(loc, accumulator, ValueRange{c, i});

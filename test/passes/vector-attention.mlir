@@ -1,7 +1,7 @@
 // Tests that attune.attention lowers to the vectorized kernel on buffers: operands read through
 // read-only strided views, the output allocated, a task loop (scf.parallel {attune.tasks})
 // with per-task scratch (packed queries [D, query block], scores [key block, query block]),
-// register tiles of 6 keys x 2 vectors carried through the head-dim loop, masks applied to
+// register tiles of 4 keys x 3 vectors carried through the head-dim loop, masks applied to
 // the tile before the block max. Shapes outside the kernel (dynamic head dim) fall back to
 // the blocked kernel on tensors; vector-attention=false always does.
 // RUN: attune-opt %s --pass-pipeline='builtin.module(func.func(attune-lower-to-linalg{vector-lanes=8 vector-registers=16}))' | FileCheck %s
@@ -13,8 +13,8 @@
 // CHECK: %[[K:.+]] = bufferization.to_memref %arg1 read_only : memref<?x2x?x8xf32, strided<[?, ?, ?, 1], offset: ?>>
 // CHECK: %[[OUT:.+]] = memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<?x2x?x8xf32>
 // CHECK: scf.parallel (%[[TASK:.+]]) =
-// CHECK: %[[QT:.+]] = memref.alloca() {alignment = 64 : i64} : memref<8x64xf32>
-// CHECK: %[[S:.+]] = memref.alloca() {alignment = 64 : i64} : memref<66x64xf32>
+// CHECK: %[[QT:.+]] = memref.alloca() {alignment = 64 : i64} : memref<8x48xf32>
+// CHECK: %[[S:.+]] = memref.alloca() {alignment = 64 : i64} : memref<64x48xf32>
 // Queries are packed 8 x 8 at a time: rows loaded, scaled, transposed by shuffles.
 // CHECK: vector.load %[[Q]]
 // CHECK-COUNT-24: vector.shuffle
@@ -34,8 +34,8 @@
 // BLOCKED-NOT: scf.parallel
 // BLOCKED: scf.for {{.*}} -> (tensor<?x2x?x8xf32>)
 // WIDE-LABEL: func @causal
-// WIDE: memref.alloca() {alignment = 64 : i64} : memref<8x64xf32>
-// WIDE: memref.alloca() {alignment = 64 : i64} : memref<24x64xf32>
+// WIDE: memref.alloca() {alignment = 64 : i64} : memref<8x48xf32>
+// WIDE: memref.alloca() {alignment = 64 : i64} : memref<24x48xf32>
 // WIDE: vector<16xf32>
 func.func @causal(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32> {
   %0 = attune.attention %q, %k, %v {causal, masked_value = -3.4e38 : f64, scale = 0.35 : f64} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32>
