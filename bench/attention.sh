@@ -9,9 +9,9 @@
 # the same thread count in the same rounds (three rounds of peak then kernel; the best of
 # each). "intermediates" is the runtime arena's peak (every
 # buffer the generated code allocates besides inputs and outputs). The decomposed graph
-# (--no-fuse-attention: scores materialised, single-threaded scalar loops) runs up to
-# UNFUSED_MAX_SEQ (default 2048; at 8192 it needs > 3 GiB and minutes). Run after
-# scripts/setup.sh. Prints Markdown rows.
+# (--no-fuse-attention: scores materialised, single-threaded scalar loops, one run) runs up to
+# UNFUSED_MAX_SEQ (default: every length; at 8192 it needs 6 GiB and ~3 minutes per mask,
+# the whole script ~8 minutes). Run after scripts/setup.sh. Prints Markdown rows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 attune=build/tools/attune
@@ -19,9 +19,9 @@ peak_tool=build/bench/attune-fma-peak
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 lengths=${*:-512 2048 8192}
-threads_list=${THREADS:-1 2}
-unfused_max=${UNFUSED_MAX_SEQ:-2048}
 max_len=$(printf '%s\n' $lengths | sort -n | tail -1)
+threads_list=${THREADS:-1 2}
+unfused_max=${UNFUSED_MAX_SEQ:-$max_len}
 
 for causal in true false; do
   echo "{\"causal\": $causal}" > "$work/config-$causal.json"

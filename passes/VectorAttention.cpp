@@ -5,7 +5,7 @@
 // every contraction is a register tile of outer products whose vector operand is contiguous
 // in a small packed buffer and whose scalar operand is broadcast straight from k or v:
 //
-//   task (batch..., query block of QB at i0):
+//   task (batch..., query block of QB at i0; blocks end at the last query):
 //     qᵀ[d][i]  = q[i0 + i][d] · scale · log2 e          packed once per task
 //     for key block j0 (KB keys; causal: none after the task's last query):
 //       for column tile of W = lanes·vectors queries (causal: only keys it can see):
@@ -664,6 +664,8 @@ struct VectorAttention : OpRewritePattern<AttentionOp> {
     if (tensorOf(op.getQuery()).isDynamicDim(tensorOf(op.getQuery()).getRank() - 1) ||
         op.getType().isDynamicDim(op.getType().getRank() - 1))
       return rewriter.notifyMatchFailure(op, "the vector kernel needs static head dims");
+    if (!llvm::isPowerOf2_64(options.lanes))
+      return rewriter.notifyMatchFailure(op, "vector lanes must be a power of two");
     KernelEmitter emitter(rewriter, op.getLoc(), op, chooseTileShape(options));
     rewriter.replaceOp(op, emitter.emit());
     return success();

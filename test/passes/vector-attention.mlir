@@ -7,6 +7,8 @@
 // RUN: attune-opt %s --pass-pipeline='builtin.module(func.func(attune-lower-to-linalg{vector-lanes=8 vector-registers=16}))' | FileCheck %s
 // RUN: attune-opt %s --pass-pipeline='builtin.module(func.func(attune-lower-to-linalg{vector-attention=false}))' | FileCheck %s --check-prefix=BLOCKED
 // RUN: attune-opt %s --pass-pipeline='builtin.module(func.func(attune-lower-to-linalg{vector-lanes=16 vector-registers=32 attention-query-block=40 attention-block=20}))' | FileCheck %s --check-prefix=WIDE
+// Lanes that are not a power of two (no shuffle transposes for them): the blocked kernel.
+// RUN: attune-opt %s --pass-pipeline='builtin.module(func.func(attune-lower-to-linalg{vector-lanes=6}))' | FileCheck %s --check-prefix=BLOCKED
 
 // CHECK-LABEL: func @causal
 // CHECK: %[[Q:.+]] = bufferization.to_memref %arg0 read_only
