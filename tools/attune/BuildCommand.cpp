@@ -124,6 +124,15 @@ int attune::buildCommand(int argc, char **argv) {
       cl::desc("Lower fused attention to the blocked online-softmax kernel on tensors (scalar "
                "loops) instead of the vectorized, multithreaded one"),
       cl::cat(category));
+  cl::opt<int64_t> vectorLanes(
+      "vector-lanes",
+      cl::desc("f32 lanes per vector register the attention kernel tiles for (a power of two; "
+               "default: the target's, 16 with AVX-512, 8 with AVX2)"),
+      cl::init(0), cl::cat(category));
+  cl::opt<int64_t> vectorRegisters(
+      "vector-registers",
+      cl::desc("Vector registers the attention kernel tiles for (default: the target's)"),
+      cl::init(0), cl::cat(category));
   cl::opt<int64_t> attentionBlock("attention-block",
                                   cl::desc("Keys per block of the attention kernel"),
                                   cl::init(64), cl::cat(category));
@@ -153,6 +162,12 @@ int attune::buildCommand(int argc, char **argv) {
   auto start = std::chrono::steady_clock::now();
   if (!(peakGflops > 0) || !(bandwidthGbs > 0)) {
     llvm::errs() << "attune: --peak-gflops and --bandwidth-gbs must be positive\n";
+    return 1;
+  }
+  if (vectorLanes < 0 || (vectorLanes && !llvm::isPowerOf2_64(vectorLanes)) ||
+      vectorRegisters < 0 || (vectorRegisters && vectorRegisters < 4)) {
+    llvm::errs() << "attune: --vector-lanes must be a power of two and --vector-registers at "
+                    "least 4\n";
     return 1;
   }
   if (attentionBlock < 1 || attentionQueryBlock < 1) {
@@ -236,8 +251,8 @@ int attune::buildCommand(int argc, char **argv) {
   kernels.attentionBlock = attentionBlock;
   kernels.attentionQueryBlock = attentionQueryBlock;
   kernels.vectorAttention = !blockedAttention;
-  kernels.vectorLanes = vectorUnits->lanes;
-  kernels.vectorRegisters = vectorUnits->registers;
+  kernels.vectorLanes = vectorLanes ? vectorLanes : vectorUnits->lanes;
+  kernels.vectorRegisters = vectorRegisters ? vectorRegisters : vectorUnits->registers;
   buildCpuKernelPipeline(lowering, kernels);
   if (mlir::failed(lowering.run(*model->module)))
     return 1;

@@ -49,6 +49,20 @@ int main(int argc, char **argv) {
   printf("batch row independent: %s\n", same ? "yes" : "no");
   failures += !same;
 
+  /* Threads: a bad count is refused; any count gives the same logits, bit for bit. */
+  expect("zero threads", attune_set_num_threads(0), ATTUNE_ERROR_INVALID_ARGUMENT);
+  float *threaded = malloc(sizeof(float) * BATCH * SEQ * VOCAB);
+  int identical = 1;
+  for (int threads = 1; threads <= 3; ++threads) {
+    expect("set threads", attune_set_num_threads(threads), ATTUNE_OK);
+    expect("run threaded", gpt2_run(model, BATCH, SEQ, ids, threaded), ATTUNE_OK);
+    identical &= attune_get_num_threads() == threads &&
+                 memcmp(threaded, logits, sizeof(float) * BATCH * SEQ * VOCAB) == 0;
+  }
+  printf("same logits on 1, 2, 3 threads: %s\n", identical ? "yes" : "no");
+  failures += !identical;
+  free(threaded);
+
   expect("seq above bound", gpt2_run(model, 1, GPT2_MAX_SEQ + 1, ids, logits),
          ATTUNE_ERROR_SHAPE);
   expect("batch above bound", gpt2_run(model, GPT2_MAX_BATCH + 1, 1, ids, logits),
