@@ -2,7 +2,7 @@
 inputs for one model of attention.tfm and the expected output `o`.
 
 usage: attention_reference.py KIND OUT --batch B --heads H --seq S --dim D [--groups G] [--seed N]
-KIND: causal, padded, biased or grouped.
+KIND: causal, padded, biased, grouped or banded (|query - key| <= 5).
 """
 import argparse
 import math
@@ -21,7 +21,7 @@ def attend(q, k, v, allowed, bias, scale):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=["causal", "padded", "biased", "grouped"])
+    parser.add_argument("kind", choices=["causal", "padded", "biased", "grouped", "banded"])
     parser.add_argument("out")
     parser.add_argument("--batch", type=int, required=True)
     parser.add_argument("--heads", type=int, required=True)
@@ -44,6 +44,9 @@ def main():
     bias = 0.0
     if a.kind in ("causal", "grouped"):
         allowed = np.tril(allowed)
+    if a.kind == "banded":
+        positions = np.arange(a.seq)
+        allowed = np.abs(positions[:, None] - positions[None, :]) <= 5
     if a.kind == "padded":
         # Each sequence keeps a different prefix of keys (at least one).
         lengths = rng.integers(1, a.seq + 1, size=a.batch)
