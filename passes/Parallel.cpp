@@ -58,6 +58,16 @@ struct OutlineParallelPass
         !matchPattern(loop.getStep()[0], m_One()))
       return loop.emitError("attune.tasks needs a one-dimensional scf.parallel with step 1 "
                             "and no reductions");
+    // Tasks run on pool threads, outside the run's arena (runtime/src/arena.c serves the
+    // thread that runs the model): scratch must be on the stack.
+    WalkResult heap = loop.getBody()->walk([](Operation *op) {
+      return isa<memref::AllocOp, memref::DeallocOp, memref::ReallocOp>(op)
+                 ? WalkResult::interrupt()
+                 : WalkResult::advance();
+    });
+    if (heap.wasInterrupted())
+      return loop.emitError("attune.tasks body allocates on the heap; task scratch must be "
+                            "memref.alloca");
     auto parent = loop->getParentOfType<func::FuncOp>();
     // Values from above become arguments; constants are cloned instead (they fold there).
     llvm::SetVector<Value> captured;

@@ -144,7 +144,8 @@ def AttuneOutlineParallelPass : Pass<"attune-outline-parallel", "mlir::ModuleOp"
     tasks [begin, end) in order, marked `attune.parallel_tasks`, and a call over the whole
     range in its place: still serial, and correct as it stands. Fixed-size `memref.alloca`
     scratch in the task body moves before the task loop, so each thread reuses one copy.
-    `attune-lower-parallel-calls` later hands the calls to the runtime's thread pool.
+    `attune-lower-parallel-calls` later hands the calls to the runtime's thread pool. Task
+    bodies may not allocate on the heap (tasks run outside the run's arena): an error.
   }];
   let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect"];
 }

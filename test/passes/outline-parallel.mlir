@@ -1,7 +1,8 @@
 // Tests that attune-outline-parallel turns a task loop (scf.parallel {attune.tasks}) into a
 // private function over a task range (values from above as arguments, constants cloned,
 // fixed-size scratch hoisted out of the task loop) and a call over the whole range; other
-// scf.parallel loops are left alone, and a task loop it cannot outline is an error.
+// scf.parallel loops are left alone, and a task loop it cannot outline (two dims, heap
+// allocations in its body) is an error.
 // RUN: attune-opt %s --split-input-file --verify-diagnostics --attune-outline-parallel | FileCheck %s
 
 // CHECK-LABEL: func.func @scale_rows
@@ -54,6 +55,22 @@ func.func @two_dimensional(%out: memref<?x?xf32>, %f: f32) {
   // expected-error @below {{attune.tasks needs a one-dimensional scf.parallel with step 1 and no reductions}}
   scf.parallel (%i, %j) = (%c0, %c0) to (%n, %n) step (%c1, %c1) {
     memref.store %f, %out[%i, %j] : memref<?x?xf32>
+    scf.reduce
+  } {attune.tasks}
+  return
+}
+
+// -----
+
+func.func @heap_scratch(%out: memref<?xf32>, %f: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %out, %c0 : memref<?xf32>
+  // expected-error @below {{attune.tasks body allocates on the heap; task scratch must be memref.alloca}}
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %scratch = memref.alloc() : memref<4xf32>
+    memref.store %f, %scratch[%c0] : memref<4xf32>
+    memref.dealloc %scratch : memref<4xf32>
     scf.reduce
   } {attune.tasks}
   return
