@@ -1,5 +1,7 @@
-// The attention kernel: attune.attention lowered to an online-softmax loop nest (flash-attention
-// style). For each block of queries and each block of keys it computes the block's scores,
+// The blocked attention kernel on tensors: attune.attention lowered to an online-softmax loop
+// nest (flash-attention style) of linalg ops, one thread, scalar loops after lowering. It takes
+// what the vectorized kernel (VectorAttention.cpp) does not: other element types, dynamic head
+// dims, or `vector-attention=false` (`attune build --blocked-attention`). For each block of queries and each block of keys it computes the block's scores,
 // folds them into a running row max, a running row sum and a rescaled output accumulator, and
 // never materialises the Sq×Sk score matrix: extra memory is O(query block · key block) per
 // batch and head, whatever the sequence length.
