@@ -1,10 +1,11 @@
 // The blocked attention kernel on tensors: attune.attention lowered to an online-softmax loop
 // nest (flash-attention style) of linalg ops, one thread, scalar loops after lowering. It takes
 // what the vectorized kernel (VectorAttention.cpp) does not: other element types, dynamic head
-// dims, or `vector-attention=false` (`attune build --blocked-attention`). For each block of queries and each block of keys it computes the block's scores,
-// folds them into a running row max, a running row sum and a rescaled output accumulator, and
-// never materialises the Sq×Sk score matrix: extra memory is O(query block · key block) per
-// batch and head, whatever the sequence length.
+// dims, or `vector-attention=false` (`attune build --blocked-attention`). For each block of
+// queries and each block of keys it computes the block's scores, folds them into a running row
+// max, a running row sum and a rescaled output accumulator, and never materialises the Sq×Sk
+// score matrix: extra memory is O(query block · key block) per batch and head, whatever the
+// sequence length.
 //
 //   for q0 in 0..Sq step query_block:          (q, and the mask/bias rows, sliced to the block)
 //   m = -inf, l = 0, acc = 0
