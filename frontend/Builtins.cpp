@@ -69,6 +69,24 @@ public:
   bool list(size_t i) {
     return values[i]->kind == Val::Kind::List || wrong(i, "a list", *values[i]);
   }
+  /// An optional string that must be one of `allowed`; absent, the first of them.
+  bool choice(size_t i, ArrayRef<StringRef> allowed, std::string &chosen) {
+    chosen = allowed.front().str();
+    if (!has(i))
+      return true;
+    if (!string(i))
+      return false;
+    if (llvm::is_contained(allowed, values[i]->s)) {
+      chosen = values[i]->s;
+      return true;
+    }
+    std::string expected;
+    for (size_t k = 0; k < allowed.size(); ++k)
+      expected += (k == 0 ? "" : k + 1 == allowed.size() ? " or " : ", ") +
+                  ("\"" + allowed[k] + "\"").str();
+    return e.error(loc, callee + "(): '" + names[i] + "' must be " + expected + ", got \"" +
+                            values[i]->s + "\"");
+  }
   /// An axis of a rank-`rank` tensor; negative counts from the end. Stored normalised.
   bool axis(size_t i, int64_t rank, int64_t &axis) {
     if (!integer(i))
@@ -440,16 +458,9 @@ std::optional<Val> Elaborator::callBuiltin(const std::string &name, std::vector<
   if (name == "gelu") {
     if (!a.bind(args, keywords, {"x", "approximate"}, 1) || !a.tensor(0, f32))
       return std::nullopt;
-    std::string mode = "erf";
-    if (a.has(1)) {
-      if (!a.string(1))
-        return std::nullopt;
-      mode = a[1].s;
-      if (mode != "erf" && mode != "tanh") {
-        error(loc, "gelu(): 'approximate' must be \"erf\" or \"tanh\", got \"" + mode + "\"");
-        return std::nullopt;
-      }
-    }
+    std::string mode;
+    if (!a.choice(1, {"erf", "tanh"}, mode))
+      return std::nullopt;
     return result(b.create<GeluOp>(at, a[0].tensor.getType(), a[0].tensor, mode), a[0].shape);
   }
 
@@ -550,16 +561,9 @@ std::optional<Val> Elaborator::callBuiltin(const std::string &name, std::vector<
   if (name == "constant") {
     if (!a.bind(args, keywords, {"values", "dtype"}, 1) || !a.list(0))
       return std::nullopt;
-    std::string dtype = "f32";
-    if (a.has(1)) {
-      if (!a.string(1))
-        return std::nullopt;
-      dtype = a[1].s;
-    }
-    if (dtype != "f32" && dtype != "i32" && dtype != "i64") {
-      error(loc, "constant(): 'dtype' must be \"f32\", \"i32\" or \"i64\", got \"" + dtype + "\"");
+    std::string dtype;
+    if (!a.choice(1, {"f32", "i32", "i64"}, dtype))
       return std::nullopt;
-    }
     const std::vector<Val> &values = a[0].list;
     if (values.empty()) {
       error(loc, "constant(): 'values' must not be empty");

@@ -314,14 +314,10 @@ bool Elaborator::execBlock(const std::vector<ast::Stmt> &body, Scope &scope,
       break;
     }
     case ast::Stmt::Kind::Return: {
-      std::vector<Val> values;
-      for (const ast::ExprPtr &expr : stmt.values) {
-        std::optional<Val> value = eval(*expr, scope);
-        if (!value)
-          return false;
-        values.push_back(*value);
-      }
-      returned = values.size() == 1 ? values[0] : Val::ofList(values);
+      std::optional<std::vector<Val>> values = evalAll(stmt.values, scope);
+      if (!values)
+        return false;
+      returned = values->size() == 1 ? (*values)[0] : Val::ofList(std::move(*values));
       return true;
     }
     }
@@ -585,14 +581,10 @@ std::optional<Val> Elaborator::eval(const ast::Expr &expr, Scope &scope) {
     return evalConfig(expr, /*allowMissing=*/false, missing);
   }
   case ast::Expr::Kind::List: {
-    std::vector<Val> items;
-    for (const ast::ExprPtr &item : expr.operands) {
-      std::optional<Val> value = eval(*item, scope);
-      if (!value)
-        return std::nullopt;
-      items.push_back(*value);
-    }
-    return Val::ofList(std::move(items));
+    std::optional<std::vector<Val>> items = evalAll(expr.operands, scope);
+    if (!items)
+      return std::nullopt;
+    return Val::ofList(std::move(*items));
   }
   case ast::Expr::Kind::Unary: {
     std::optional<Val> operand = eval(*expr.operands[0], scope);
@@ -694,14 +686,23 @@ std::optional<Val> Elaborator::evalBinary(const ast::Expr &expr, Scope &scope) {
   return std::nullopt;
 }
 
-std::optional<Val> Elaborator::evalCall(const ast::Expr &expr, Scope &scope) {
-  std::vector<Val> args;
-  for (const ast::ExprPtr &operand : expr.operands) {
-    std::optional<Val> value = eval(*operand, scope);
+std::optional<std::vector<Val>> Elaborator::evalAll(const std::vector<ast::ExprPtr> &exprs,
+                                                    Scope &scope) {
+  std::vector<Val> values;
+  for (const ast::ExprPtr &expr : exprs) {
+    std::optional<Val> value = eval(*expr, scope);
     if (!value)
       return std::nullopt;
-    args.push_back(*value);
+    values.push_back(*value);
   }
+  return values;
+}
+
+std::optional<Val> Elaborator::evalCall(const ast::Expr &expr, Scope &scope) {
+  std::optional<std::vector<Val>> evaluated = evalAll(expr.operands, scope);
+  if (!evaluated)
+    return std::nullopt;
+  std::vector<Val> &args = *evaluated;
   auto local = scope.find(expr.text);
   if (local != scope.end() && local->second.kind == Val::Kind::Function) {
     std::shared_ptr<Closure> closure = local->second.closure;

@@ -55,6 +55,8 @@ private:
   std::optional<Val> eval(const ast::Expr &expr, Scope &scope);
   std::optional<Val> evalBinary(const ast::Expr &expr, Scope &scope);
   std::optional<Val> evalCall(const ast::Expr &expr, Scope &scope);
+  /// Each expression's value, in order; none if any fails (its error reported).
+  std::optional<std::vector<Val>> evalAll(const std::vector<ast::ExprPtr> &exprs, Scope &scope);
   std::optional<Val> evalConfig(const ast::Expr &expr, bool allowMissing, bool &missing);
   std::optional<std::string> interpolate(const ast::Expr &expr, Scope &scope);
   /// Calls `function` in a fresh scope (starting from `captured`, for a closure).

@@ -90,6 +90,17 @@ private:
     return true;
   }
 
+  /// A name the statement binds (assignment, declaration, loop variable, entry point).
+  bool expectTarget(Stmt &stmt, StringRef what) {
+    std::string name;
+    SMLoc loc;
+    if (!expectIdent(name, loc, what))
+      return false;
+    stmt.targets.push_back(name);
+    stmt.targetLocs.push_back(loc);
+    return true;
+  }
+
   bool parseFunction(Function &function) {
     if (!expectIdent(function.name, function.loc, function.isModel ? "a model name"
                                                                     : "a function name"))
@@ -136,12 +147,8 @@ private:
     }
     if (accept("for")) {
       stmt.kind = Stmt::Kind::For;
-      std::string name;
-      SMLoc loc;
-      if (!expectIdent(name, loc, "a loop variable"))
+      if (!expectTarget(stmt, "a loop variable"))
         return false;
-      stmt.targets.push_back(name);
-      stmt.targetLocs.push_back(loc);
       if (!expect("in", "after the loop variable"))
         return false;
       ExprPtr begin = parseAdditive();
@@ -161,12 +168,8 @@ private:
     }
     if (accept("entry")) {
       stmt.kind = Stmt::Kind::Entry;
-      std::string name;
-      SMLoc loc;
-      if (!expectIdent(name, loc, "an entry point name"))
+      if (!expectTarget(stmt, "an entry point name"))
         return false;
-      stmt.targets.push_back(name);
-      stmt.targetLocs.push_back(loc);
       return parseBlock(stmt.body);
     }
     if (accept("if")) {
@@ -200,12 +203,8 @@ private:
     }
     stmt.kind = Stmt::Kind::Assign;
     do {
-      std::string name;
-      SMLoc loc;
-      if (!expectIdent(name, loc, "a statement (assignment, input, output, for, if, return)"))
+      if (!expectTarget(stmt, "a statement (assignment, input, output, for, if, return)"))
         return false;
-      stmt.targets.push_back(name);
-      stmt.targetLocs.push_back(loc);
     } while (accept(","));
     if (!expect("=", "in an assignment"))
       return false;
@@ -217,12 +216,8 @@ private:
   }
 
   bool parseDeclaration(Stmt &stmt) {
-    std::string name;
-    SMLoc loc;
-    if (!expectIdent(name, loc, "a tensor name"))
+    if (!expectTarget(stmt, "a tensor name"))
       return false;
-    stmt.targets.push_back(name);
-    stmt.targetLocs.push_back(loc);
     if (!expect(":", "before the tensor type"))
       return false;
     TypeDecl &type = stmt.type;
@@ -283,11 +278,12 @@ private:
     return lhs;
   }
 
-  ExprPtr parseAdditive() {
-    ExprPtr lhs = parseMultiplicative();
-    while (lhs && (peek().is("+") || peek().is("-"))) {
+  /// One left-associative precedence level: `operand (op operand)*` for `ops`.
+  ExprPtr parseLeftAssociative(llvm::ArrayRef<llvm::StringRef> ops, ExprPtr (Parser::*operand)()) {
+    ExprPtr lhs = (this->*operand)();
+    while (lhs && llvm::any_of(ops, [&](llvm::StringRef op) { return peek().is(op); })) {
       const Token &op = advance();
-      ExprPtr rhs = parseMultiplicative();
+      ExprPtr rhs = (this->*operand)();
       if (!rhs)
         return nullptr;
       lhs = binary(op.loc, op.text, std::move(lhs), std::move(rhs));
@@ -295,16 +291,10 @@ private:
     return lhs;
   }
 
+  ExprPtr parseAdditive() { return parseLeftAssociative({"+", "-"}, &Parser::parseMultiplicative); }
+
   ExprPtr parseMultiplicative() {
-    ExprPtr lhs = parseUnary();
-    while (lhs && (peek().is("*") || peek().is("/") || peek().is("//"))) {
-      const Token &op = advance();
-      ExprPtr rhs = parseUnary();
-      if (!rhs)
-        return nullptr;
-      lhs = binary(op.loc, op.text, std::move(lhs), std::move(rhs));
-    }
-    return lhs;
+    return parseLeftAssociative({"*", "/", "//"}, &Parser::parseUnary);
   }
 
   ExprPtr parseUnary() {

@@ -34,6 +34,22 @@ using namespace attune;
 
 namespace {
 
+/// Offsets, sizes and strides of the slice [offset, offset + size) of `value` along `axis`
+/// (everything along the other dims).
+struct AxisSlice {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+};
+AxisSlice sliceAlong(OpBuilder &b, Location loc, Value value, int64_t axis, Value offset,
+                     Value size) {
+  int64_t rank = tensorOf(value).getRank();
+  AxisSlice slice{SmallVector<OpFoldResult>(rank, b.getIndexAttr(0)),
+                  tensor::getMixedSizes(b, loc, value),
+                  SmallVector<OpFoldResult>(rank, b.getIndexAttr(1))};
+  slice.offsets[axis] = offset;
+  slice.sizes[axis] = size;
+  return slice;
+}
+
 /// A slice of `value` along the dim `fromRight` from the end (2: the length axis of q/k/v and
 /// the query axis of a mask/bias; 1: the key axis of a mask/bias) covering [k0, k0 + size),
 /// unless that dim is a broadcast 1 or the value has no such dim.
@@ -43,21 +59,11 @@ Value sliceKeys(OpBuilder &b, Location loc, Value value, int64_t fromRight, Valu
   int64_t axis = type.getRank() - fromRight;
   if (axis < 0 || type.getDimSize(axis) == 1)
     return value;
-  SmallVector<OpFoldResult> offsets, sizes, strides;
   SmallVector<int64_t> shape(type.getShape());
   shape[axis] = ShapedType::kDynamic;
-  for (int64_t i = 0; i < type.getRank(); ++i) {
-    offsets.push_back(i == axis ? OpFoldResult(k0) : b.getIndexAttr(0));
-    if (i == axis)
-      sizes.push_back(size);
-    else if (type.isDynamicDim(i))
-      sizes.push_back(b.create<tensor::DimOp>(loc, value, i).getResult());
-    else
-      sizes.push_back(b.getIndexAttr(type.getDimSize(i)));
-    strides.push_back(b.getIndexAttr(1));
-  }
+  AxisSlice slice = sliceAlong(b, loc, value, axis, k0, size);
   return b.create<tensor::ExtractSliceOp>(loc, RankedTensorType::get(shape, type.getElementType()),
-                                          value, offsets, sizes, strides);
+                                          value, slice.offsets, slice.sizes, slice.strides);
 }
 
 /// A contraction over loops (batch..., rows, cols, k) with `reduceOver` the last loop:
@@ -111,25 +117,6 @@ Value reduceLast(OpBuilder &b, Location loc, Value input, Value init, BodyBuilde
       .getResult(0);
 }
 
-/// `body(a, b)` over `a` with `b` (lacking the last axis) broadcast along it.
-Value withRowScalar(OpBuilder &b, Location loc, Value a, Value rowScalar, BodyBuilder body) {
-  RankedTensorType type = tensorOf(a);
-  int64_t rank = type.getRank();
-  AffineMap identity = b.getMultiDimIdentityMap(rank);
-  Value init = emptyTensor(b, loc, type, [&](int64_t i) -> Value {
-    return b.create<tensor::DimOp>(loc, a, i);
-  });
-  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
-  return b
-      .create<linalg::GenericOp>(
-          loc, type, ValueRange{a, rowScalar}, init,
-          ArrayRef<AffineMap>{identity, identity.dropResult(rank - 1), identity}, iterators,
-          [&](OpBuilder &nb, Location l, ValueRange args) {
-            nb.create<linalg::YieldOp>(l, body(nb, l, args.drop_back()));
-          })
-      .getResult(0);
-}
-
 struct OnlineAttention : OpRewritePattern<AttentionOp> {
   OnlineAttention(MLIRContext *ctx, int64_t block, int64_t queryBlock)
       : OpRewritePattern(ctx), block(block), queryBlock(queryBlock) {}
@@ -161,19 +148,9 @@ struct OnlineAttention : OpRewritePattern<AttentionOp> {
                         .getResult()
                   : keys;
           Value tile = attendBlock(b, l, op, qTile, maskTile, biasTile, size, keyLimit, q0);
-          SmallVector<OpFoldResult> offsets, sizes, strides;
-          for (int64_t i = 0; i < rank; ++i) {
-            offsets.push_back(i == rank - 2 ? OpFoldResult(q0) : b.getIndexAttr(0));
-            if (i == rank - 2)
-              sizes.push_back(size);
-            else if (result.isDynamicDim(i))
-              sizes.push_back(b.create<tensor::DimOp>(l, tile, i).getResult());
-            else
-              sizes.push_back(b.getIndexAttr(result.getDimSize(i)));
-            strides.push_back(b.getIndexAttr(1));
-          }
-          Value updated =
-              b.create<tensor::InsertSliceOp>(l, tile, carried[0], offsets, sizes, strides);
+          AxisSlice slice = sliceAlong(b, l, tile, rank - 2, q0, size);
+          Value updated = b.create<tensor::InsertSliceOp>(l, tile, carried[0], slice.offsets,
+                                                          slice.sizes, slice.strides);
           b.create<scf::YieldOp>(l, updated);
         });
     rewriter.replaceOp(op, loop.getResult(0));
@@ -283,39 +260,39 @@ struct OnlineAttention : OpRewritePattern<AttentionOp> {
           Value mNew = reduceLast(b, l, scores, m, [](OpBuilder &nb, Location nl, ValueRange a) {
             return nb.create<arith::MaximumFOp>(nl, a[0], a[1]).getResult();
           });
-          Value p = withRowScalar(b, l, scores, mNew,
-                                  [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-                                    Value shifted = nb.create<arith::SubFOp>(nl, a[0], a[1]);
-                                    return nb.create<math::ExpOp>(nl, shifted);
-                                  });
+          Value p = buildAlongAxis(b, l, scores, rank - 1, {mNew}, {},
+                                   [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                                     Value shifted = nb.create<arith::SubFOp>(nl, a[0], a[1]);
+                                     return nb.create<math::ExpOp>(nl, shifted);
+                                   });
           // exp(m - m'): how much the statistics so far shrink.
           Value correction = buildElementwise(
               b, l, rowType, ValueRange{m, mNew},
               [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
                 return nb.create<math::ExpOp>(nl, nb.create<arith::SubFOp>(nl, a[0], a[1]));
               });
-          Value sumScaled = buildElementwise(
-              b, l, rowType, ValueRange{sum, correction},
-              [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-                return nb.create<arith::MulFOp>(nl, a[0], a[1]);
+          Value sumScaled = buildElementwise(b, l, rowType, ValueRange{sum, correction},
+                                             [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                                               return nb.create<arith::MulFOp>(nl, a[0], a[1]);
+                                             });
+          Value sumNew =
+              reduceLast(b, l, p, sumScaled, [](OpBuilder &nb, Location nl, ValueRange a) {
+                return nb.create<arith::AddFOp>(nl, a[0], a[1]).getResult();
               });
-          Value sumNew = reduceLast(b, l, p, sumScaled, [](OpBuilder &nb, Location nl, ValueRange a) {
-            return nb.create<arith::AddFOp>(nl, a[0], a[1]).getResult();
-          });
-          Value accScaled = withRowScalar(b, l, acc, correction,
-                                          [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-                                            return nb.create<arith::MulFOp>(nl, a[0], a[1]);
-                                          });
+          Value accScaled = buildAlongAxis(b, l, acc, rank - 1, {correction}, {},
+                                           [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                                             return nb.create<arith::MulFOp>(nl, a[0], a[1]);
+                                           });
           // Loops (batch..., qb, Dv, kb): p[.., qb, kb] x v[.., kb, Dv].
-          Value accNew = contract(b, l, p, vTile, accScaled, batchShape,
-                                  {batchRank, batchRank + 2}, {batchRank + 2, batchRank + 1});
+          Value accNew = contract(b, l, p, vTile, accScaled, batchShape, {batchRank, batchRank + 2},
+                                  {batchRank + 2, batchRank + 1});
           b.create<scf::YieldOp>(l, ValueRange{mNew, sumNew, accNew});
         });
 
-    return withRowScalar(rewriter, loc, loop.getResult(2), loop.getResult(1),
-                         [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-                           return nb.create<arith::DivFOp>(nl, a[0], a[1]);
-                         });
+    return buildAlongAxis(rewriter, loc, loop.getResult(2), rank - 1, {loop.getResult(1)}, {},
+                          [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                            return nb.create<arith::DivFOp>(nl, a[0], a[1]);
+                          });
   }
 
   int64_t block, queryBlock;

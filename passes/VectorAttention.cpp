@@ -99,8 +99,11 @@ public:
       if (result.isDynamicDim(i))
         dynamicSizes.push_back(size);
     }
-    // A result written straight into an output buffer needs no buffer of its own.
-    if (auto destination = inPlaceDestination())
+    // A result written straight into an output buffer needs no buffer of its own. (The
+    // kernel owns its output buffer, so it picks the destination here; destination passing
+    // through the whole graph is the memory plan's job.)
+    bufferization::MaterializeInDestinationOp destination = inPlaceDestination();
+    if (destination)
       out = destination.getDest();
     else
       out = b.create<memref::AllocOp>(loc, MemRefType::get(result.getShape(), f32),
@@ -120,7 +123,7 @@ public:
           emitTask(ivs[0], queryBlocks);
         });
     parallel->setAttr("attune.tasks", b.getUnitAttr());
-    if (auto destination = inPlaceDestination())
+    if (destination)
       b.eraseOp(destination);
     return b.create<bufferization::ToTensorOp>(loc, out, /*restrict=*/true, /*writable=*/true);
   }
@@ -131,9 +134,9 @@ public:
     if (!op->hasOneUse())
       return {};
     auto materialize = dyn_cast<bufferization::MaterializeInDestinationOp>(*op->user_begin());
-    if (!materialize || !isa<MemRefType>(materialize.getDest().getType()) ||
-        cast<MemRefType>(materialize.getDest().getType()).getLayout() !=
-            MemRefType::get(op.getType().getShape(), f32).getLayout() ||
+    auto buffer = materialize ? dyn_cast<MemRefType>(materialize.getDest().getType())
+                              : MemRefType();
+    if (!buffer || !buffer.getLayout().isIdentity() ||
         !materialize.getDest().getParentBlock()->isEntryBlock())
       return {};
     return materialize;

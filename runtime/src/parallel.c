@@ -8,7 +8,9 @@
  * every worker has checked out of the job, since the job's context lives on its stack. One
  * job runs at a time; a caller that finds the pool busy, or calls from inside a task, runs
  * its range itself. */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#endif
 #include "internal.h"
 
 #include <pthread.h>
