@@ -1,6 +1,7 @@
 """Writes inputs for a benchmark run: every named tensor is int32 [batch, seq] of seeded
 pseudo-random ids below `vocab` (attention_mask is all ones, token_type_ids zeros); a name
-written NAME:HEADSxDIM is instead f32 [batch, HEADS, seq, DIM] uniform in [-1, 1).
+written NAME:HEADSxDIM is instead f32 [batch, HEADS, seq, DIM] uniform in [-1, 1), and one
+written NAME:xDIM f32 [batch, seq, DIM].
 
 usage: make_inputs.py OUT VOCAB BATCH SEQ NAME [NAME ...]
 """
@@ -15,10 +16,11 @@ header, blobs, offset = {}, [], 0
 for name in sys.argv[5:]:
     if ":" in name:
         name, dims = name.split(":")
-        heads, dim = (int(x) for x in dims.split("x"))
-        count = batch * heads * seq * dim
+        heads, dim = (int(x) if x else None for x in dims.split("x"))
+        shape = [batch, seq, dim] if heads is None else [batch, heads, seq, dim]
+        count = batch * (heads or 1) * seq * dim
         raw = struct.pack(f"<{count}f", *(rng.uniform(-1, 1) for _ in range(count)))
-        header[name] = {"dtype": "F32", "shape": [batch, heads, seq, dim],
+        header[name] = {"dtype": "F32", "shape": shape,
                         "data_offsets": [offset, offset + len(raw)]}
         offset += len(raw)
         blobs.append(raw)

@@ -323,6 +323,28 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return success();
 }
 
+LogicalResult PackedMatmulOp::verify() {
+  RankedTensorType lhs = getLhs().getType(), panels = getPanels().getType();
+  RankedTensorType result = getType();
+  if (panels.getRank() != 3 || !panels.hasStaticShape())
+    return emitOpError("panels must be a static [P, K, width] tensor, got ")
+           << shapeString(panels.getShape());
+  int64_t count = panels.getDimSize(0), k = panels.getDimSize(1), width = panels.getDimSize(2);
+  int64_t columns = getColumns();
+  if (columns < 1 || width < 1 || count != (columns + width - 1) / width)
+    return emitOpError("panels ") << shapeString(panels.getShape()) << " do not hold "
+                                  << columns << " columns in panels of " << width;
+  if (lhs.getRank() < 1 || (!lhs.isDynamicDim(lhs.getRank() - 1) && lhs.getShape().back() != k))
+    return emitOpError("lhs ") << shapeString(lhs.getShape()) << " does not contract with K = "
+                               << k;
+  SmallVector<int64_t> expected(lhs.getShape().drop_back());
+  expected.push_back(columns);
+  if (result.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("result must be ") << shapeString(expected) << ", got "
+                                          << shapeString(result.getShape());
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Normalisation and activations
 //===----------------------------------------------------------------------===//

@@ -196,6 +196,29 @@ def Attune_MatmulOp : Attune_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
 }
 
+def Attune_PackedMatmulOp : Attune_Op<"packed_matmul", [Pure]> {
+  let summary = "Product with a weight packed into column panels (the matmul kernel's layout)";
+  let description = [{
+    `lhs` is [..., K]; `panels` is a weight W [K, columns] stored as [P, K, width] column
+    panels, `panels[p][k][j] = W[k][p·width + j]`, zero past the last column (P = ⌈columns /
+    width⌉). The result is [..., columns]: every leading dim of `lhs` is a row of one M × K by
+    K × N product. `attune-pack-weights` makes these from `attune.matmul` with a weight operand
+    (either Hugging Face layout) and records the packing on the weight's argument; the
+    runtime packs the weight when the model is opened.
+
+    ```mlir
+    %y = attune.packed_matmul %x, %wp {columns = 50257 : i64}
+        : tensor<?x?x768xf32>, tensor<1571x768x32xf32> -> tensor<?x?x50257xf32>
+    ```
+  }];
+  let arguments = (ins Attune_FloatTensor:$lhs, Attune_FloatTensor:$panels, I64Attr:$columns);
+  let results = (outs Attune_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $panels attr-dict `:` type($lhs) `,` type($panels) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Normalisation and activations
 //===----------------------------------------------------------------------===//

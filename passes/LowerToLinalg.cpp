@@ -4,6 +4,7 @@
 // a static size-1 dim is read at index 0. Dynamic result sizes are read with tensor.dim from
 // an operand that carries the same dim, so no shape arithmetic is needed at run time.
 #include "ir/AttuneDialect.h"
+#include "ir/Target.h"
 #include "passes/LinalgBuilders.h"
 #include "passes/Passes.h"
 
@@ -196,6 +197,45 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
     iterators[k] = utils::IteratorType::reduction;
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, result, ValueRange{op.getLhs(), rhsValue}, init, maps, iterators,
+        [](OpBuilder &b, Location l, ValueRange args) {
+          Value product = b.create<arith::MulFOp>(l, args[0], args[1]);
+          b.create<linalg::YieldOp>(l, ValueRange{b.create<arith::AddFOp>(l, args[2], product)});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// The reference lowering of attune.packed_matmul: a contraction reading the panels through
+/// floordiv/mod indexing (scalar loops; the vector kernel is VectorMatmul.cpp).
+struct PackedMatmulLowering : OpRewritePattern<PackedMatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(PackedMatmulOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    RankedTensorType result = op.getType();
+    int64_t width = op.getPanels().getType().getDimSize(2);
+    unsigned lead = result.getRank() - 1, n = lead, k = lead + 1, numLoops = lead + 2;
+    SmallVector<AffineExpr> lhsExprs, outExprs;
+    for (unsigned i = 0; i < lead; ++i)
+      lhsExprs.push_back(getAffineDimExpr(i, ctx));
+    outExprs = lhsExprs;
+    lhsExprs.push_back(getAffineDimExpr(k, ctx));
+    outExprs.push_back(getAffineDimExpr(n, ctx));
+    AffineExpr column = getAffineDimExpr(n, ctx);
+    SmallVector<AffineMap> maps{
+        AffineMap::get(numLoops, 0, lhsExprs, ctx),
+        AffineMap::get(numLoops, 0,
+                       {column.floorDiv(width), getAffineDimExpr(k, ctx), column % width}, ctx),
+        AffineMap::get(numLoops, 0, outExprs, ctx)};
+    Value zero = floatConstant(rewriter, loc, result.getElementType(), 0.0);
+    Value init = filledTensor(rewriter, loc, result, zero, [&](int64_t i) -> Value {
+      return rewriter.create<tensor::DimOp>(loc, op.getLhs(), i);
+    });
+    SmallVector<utils::IteratorType> iterators(numLoops, utils::IteratorType::parallel);
+    iterators[k] = utils::IteratorType::reduction;
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, result, ValueRange{op.getLhs(), op.getPanels()}, init, maps, iterators,
         [](OpBuilder &b, Location l, ValueRange args) {
           Value product = b.create<arith::MulFOp>(l, args[0], args[1]);
           b.create<linalg::YieldOp>(l, ValueRange{b.create<arith::AddFOp>(l, args[2], product)});
@@ -557,9 +597,20 @@ struct LowerToLinalgPass : attune::impl::AttuneLowerToLinalgPassBase<LowerToLina
       populateAttentionDecompositionPatterns(patterns);
     else
       populateOnlineAttentionPatterns(patterns, attentionBlock, attentionQueryBlock);
+    TargetDescription machine = targetOf(getOperation());
+    int64_t lanes = vectorLanes > 0 ? int64_t(vectorLanes) : machine.lanes;
+    int64_t registers = vectorRegisters > 0 ? int64_t(vectorRegisters) : machine.registers;
     if (!decomposeAttention && vectorAttention)
       populateVectorAttentionPatterns(
-          patterns, {vectorLanes, vectorRegisters, attentionQueryBlock, attentionBlock});
+          patterns, {lanes, registers, attentionQueryBlock, attentionBlock});
+    if (vectorMatmul) {
+      MatmulKernelOptions matmul;
+      matmul.lanes = lanes;
+      matmul.registers = registers;
+      matmul.l1Bytes = machine.l1Bytes;
+      matmul.l2Bytes = machine.l2Bytes;
+      populateVectorMatmulPatterns(patterns, matmul);
+    }
     ConversionTarget target(getContext());
     target.addIllegalDialect<AttuneDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
@@ -580,7 +631,7 @@ void attune::populateLowerToLinalgPatterns(RewritePatternSet &patterns) {
                BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
                BinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,
                BinaryLowering<DivOp, arith::DivFOp, arith::DivSIOp>,
-               CompareLowering, SelectLowering, MatmulLowering, EmbedLowering, IotaLowering,
+               CompareLowering, SelectLowering, MatmulLowering, PackedMatmulLowering, EmbedLowering, IotaLowering,
                TransposeLowering, ReshapeLowering, SliceLowering, LayerNormLowering,
                RmsNormLowering, RopeLowering, SoftmaxLowering>(ctx);
   patterns.add<UnaryLowering<GeluOp>>(ctx, geluFormula);

@@ -49,6 +49,26 @@ struct VectorAttentionOptions {
 void populateVectorAttentionPatterns(mlir::RewritePatternSet &patterns,
                                      const VectorAttentionOptions &options);
 
+/// Geometry limits of the matmul kernel (VectorMatmul.cpp), from the target.
+struct MatmulKernelOptions {
+  /// f32 lanes per vector register and vector registers of the target.
+  int64_t lanes = 8;
+  int64_t registers = 16;
+  /// Data cache bytes per core: K blocks are sized for L1, a task's panels for L2.
+  int64_t l1Bytes = 32 * 1024;
+  int64_t l2Bytes = 1024 * 1024;
+  /// Most rows of a register tile (12 × 2 vectors fills AVX-512's 32 registers; AVX2's 16
+  /// allow 6 × 2).
+  int64_t maxRows = 12;
+  /// k steps per K block (0: from l1Bytes).
+  int64_t kBlock = 0;
+};
+
+/// attune.packed_matmul as the register-tiled kernel, parallel over M x N blocks. Ops whose
+/// panels are not whole vectors of the target are left for the reference pattern.
+void populateVectorMatmulPatterns(mlir::RewritePatternSet &patterns,
+                                  const MatmulKernelOptions &options);
+
 /// attune.attention as its decomposition (matmul, scale, bias, mask, softmax, matmul).
 void populateAttentionDecompositionPatterns(mlir::RewritePatternSet &patterns);
 
@@ -66,9 +86,19 @@ struct GraphPipelineOptions {
 /// The graph passes on the attune dialect: CSE, then attention fusion.
 void buildGraphPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
 
-/// attune graph -> LLVM dialect, ready for translation: the graph passes, attune-lower-entry,
+/// attune graph -> LLVM dialect, ready for translation: the graph passes, the entry passes,
 /// then the kernel pipeline below.
 void buildCpuLoweringPipeline(mlir::OpPassManager &pm);
+
+/// Knobs of the entry passes.
+struct EntryPipelineOptions {
+  /// Matmuls by weights read packed panels (attune-pack-weights).
+  bool packWeights = true;
+};
+
+/// attune-lower-entry, then attune-pack-weights: the model's ABI, which the driver reads
+/// before the kernel pipeline.
+void buildEntryPipeline(mlir::OpPassManager &pm, const EntryPipelineOptions &options);
 
 /// Knobs of the kernel lowering.
 struct KernelPipelineOptions {
@@ -77,14 +107,14 @@ struct KernelPipelineOptions {
   /// Keys and queries per block of the online-softmax kernel.
   int64_t attentionBlock = 64;
   int64_t attentionQueryBlock = 64;
-  /// The vector kernel for attention (else the blocked kernel on tensors), with the target's
-  /// f32 lanes per vector register and vector register count.
+  /// The vector kernel for attention (else the blocked kernel on tensors); its register tile
+  /// follows the module's attune.target.
   bool vectorAttention = true;
-  int64_t vectorLanes = 16;
-  int64_t vectorRegisters = 32;
+  /// The vector kernel for packed matmuls (else the scalar reference loops).
+  bool vectorMatmul = true;
 };
 
-/// The steps after attune-lower-entry (the driver reads the model interface in between).
+/// The steps after the entry passes (the driver reads the model interface in between).
 void buildCpuKernelPipeline(mlir::OpPassManager &pm, const KernelPipelineOptions &options = {});
 
 /// Adds the attune dialect and every upstream dialect, extension and LLVM IR translation.

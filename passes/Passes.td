@@ -43,6 +43,45 @@ def AttuneLowerEntryPass : Pass<"attune-lower-entry", "mlir::ModuleOp"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def AttunePackWeightsPass : Pass<"attune-pack-weights", "mlir::ModuleOp"> {
+  let summary = "Matmuls by a weight read it as column panels, packed when the model opens";
+  let description = [{
+    Runs on entry functions after `attune-lower-entry`. Each `attune.matmul` whose right
+    operand is a 2-D f32 weight argument, as stored ([K, N], GPT-2's Conv1D) or through a
+    transpose of its last two dims ([N, K], torch's nn.Linear, tied LM heads), with a static
+    K, becomes `attune.packed_matmul` on a new weight argument of type [P, K, width]: the same
+    name, `attune.packed = {shape = <as stored>, transposed}`. The runtime fills it when the
+    model is opened (`panels[p][k][j] = W[k][p·width + j]`, zero past the last column) and
+    releases the file's pages. A weight read only by matmuls loses its unpacked argument; a
+    weight read otherwise too (a tied embedding's gather) keeps both. The panel width is two
+    vectors of the module's target (`attune.target`), unless `panel-width` says otherwise.
+
+    Before:
+    ```mlir
+    func.func @forward(%x: memref<?x8xf32> {...}, %w: memref<8x40xf32> {attune.name = "w",
+                       attune.role = "weight"}, %out: ...) attributes {attune.entry} {
+      %0 = bufferization.to_tensor %x restrict : memref<?x8xf32>
+      %1 = bufferization.to_tensor %w restrict : memref<8x40xf32>
+      %y = attune.matmul %0, %1 : tensor<?x8xf32>, tensor<8x40xf32>
+      ...
+    ```
+    After (panel width 16):
+    ```mlir
+    func.func @forward(%x: memref<?x8xf32> {...}, %wp: memref<3x8x16xf32> {attune.name = "w",
+                       attune.role = "weight", attune.packed = {shape = [8, 40],
+                       transposed = false}}, %out: ...) attributes {attune.entry} {
+      %1 = bufferization.to_tensor %wp restrict : memref<3x8x16xf32>
+      %y = attune.packed_matmul %0, %1 {columns = 40 : i64}
+          : tensor<?x8xf32>, tensor<3x8x16xf32> -> tensor<?x40xf32>
+    ```
+  }];
+  let options = [
+    Option<"panelWidth", "panel-width", "int64_t", /*default=*/"0",
+           "Columns per panel (default: two vectors of the target's lanes)">
+  ];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
 def AttuneFuseAttentionPass : Pass<"attune-fuse-attention", "mlir::func::FuncOp"> {
   let summary = "Turns every scaled-dot-product-attention subgraph into one attune.attention";
   let description = [{
@@ -92,6 +131,10 @@ def AttuneLowerToLinalgPass : Pass<"attune-lower-to-linalg", "mlir::func::FuncOp
     wide vectors, a task loop `scf.parallel {attune.tasks}` over batch × query blocks), or,
     where that does not apply or `vector-attention=false`, the blocked online-softmax kernel on
     tensors (LowerAttention.cpp); with `decompose-attention`, its decomposition.
+    `attune.packed_matmul` becomes the register-tiled matmul kernel on buffers
+    (VectorMatmul.cpp: M × N tiles as tasks of an `scf.parallel {attune.tasks}`), or with
+    `vector-matmul=false` a `linalg.generic` that reads the panels. Register tiles follow the
+    module's `attune.target` unless `vector-lanes`/`vector-registers` override it.
   }];
   let options = [
     Option<"decomposeAttention", "decompose-attention", "bool", /*default=*/"false",
@@ -103,10 +146,14 @@ def AttuneLowerToLinalgPass : Pass<"attune-lower-to-linalg", "mlir::func::FuncOp
     Option<"vectorAttention", "vector-attention", "bool", /*default=*/"true",
            "Lower attune.attention to the vectorized kernel (VectorAttention.cpp) where it "
            "applies (f32, static head dims); else to the blocked kernel on tensors">,
-    Option<"vectorLanes", "vector-lanes", "int64_t", /*default=*/"16",
-           "f32 lanes per vector register of the target (16: AVX-512, 8: AVX2)">,
-    Option<"vectorRegisters", "vector-registers", "int64_t", /*default=*/"32",
-           "Vector registers of the target (32: AVX-512, 16: AVX2)">
+    Option<"vectorMatmul", "vector-matmul", "bool", /*default=*/"true",
+           "Lower attune.packed_matmul to the register-tiled kernel (VectorMatmul.cpp); else "
+           "to a linalg.generic reading the panels (scalar loops: the reference)">,
+    Option<"vectorLanes", "vector-lanes", "int64_t", /*default=*/"0",
+           "f32 lanes per vector register the kernels tile for (default: the module's "
+           "attune.target)">,
+    Option<"vectorRegisters", "vector-registers", "int64_t", /*default=*/"0",
+           "Vector registers the kernels tile for (default: the module's attune.target)">
   ];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect",

@@ -31,22 +31,28 @@ void attune::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &o
 
 void attune::buildCpuLoweringPipeline(OpPassManager &pm) {
   buildGraphPipeline(pm, GraphPipelineOptions{});
-  // Entry functions take buffers; weights become arguments bound by name at open time.
-  addStep(pm, "attune-lower-entry");
+  buildEntryPipeline(pm, EntryPipelineOptions{});
   buildCpuKernelPipeline(pm);
 }
 
+void attune::buildEntryPipeline(OpPassManager &pm, const EntryPipelineOptions &options) {
+  // Entry functions take buffers; weights become arguments bound by name at open time.
+  addStep(pm, "attune-lower-entry");
+  // Matmuls by weights read them as the panels the matmul kernel streams, packed at open.
+  if (options.packWeights)
+    addStep(pm, "attune-pack-weights");
+}
+
 void attune::buildCpuKernelPipeline(OpPassManager &pm, const KernelPipelineOptions &options) {
-  // Graph ops become linalg on tensors; folding removes the shape plumbing it leaves.
+  // Graph ops become linalg on tensors, attention and packed matmuls vector kernels on buffers
+  // (register tiles sized by the module's attune.target); folding removes the shape plumbing.
   auto flag = [](bool value) { return std::string(value ? "true" : "false"); };
   addStep(pm, "func.func(attune-lower-to-linalg{decompose-attention=" +
                   flag(options.decomposeAttention) +
                   " attention-block=" + std::to_string(options.attentionBlock) +
                   " attention-query-block=" + std::to_string(options.attentionQueryBlock) +
                   " vector-attention=" + flag(options.vectorAttention) +
-                  " vector-lanes=" + std::to_string(options.vectorLanes) +
-                  " vector-registers=" + std::to_string(options.vectorRegisters) +
-                  "}),canonicalize,cse");
+                  " vector-matmul=" + flag(options.vectorMatmul) + "}),canonicalize,cse");
   // Elementwise chains (bias + GELU, scale + mask) become one loop nest: fewer temporaries.
   addStep(pm, "func.func(attune-fuse-elementwise),canonicalize,cse");
   // Tensors to buffers; empty tensors that feed a destination are reused rather than copied.

@@ -8,6 +8,7 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
@@ -40,6 +41,21 @@ Expected<std::unique_ptr<TargetMachine>> createTargetMachine(const CpuTargetOpti
     for (const auto &feature : sys::getHostCPUFeatures())
       features += (features.empty() ? "" : ",") + std::string(feature.second ? "+" : "-") +
                   feature.first().str();
+  } else {
+    // LLVM only warns about an unknown CPU and then generates for a generic one (or aborts
+    // later): refuse it here, with the names it knows.
+    std::unique_ptr<MCSubtargetInfo> probe(target->createMCSubtargetInfo(triple, "", ""));
+    if (!probe || !probe->isCPUStringValid(cpu)) {
+      std::string known;
+      if (probe)
+        for (const SubtargetSubTypeKV &kv : probe->getAllProcessorDescriptions())
+          if (StringRef(kv.Key).starts_with("x86-64") || StringRef(kv.Key).starts_with("znver") ||
+              StringRef(kv.Key) == "skylake-avx512" || StringRef(kv.Key) == "sapphirerapids" ||
+              StringRef(kv.Key) == "haswell")
+            known += (known.empty() ? "" : ", ") + std::string(kv.Key);
+      return makeError("unknown CPU '" + cpu + "' (use native or an LLVM CPU name such as " +
+                       known + ")");
+    }
   }
   CodeGenOptLevel level = options.optLevel >= 3   ? CodeGenOptLevel::Aggressive
                           : options.optLevel == 2 ? CodeGenOptLevel::Default
@@ -155,16 +171,53 @@ Expected<std::unique_ptr<Module>> translateToLLVMIR(mlir::ModuleOp module, LLVMC
   return llvmModule;
 }
 
-Expected<VectorUnits> vectorUnitsOf(const CpuTargetOptions &options) {
+/// The size of this machine's data cache at `level` (sysfs), or 0 where it cannot be read.
+static int64_t hostCacheBytes(int level) {
+  for (int i = 0; i < 8; ++i) {
+    std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
+    auto read = [&](const char *name) -> std::string {
+      auto buffer = MemoryBuffer::getFile(dir + name, /*IsText=*/true);
+      return buffer ? (*buffer)->getBuffer().trim().str() : "";
+    };
+    std::string type = read("type");
+    if (type.empty())
+      break;
+    if (read("level") != std::to_string(level) || type == "Instruction")
+      continue;
+    StringRef size = read("size");
+    int64_t value = 0;
+    if (size.consume_back("K") && !size.getAsInteger(10, value))
+      return value * 1024;
+    if (size.consume_back("M") && !size.getAsInteger(10, value))
+      return value * 1024 * 1024;
+  }
+  return 0;
+}
+
+Expected<TargetDescription> describeTarget(const CpuTargetOptions &options) {
   Expected<std::unique_ptr<TargetMachine>> machine = createTargetMachine(options);
   if (!machine)
     return machine.takeError();
   const MCSubtargetInfo *info = (*machine)->getMCSubtargetInfo();
-  if (hasAvx512(**machine))
-    return VectorUnits{16, 32};
-  if (info->checkFeatures("+avx"))
-    return VectorUnits{8, 16};
-  return VectorUnits{4, 16};
+  TargetDescription target;
+  target.cpu = (*machine)->getTargetCPU().str();
+  if (hasAvx512(**machine)) {
+    target.lanes = 16;
+    target.registers = 32;
+  } else if (info->checkFeatures("+avx")) {
+    target.lanes = 8;
+    target.registers = 16;
+  } else {
+    target.lanes = 4;
+    target.registers = 16;
+  }
+  if (options.cpu == "native") {
+    if (int64_t l1 = hostCacheBytes(1))
+      target.l1Bytes = l1;
+    if (int64_t l2 = hostCacheBytes(2))
+      target.l2Bytes = l2;
+  }
+  return target;
 }
 
 Error emitMachineCode(Module &module, const CpuTargetOptions &options, StringRef path,

@@ -5,6 +5,7 @@
 #define ATTUNE_BACKENDS_CPU_CODEGEN_H
 
 #include "backends/cpu/ModelInterface.h"
+#include "ir/Target.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/IR/LLVMContext.h"
@@ -23,13 +24,10 @@ struct CpuTargetOptions {
   unsigned optLevel = 3;
 };
 
-/// The target's vector registers as the kernels tile for them: f32 lanes per register and
-/// register count (AVX-512: 16 and 32; AVX2: 8 and 16; SSE: 4 and 16).
-struct VectorUnits {
-  int64_t lanes;
-  int64_t registers;
-};
-llvm::Expected<VectorUnits> vectorUnitsOf(const CpuTargetOptions &options);
+/// The target as the kernels tile for it (recorded on the module as attune.target): f32
+/// lanes per register and register count (AVX-512: 16 and 32; AVX2: 8 and 16; SSE: 4 and 16),
+/// data cache sizes (the machine's own for "native"). An unknown CPU name is an error.
+llvm::Expected<TargetDescription> describeTarget(const CpuTargetOptions &options);
 
 /// Translates `module` (LLVM dialect) to LLVM IR, adds NAME_manifest and NAME_entry, hides
 /// every other definition, and runs LLVM's optimization pipeline for the target.

@@ -1,6 +1,7 @@
 // Builds the model interface from the lowered entry function, and renders it as the runtime
 // manifest and as the generated C header.
 #include "backends/cpu/ModelInterface.h"
+#include "ir/Abi.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/StringExtras.h"
@@ -36,8 +37,8 @@ static LogicalResult describeEntry(func::FuncOp entry, const llvm::StringMap<int
   EntryInterface described{entryNameOf(entry), entry.getSymName().str(), {}};
   for (unsigned i = 0; i < entry.getNumArguments(); ++i) {
     auto type = dyn_cast<MemRefType>(entry.getArgumentTypes()[i]);
-    auto name = entry.getArgAttrOfType<StringAttr>(i, "attune.name");
-    auto role = entry.getArgAttrOfType<StringAttr>(i, "attune.role");
+    auto name = entry.getArgAttrOfType<StringAttr>(i, abi::kName);
+    auto role = entry.getArgAttrOfType<StringAttr>(i, abi::kRole);
     if (!type || !name || !role)
       return entry.emitOpError("argument #") << i << " is not a named buffer; run "
                                                   "attune-lower-entry first";
@@ -45,7 +46,20 @@ static LogicalResult describeEntry(func::FuncOp entry, const llvm::StringMap<int
     if (arg.dtype.empty())
       return entry.emitOpError("argument '") << arg.name << "' has unsupported element type "
                                              << type.getElementType();
-    auto dimNames = entry.getArgAttrOfType<ArrayAttr>(i, "attune.dims");
+    if (auto packed = entry.getArgAttrOfType<DictionaryAttr>(i, abi::kPacked)) {
+      auto shape = packed.getAs<ArrayAttr>("shape");
+      auto transposed = packed.getAs<BoolAttr>("transposed");
+      if (!shape || !transposed || type.getRank() != 3 || !type.hasStaticShape())
+        return entry.emitOpError("packed weight '")
+               << arg.name << "' needs [P, K, width] panels and {shape, transposed}";
+      for (Attribute size : shape)
+        arg.dims.push_back(std::to_string(cast<IntegerAttr>(size).getInt()));
+      arg.panelWidth = type.getDimSize(2);
+      arg.transposed = transposed.getValue();
+      described.args.push_back(std::move(arg));
+      continue;
+    }
+    auto dimNames = entry.getArgAttrOfType<ArrayAttr>(i, abi::kDims);
     unsigned nextName = 0;
     for (int64_t size : type.getShape()) {
       if (!ShapedType::isDynamic(size)) {
@@ -90,8 +104,12 @@ std::string ModelInterface::manifest() const {
     text += llvm::formatv("dim {0} {1}\n", symbol, bound).str();
   for (const EntryInterface &entry : entries) {
     text += "entry " + entry.name + "\n";
-    for (const InterfaceArg &arg : entry.args)
-      text += arg.role + " " + arg.name + " " + arg.dtype + " " + llvm::join(arg.dims, " ") + "\n";
+    for (const InterfaceArg &arg : entry.args) {
+      text += arg.role + " " + arg.name + " " + arg.dtype + " " + llvm::join(arg.dims, " ");
+      if (arg.panelWidth)
+        text += llvm::formatv(" panels {0} {1}", arg.panelWidth, arg.transposed ? "nk" : "kn");
+      text += "\n";
+    }
   }
   return text;
 }

@@ -18,8 +18,12 @@ struct InterfaceArg {
   std::string name;
   std::string role;  // "input", "weight" or "output"
   std::string dtype; // "f32", "i32", "i64"
-  /// One entry per dim: a decimal size, or the name of a symbolic dim ("batch").
+  /// One entry per dim: a decimal size, or the name of a symbolic dim ("batch"). A packed
+  /// weight lists the shape stored in the weights file.
   std::vector<std::string> dims;
+  /// Packed weights (attune.packed): columns per panel, and whether the file stores [N, K].
+  int64_t panelWidth = 0;
+  bool transposed = false;
 };
 
 struct EntryInterface {

@@ -59,4 +59,10 @@ bool json_skip_value(json_cursor *c, int depth);
 typedef void (*attune_task_fn)(void *ctx, int64_t begin, int64_t end);
 void attune_parallel_for(attune_task_fn fn, void *ctx, int64_t begin, int64_t end);
 
+/* A weight W ([k][n], or [n][k] when `transposed`) packed into the panels of
+ * attune.packed_matmul, `width` columns each, in a new 64-byte aligned buffer (free()); the
+ * file's pages of W are released. NULL when out of memory (pack.c). */
+float *attune_pack_panels(const void *weight, int64_t k, int64_t n, int64_t width,
+                          bool transposed);
+
 #endif /* ATTUNE_RUNTIME_INTERNAL_H */

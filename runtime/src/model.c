@@ -10,7 +10,10 @@
  *   input input_ids i32 batch seq
  *   weight transformer.wte.weight f32 512 64
  *   output logits f32 batch seq 512
+ *   weight h.0.mlp.c_fc.weight f32 64 256 panels 32 kn
  *
+ * A weight with `panels WIDTH ORDER` is passed packed (pack.c): the file stores it [K, N]
+ * (ORDER kn) or [N, K] (nk), as the dims say; the compiled code reads [P, K, WIDTH] panels.
  * Each argument is passed to the compiled code as a memref descriptor
  * {allocated, aligned, offset, sizes[rank], strides[rank]}.
  */
@@ -33,6 +36,8 @@ typedef struct declared {
   int64_t shape[ATTUNE_MAX_RANK]; /* -1 where symbolic */
   int symbol[ATTUNE_MAX_RANK];    /* index into symbols, or -1 */
   const void *data;               /* weights: bound at open */
+  int64_t panel_width;            /* packed weights: columns per panel, else 0 */
+  bool transposed;                /* packed weights: the file stores [N, K] */
 } declared;
 
 typedef struct entry_point {
@@ -149,6 +154,17 @@ static attune_status parse_manifest(attune_model *model, const char *manifest) {
         break;
       }
       for (char *dim = strtok_r(NULL, " ", &save); dim; dim = strtok_r(NULL, " ", &save)) {
+        if (!strcmp(dim, "panels")) {
+          char *width = strtok_r(NULL, " ", &save), *order = strtok_r(NULL, " ", &save);
+          if (d->role != ROLE_WEIGHT || d->rank != 2 || !width || !order ||
+              (strcmp(order, "kn") && strcmp(order, "nk")) || strtoll(width, NULL, 10) < 1) {
+            status = bad_manifest(line_number, "panels need a 2-D weight, a width and kn|nk");
+            break;
+          }
+          d->panel_width = strtoll(width, NULL, 10);
+          d->transposed = !strcmp(order, "nk");
+          break;
+        }
         if (d->rank == ATTUNE_MAX_RANK) {
           status = bad_manifest(line_number, "rank above ATTUNE_MAX_RANK");
           break;
@@ -176,6 +192,38 @@ static attune_status parse_manifest(attune_model *model, const char *manifest) {
   return status;
 }
 
+/* Keeps `buffer` until the model closes. */
+static bool own(attune_model *model, void *buffer) {
+  void **grown = realloc(model->owned, (model->num_owned + 1) * sizeof *grown);
+  if (!grown)
+    return false;
+  model->owned = grown;
+  model->owned[model->num_owned++] = buffer;
+  return true;
+}
+
+/* Binds a packed weight: the panels another entry point already has, else new ones. */
+static attune_status bind_packed(attune_model *model, declared *d, const void *source) {
+  for (size_t e = 0; e < model->num_entries; ++e)
+    for (size_t i = 0; i < model->entries[e].num_args; ++i) {
+      const declared *other = &model->entries[e].args[i];
+      if (other != d && other->data && other->panel_width == d->panel_width &&
+          other->transposed == d->transposed && !strcmp(other->name, d->name)) {
+        d->data = other->data;
+        return ATTUNE_OK;
+      }
+    }
+  int64_t k = d->shape[d->transposed ? 1 : 0], n = d->shape[d->transposed ? 0 : 1];
+  float *panels = attune_pack_panels(source, k, n, d->panel_width, d->transposed);
+  if (!panels || !own(model, panels)) {
+    free(panels);
+    return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory packing weight '%s'",
+                       d->name);
+  }
+  d->data = panels;
+  return ATTUNE_OK;
+}
+
 /* Checks one weight against the file and binds its data. */
 static attune_status bind_weight(attune_model *model, declared *d) {
   attune_tensor found;
@@ -193,6 +241,8 @@ static attune_status bind_weight(attune_model *model, declared *d) {
     return attune_fail(ATTUNE_ERROR_WEIGHTS, "weight '%s' has shape %s, the model needs %s",
                        d->name, attune_format_shape(got, sizeof got, found.shape, found.rank),
                        attune_format_shape(want, sizeof want, d->shape, d->rank));
+  if (d->panel_width)
+    return bind_packed(model, d, found.data);
   d->data = found.data;
   if ((uintptr_t)found.data % sizeof(float) != 0) {
     /* Offsets in the file need not be aligned; compiled code expects aligned floats. */
@@ -200,17 +250,12 @@ static attune_status bind_weight(attune_model *model, declared *d) {
     for (int32_t i = 0; i < d->rank; ++i)
       bytes *= (size_t)d->shape[i];
     void *copy = malloc(bytes ? bytes : 1);
-    void **grown = realloc(model->owned, (model->num_owned + 1) * sizeof *grown);
-    if (!copy || !grown) {
+    if (!copy || !own(model, copy)) {
       free(copy);
-      if (grown)
-        model->owned = grown;
       return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory copying weight '%s'",
                          d->name);
     }
     memcpy(copy, found.data, bytes);
-    model->owned = grown;
-    model->owned[model->num_owned++] = copy;
     d->data = copy;
   }
   return ATTUNE_OK;
@@ -525,12 +570,23 @@ attune_status attune_model_run_entry(attune_model *model, const char *entry,
     int64_t *desc = descriptors[a];
     desc[0] = desc[1] = (int64_t)(intptr_t)data;
     desc[2] = 0;
+    int64_t sizes[ATTUNE_MAX_RANK];
+    int32_t rank = d->rank;
+    for (int32_t k = 0; k < rank; ++k)
+      sizes[k] = d->symbol[k] >= 0 ? values[d->symbol[k]] : d->shape[k];
+    if (d->panel_width) {
+      /* [P, K, width] panels of a [K, N] (or [N, K]) weight. */
+      int64_t k = d->shape[d->transposed ? 1 : 0], n = d->shape[d->transposed ? 0 : 1];
+      rank = 3;
+      sizes[0] = (n + d->panel_width - 1) / d->panel_width;
+      sizes[1] = k;
+      sizes[2] = d->panel_width;
+    }
     int64_t stride = 1;
-    for (int32_t k = d->rank - 1; k >= 0; --k) {
-      int64_t size = d->symbol[k] >= 0 ? values[d->symbol[k]] : d->shape[k];
-      desc[3 + k] = size;
-      desc[3 + d->rank + k] = stride;
-      stride *= size;
+    for (int32_t k = rank - 1; k >= 0; --k) {
+      desc[3 + k] = sizes[k];
+      desc[3 + rank + k] = stride;
+      stride *= sizes[k];
     }
     arguments[a] = desc;
   }

@@ -254,3 +254,35 @@ func.func @attention_result(%q: tensor<2x3x4xf32>, %k: tensor<2x5x4xf32>, %v: te
   %o = attune.attention %q, %k, %v {masked_value = 0.0 : f64, scale = 1.0 : f64} : (tensor<2x3x4xf32>, tensor<2x5x4xf32>, tensor<2x5x6xf32>) -> tensor<2x3x4xf32>
   return
 }
+
+// -----
+
+func.func @packed_matmul_panels(%x: tensor<?x8xf32>, %w: tensor<2x8x16xf32>) {
+  // expected-error @+1 {{panels [2, 8, 16] do not hold 40 columns in panels of 16}}
+  %y = attune.packed_matmul %x, %w {columns = 40 : i64} : tensor<?x8xf32>, tensor<2x8x16xf32> -> tensor<?x40xf32>
+  return
+}
+
+// -----
+
+func.func @packed_matmul_depth(%x: tensor<?x4xf32>, %w: tensor<3x8x16xf32>) {
+  // expected-error @+1 {{lhs [?, 4] does not contract with K = 8}}
+  %y = attune.packed_matmul %x, %w {columns = 40 : i64} : tensor<?x4xf32>, tensor<3x8x16xf32> -> tensor<?x40xf32>
+  return
+}
+
+// -----
+
+func.func @packed_matmul_result(%x: tensor<?x8xf32>, %w: tensor<3x8x16xf32>) {
+  // expected-error @+1 {{result must be [?, 40], got [?, 48]}}
+  %y = attune.packed_matmul %x, %w {columns = 40 : i64} : tensor<?x8xf32>, tensor<3x8x16xf32> -> tensor<?x48xf32>
+  return
+}
+
+// -----
+
+func.func @packed_matmul_rank(%x: tensor<?x8xf32>, %w: tensor<8x16xf32>) {
+  // expected-error @+1 {{panels must be a static [P, K, width] tensor, got [8, 16]}}
+  %y = attune.packed_matmul %x, %w {columns = 16 : i64} : tensor<?x8xf32>, tensor<8x16xf32> -> tensor<?x16xf32>
+  return
+}

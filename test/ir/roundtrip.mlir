@@ -48,6 +48,9 @@ func.func @contractions_and_norms(%x: tensor<?x?x8xf32>, %w: tensor<8x16xf32>,
   %y = attune.matmul %x, %w : tensor<?x?x8xf32>, tensor<8x16xf32>
   // CHECK: attune.matmul %{{.*}}, %{{.*}} : tensor<?x2x?x4xf32>, tensor<?x2x4x?xf32>
   %s = attune.matmul %q, %k : tensor<?x2x?x4xf32>, tensor<?x2x4x?xf32>
+  // CHECK: attune.packed_matmul %{{.*}}, %{{.*}} {columns = 16 : i64} : tensor<?x?x8xf32>, tensor<1x8x16xf32> -> tensor<?x?x16xf32>
+  %pw = tensor.empty() : tensor<1x8x16xf32>
+  %py = attune.packed_matmul %x, %pw {columns = 16 : i64} : tensor<?x?x8xf32>, tensor<1x8x16xf32> -> tensor<?x?x16xf32>
   // CHECK: attune.layer_norm %{{.*}} {epsilon = 1.000000e-05 : f64}
   %n = attune.layer_norm %x, %g, %b {epsilon = 1.0e-5 : f64} : tensor<?x?x8xf32>, tensor<8xf32>, tensor<8xf32>
   // CHECK: attune.softmax %{{.*}} {axis = 3 : i64} : tensor<?x2x?x?xf32>

@@ -235,4 +235,74 @@ TEST(ModelOpenTest, RejectsBadManifest) {
             std::string::npos);
 }
 
+// Packed weights: each entry point checks its panels' descriptor and contents, W = [[0, 1, 2],
+// [3, 4, 5]] in panels of 2 columns: panels[p][k][j] = W[k][2p + j], zero past column 2.
+struct Descriptor3D {
+  float *allocated, *aligned;
+  int64_t offset, sizes[3], strides[3];
+};
+const char *const kPacked = "attune-manifest 1\n"
+                            "model packed\n"
+                            "entry kn\n"
+                            "weight w f32 2 3 panels 2 kn\n"
+                            "output y f32 12\n"
+                            "entry nk\n"
+                            "weight wt f32 3 2 panels 2 nk\n"
+                            "output y f32 12\n"
+                            "entry again\n"
+                            "weight w f32 2 3 panels 2 kn\n"
+                            "output y f32 12\n";
+const float *packedSeen[3];
+
+void packedEntries(int32_t entry, void **arguments) {
+  auto *panels = static_cast<Descriptor3D *>(arguments[0]);
+  auto *y = static_cast<Descriptor1D *>(arguments[1]);
+  packedSeen[entry] = panels->aligned;
+  EXPECT_EQ(panels->sizes[0], 2);
+  EXPECT_EQ(panels->sizes[1], 2);
+  EXPECT_EQ(panels->sizes[2], 2);
+  EXPECT_EQ(panels->strides[0], 4);
+  EXPECT_EQ(panels->strides[1], 2);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(panels->aligned) % 64, 0u);
+  for (int i = 0; i < 8; ++i)
+    y->aligned[i] = panels->aligned[i];
+}
+
+TEST(ModelPackedTest, PacksBothLayoutsOncePerLayout) {
+  std::string file = ::testing::TempDir() + "attune_model_packed.safetensors";
+  std::vector<float> w = {0, 1, 2, 3, 4, 5}, wt = {0, 3, 1, 4, 2, 5};
+  attune_tensor t[] = {{"w", ATTUNE_F32, 2, {2, 3}, w.data()},
+                       {"wt", ATTUNE_F32, 2, {3, 2}, wt.data()}};
+  ASSERT_EQ(attune_safetensors_write(file.c_str(), t, 2), ATTUNE_OK);
+  attune_model *model = nullptr;
+  ASSERT_EQ(attune_model_open(kPacked, packedEntries, file.c_str(), &model), ATTUNE_OK)
+      << attune_last_error();
+  const std::vector<float> expected = {0, 1, 3, 4, 2, 0, 5, 0};
+  for (const char *entry : {"kn", "nk", "again"}) {
+    std::vector<float> y(12, -1);
+    attune_tensor out = {"y", ATTUNE_F32, 1, {12}, y.data()};
+    ASSERT_EQ(attune_model_run_entry(model, entry, nullptr, 0, &out, 1), ATTUNE_OK)
+        << attune_last_error();
+    EXPECT_EQ(std::vector<float>(y.begin(), y.begin() + 8), expected) << entry;
+  }
+  // Two entry points with the same weight and layout share one copy of the panels.
+  EXPECT_EQ(packedSeen[0], packedSeen[2]);
+  EXPECT_NE(packedSeen[0], packedSeen[1]);
+  attune_model_close(model);
+}
+
+TEST(ModelPackedTest, RejectsBadPanels) {
+  attune_model *model = nullptr;
+  for (const char *line : {"weight w f32 6 panels 2 kn\n", "weight w f32 2 3 panels 0 kn\n",
+                           "weight w f32 2 3 panels 2 mk\n", "weight w f32 2 3 panels\n",
+                           "input w f32 2 3 panels 2 kn\n"}) {
+    std::string manifest = std::string("attune-manifest 1\nmodel m\n") + line;
+    EXPECT_EQ(attune_model_open(manifest.c_str(), adderEntry, "w", &model), ATTUNE_ERROR_LIBRARY)
+        << line;
+    EXPECT_NE(std::string(attune_last_error()).find("panels need a 2-D weight"),
+              std::string::npos)
+        << line;
+  }
+}
+
 } // namespace

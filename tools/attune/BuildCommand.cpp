@@ -124,14 +124,22 @@ int attune::buildCommand(int argc, char **argv) {
       cl::desc("Lower fused attention to the blocked online-softmax kernel on tensors (scalar "
                "loops) instead of the vectorized, multithreaded one"),
       cl::cat(category));
+  cl::opt<bool> noPackWeights(
+      "no-pack-weights",
+      cl::desc("Matmuls read weights as stored (scalar loops) instead of packed panels"),
+      cl::cat(category));
+  cl::opt<bool> referenceMatmul(
+      "reference-matmul",
+      cl::desc("Lower packed matmuls to scalar reference loops instead of the vector kernel"),
+      cl::cat(category));
   cl::opt<int64_t> vectorLanes(
       "vector-lanes",
-      cl::desc("f32 lanes per vector register the attention kernel tiles for (a power of two; "
-               "default: the target's, 16 with AVX-512, 8 with AVX2)"),
+      cl::desc("f32 lanes per vector register the kernels tile for (a power of two; default: "
+               "the target's, 16 with AVX-512, 8 with AVX2)"),
       cl::init(0), cl::cat(category));
   cl::opt<int64_t> vectorRegisters(
       "vector-registers",
-      cl::desc("Vector registers the attention kernel tiles for (default: the target's)"),
+      cl::desc("Vector registers the kernels tile for (default: the target's)"),
       cl::init(0), cl::cat(category));
   cl::opt<int64_t> attentionBlock("attention-block",
                                   cl::desc("Keys per block of the attention kernel"),
@@ -193,9 +201,22 @@ int attune::buildCommand(int argc, char **argv) {
     llvm::errs() << "attune: --max-batch and --max-seq must be at least 1\n";
     return 1;
   }
+  // The target is known before any pass runs: an unknown --cpu stops here, and every pass
+  // reads the register file and caches from the module (attune.target).
+  CpuTargetOptions target{cpu, optLevel};
+  llvm::Expected<TargetDescription> machine = describeTarget(target);
+  if (!machine) {
+    llvm::errs() << "attune: " << llvm::toString(machine.takeError()) << "\n";
+    return 1;
+  }
+  if (vectorLanes)
+    machine->lanes = vectorLanes;
+  if (vectorRegisters)
+    machine->registers = vectorRegisters;
   std::optional<LoadedModel> model = loadModel(request, context);
   if (!model)
     return 1;
+  setTarget(*model->module, *machine);
   auto printModule = [&] {
     mlir::OpPrintingFlags flags;
     if (debugLocations)
@@ -226,7 +247,7 @@ int attune::buildCommand(int argc, char **argv) {
     return printModule();
 
   mlir::PassManager entryPasses(&context);
-  entryPasses.addPass(createAttuneLowerEntryPass());
+  buildEntryPipeline(entryPasses, EntryPipelineOptions{!noPackWeights});
   if (mlir::failed(entryPasses.run(*model->module)))
     return 1;
   mlir::FailureOr<ModelInterface> interface = describeModel(*model->module, model->name, model->bounds);
@@ -240,19 +261,12 @@ int attune::buildCommand(int argc, char **argv) {
     context.disableMultithreading();
     lowering.enableIRPrinting();
   }
-  CpuTargetOptions target{cpu, optLevel};
-  llvm::Expected<VectorUnits> vectorUnits = vectorUnitsOf(target);
-  if (!vectorUnits) {
-    llvm::errs() << "attune: " << llvm::toString(vectorUnits.takeError()) << "\n";
-    return 1;
-  }
   KernelPipelineOptions kernels;
   kernels.decomposeAttention = decomposeAttention;
   kernels.attentionBlock = attentionBlock;
   kernels.attentionQueryBlock = attentionQueryBlock;
   kernels.vectorAttention = !blockedAttention;
-  kernels.vectorLanes = vectorLanes ? vectorLanes : vectorUnits->lanes;
-  kernels.vectorRegisters = vectorRegisters ? vectorRegisters : vectorUnits->registers;
+  kernels.vectorMatmul = !referenceMatmul;
   buildCpuKernelPipeline(lowering, kernels);
   if (mlir::failed(lowering.run(*model->module)))
     return 1;

@@ -87,7 +87,7 @@ int attune::compareCommand(int argc, char **argv) {
                                                    "(repeatable; default: every shared name)"),
                                 cl::cat(category));
   cl::opt<double> tolerance("tolerance", cl::desc("Largest relative error for floats"),
-                            cl::init(1e-4), cl::cat(category));
+                            cl::init(1e-5), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "attune compare: check tensors against a reference\n");
 

@@ -1,0 +1,145 @@
+// attune-pack-weights: a matmul by a weight reads the weight as column panels, the layout the
+// matmul kernel streams (VectorMatmul.cpp). The entry function gets one argument per
+// (weight, layout) in panel form, tagged `attune.packed` with the shape the file stores; the
+// runtime packs the file's tensor into it when the model is opened. Both Hugging Face layouts
+// ([K, N] Conv1D and [N, K] nn.Linear, read through a transpose) become the same panels, so
+// both run at the same speed. A weight nothing else reads loses its unpacked argument.
+#include "ir/Abi.h"
+#include "ir/AttuneDialect.h"
+#include "ir/Target.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/BitVector.h"
+
+#include <map>
+
+namespace attune {
+#define GEN_PASS_DEF_ATTUNEPACKWEIGHTSPASS
+#include "passes/Passes.h.inc"
+} // namespace attune
+
+using namespace mlir;
+using namespace attune;
+
+namespace {
+
+/// The weight argument `value` reads (through its to_tensor), if it is one.
+BlockArgument weightArgument(Value value) {
+  auto toTensor = value.getDefiningOp<bufferization::ToTensorOp>();
+  auto arg = toTensor ? dyn_cast<BlockArgument>(toTensor.getMemref()) : BlockArgument();
+  if (!arg || !isa<func::FuncOp>(arg.getOwner()->getParentOp()))
+    return {};
+  auto func = cast<func::FuncOp>(arg.getOwner()->getParentOp());
+  auto role = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), abi::kRole);
+  return role && role.getValue() == "weight" ? arg : BlockArgument();
+}
+
+class EntryPacker {
+public:
+  EntryPacker(func::FuncOp func, int64_t width) : func(func), width(width), b(func) {}
+
+  void run() {
+    SmallVector<MatmulOp> matmuls;
+    func.walk([&](MatmulOp op) { matmuls.push_back(op); });
+    for (MatmulOp op : matmuls)
+      pack(op);
+    eraseUnusedWeights();
+  }
+
+private:
+  void pack(MatmulOp op) {
+    Value rhs = op.getRhs();
+    bool transposed = false;
+    if (auto transpose = rhs.getDefiningOp<TransposeOp>();
+        transpose && transpose.swapsLastTwoDims()) {
+      rhs = transpose.getInput();
+      transposed = true;
+    }
+    BlockArgument weight = weightArgument(rhs);
+    auto weightType = cast<RankedTensorType>(rhs.getType());
+    RankedTensorType lhs = op.getLhs().getType();
+    // Panels hold one matrix shared by every row: a 2-D f32 weight, and a static K to size
+    // the panels by.
+    if (!weight || weightType.getRank() != 2 || !weightType.getElementType().isF32() ||
+        lhs.isDynamicDim(lhs.getRank() - 1))
+      return;
+    int64_t k = weightType.getDimSize(transposed ? 1 : 0);
+    int64_t n = weightType.getDimSize(transposed ? 0 : 1);
+    Value panels = panelsOf(weight, transposed, k, n);
+    b.setInsertionPoint(op);
+    auto packed = b.create<PackedMatmulOp>(op.getLoc(), op.getType(), op.getLhs(), panels,
+                                           b.getI64IntegerAttr(n));
+    Operation *transpose = op.getRhs().getDefiningOp();
+    op.replaceAllUsesWith(packed.getResult());
+    op.erase();
+    if (transpose && isa<TransposeOp>(transpose) && transpose->use_empty())
+      transpose->erase();
+  }
+
+  /// The tensor of `weight` in panels (made once per weight and layout).
+  Value panelsOf(BlockArgument weight, bool transposed, int64_t k, int64_t n) {
+    Value &panels = made[{weight.getArgNumber(), transposed}];
+    if (panels)
+      return panels;
+    unsigned index = firstOutput();
+    auto type = MemRefType::get({(n + width - 1) / width, k, width}, b.getF32Type());
+    ArrayRef<int64_t> stored = cast<MemRefType>(weight.getType()).getShape();
+    SmallVector<NamedAttribute> attrs{
+        b.getNamedAttr(abi::kName, func.getArgAttr(weight.getArgNumber(), abi::kName)),
+        b.getNamedAttr(abi::kRole, b.getStringAttr("weight")),
+        b.getNamedAttr(abi::kPacked,
+                       b.getDictionaryAttr({b.getNamedAttr("shape", b.getI64ArrayAttr(stored)),
+                                            b.getNamedAttr("transposed",
+                                                           b.getBoolAttr(transposed))}))};
+    (void)func.insertArgument(index, type, b.getDictionaryAttr(attrs), weight.getLoc());
+    b.setInsertionPointToStart(&func.getBody().front());
+    panels = b.create<bufferization::ToTensorOp>(weight.getLoc(), func.getArgument(index),
+                                                 /*restrict=*/true);
+    return panels;
+  }
+
+  /// Packed weights go after the other weights, before the outputs.
+  unsigned firstOutput() {
+    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+      auto role = func.getArgAttrOfType<StringAttr>(i, abi::kRole);
+      if (role && role.getValue() == "output")
+        return i;
+    }
+    return func.getNumArguments();
+  }
+
+  /// Weights read only through panels now: their unpacked argument goes.
+  void eraseUnusedWeights() {
+    llvm::BitVector unused(func.getNumArguments());
+    for (BlockArgument arg : func.getArguments()) {
+      auto role = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), abi::kRole);
+      if (!role || role.getValue() != "weight" || !arg.hasOneUse())
+        continue;
+      Operation *toTensor = arg.use_begin()->getOwner();
+      if (isa<bufferization::ToTensorOp>(toTensor) && toTensor->use_empty()) {
+        toTensor->erase();
+        unused.set(arg.getArgNumber());
+      }
+    }
+    func.eraseArguments(unused);
+  }
+
+  func::FuncOp func;
+  int64_t width;
+  OpBuilder b;
+  std::map<std::pair<unsigned, bool>, Value> made;
+};
+
+struct PackWeightsPass : attune::impl::AttunePackWeightsPassBase<PackWeightsPass> {
+  using AttunePackWeightsPassBase::AttunePackWeightsPassBase;
+  void runOnOperation() override {
+    // Two vectors per panel row: the matmul kernel's register tile is that wide.
+    int64_t width = panelWidth > 0 ? int64_t(panelWidth) : 2 * targetOf(getOperation()).lanes;
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (func->hasAttr("attune.entry") && !func.isExternal())
+        EntryPacker(func, width).run();
+  }
+};
+
+} // namespace

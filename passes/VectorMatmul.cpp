@@ -1,0 +1,413 @@
+// The matmul kernel: attune.packed_matmul as register tiles of vector FMAs on buffers,
+// parallel over tasks of M × N blocks.
+//
+// The weight is packed in column panels of `width` = vectors · lanes columns (PackWeights.cpp,
+// filled by the runtime), so one k step of a register tile reads `vectors` contiguous vectors
+// of a panel and broadcasts one lhs element per row:
+//
+//   task (block of MB rows at m0, block of NB panels at p0):
+//     for K block [k0, k1) (KC steps; the panel's slice stays in L1):
+//       for panel p in the block:
+//         for row tile of R rows (then tiles of R/2, R/4, ... rows for the remainder):
+//           acc[r][v] = k0 == 0 ? 0 : C[m + r][p·width + v·lanes ...]
+//           for k in [k0, k1):  acc[r][v] += A[m + r][k] · panels[p][k][v·lanes ...]
+//           C[m + r][p·width + v·lanes ...] = acc[r][v]        (masked in a partial panel)
+//
+// Every output element is summed over k in the same order whatever the task split, so the
+// result does not depend on the thread count. Rows are the lhs's leading dims flattened
+// (batch · seq): any M from 1 up, remainder rows by halving tiles rather than one row at a
+// time. The task loop is an scf.parallel marked `attune.tasks` (see Parallel.cpp).
+#include "ir/AttuneDialect.h"
+#include "passes/LinalgBuilders.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace attune;
+
+namespace {
+
+/// The kernel's geometry for one op, from the target and the op's shape.
+struct MatmulGeometry {
+  int64_t lanes;         // f32 lanes per vector register
+  int64_t vectors;       // vectors across a panel (width = lanes · vectors)
+  int64_t rows;          // rows of the full register tile
+  int64_t kBlock;        // k steps per K block
+  int64_t rowsPerTask;   // MB, a multiple of rows
+  int64_t panelsPerTask; // NB
+  int64_t unroll;        // k steps per iteration of the inner loop
+};
+
+std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options, int64_t k,
+                                             int64_t width, int64_t panels) {
+  MatmulGeometry g;
+  g.lanes = options.lanes;
+  if (g.lanes < 1 || width % g.lanes != 0)
+    return std::nullopt;
+  g.vectors = width / g.lanes;
+  // Accumulators rows · vectors, plus the panel vectors and one broadcast, in registers.
+  int64_t fit = (options.registers - g.vectors - 1) / g.vectors;
+  if (fit < 1)
+    return std::nullopt;
+  g.rows = std::min<int64_t>(fit, options.maxRows);
+  g.unroll = 4;
+  // K splits into equal blocks whose tile rows fill at most half the L1: they stay there
+  // while the task's panels stream past.
+  int64_t blocks = options.kBlock > 0
+                       ? (k + options.kBlock - 1) / options.kBlock
+                       : std::max<int64_t>(1, (g.rows * k * 4 + options.l1Bytes / 2 - 1) /
+                                                  (options.l1Bytes / 2));
+  g.kBlock = (k + blocks - 1) / blocks;
+  if (g.kBlock < k)
+    g.kBlock = std::min(k, (g.kBlock + g.unroll - 1) / g.unroll * g.unroll);
+  g.rowsPerTask = g.rows * 8;
+  // Panels of a task fill half the L2; at least eight blocks of panels, so that small M
+  // still gives every thread work.
+  int64_t l2Panels = std::max<int64_t>(1, options.l2Bytes / 2 / (k * width * 4));
+  g.panelsPerTask = std::clamp<int64_t>(panels / 8, 1, l2Panels);
+  return g;
+}
+
+class MatmulEmitter {
+public:
+  MatmulEmitter(PatternRewriter &b, Location loc, PackedMatmulOp op, MatmulGeometry g)
+      : b(b), loc(loc), op(op), g(g), f32(b.getF32Type()) {}
+
+  Value emit() {
+    RankedTensorType result = op.getType();
+    auto panelsType = op.getPanels().getType();
+    numPanels = panelsType.getDimSize(0);
+    depth = panelsType.getDimSize(1);
+    width = panelsType.getDimSize(2);
+    columns = op.getColumns();
+    leadRank = result.getRank() - 1;
+
+    lhs = toBuffer(op.getLhs());
+    panels = b.create<bufferization::ToMemrefOp>(
+        loc, MemRefType::get(panelsType.getShape(), f32), op.getPanels(), /*read_only=*/true);
+    SmallVector<Value> dynamicSizes;
+    rowCount = index(1);
+    for (int64_t i = 0; i < leadRank; ++i) {
+      Value size = b.create<memref::DimOp>(loc, lhs, i);
+      leadSizes.push_back(size);
+      rowCount = mul(rowCount, size);
+      if (result.isDynamicDim(i))
+        dynamicSizes.push_back(size);
+    }
+    bufferization::MaterializeInDestinationOp destination = inPlaceDestination();
+    if (destination)
+      out = destination.getDest();
+    else
+      out = b.create<memref::AllocOp>(loc, MemRefType::get(result.getShape(), f32),
+                                      dynamicSizes, b.getI64IntegerAttr(64));
+
+    Value rowBlocks = ceilDiv(rowCount, g.rowsPerTask);
+    int64_t panelBlocks = (numPanels + g.panelsPerTask - 1) / g.panelsPerTask;
+    Value tasks = mul(rowBlocks, index(panelBlocks));
+    auto parallel = b.create<scf::ParallelOp>(
+        loc, ValueRange{index(0)}, ValueRange{tasks}, ValueRange{index(1)},
+        [&](OpBuilder &nested, Location, ValueRange ivs) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
+          emitTask(ivs[0], panelBlocks);
+        });
+    parallel->setAttr("attune.tasks", b.getUnitAttr());
+    if (destination)
+      b.eraseOp(destination);
+    return b.create<bufferization::ToTensorOp>(loc, out, /*restrict=*/true, /*writable=*/true);
+  }
+
+private:
+  // ---- small builders ----
+  Value index(int64_t value) { return b.create<arith::ConstantIndexOp>(loc, value); }
+  Value add(Value x, Value y) { return b.create<arith::AddIOp>(loc, x, y); }
+  Value sub(Value x, Value y) { return b.create<arith::SubIOp>(loc, x, y); }
+  Value mul(Value x, Value y) { return b.create<arith::MulIOp>(loc, x, y); }
+  Value minIndex(Value x, Value y) { return b.create<arith::MinSIOp>(loc, x, y); }
+  Value ceilDiv(Value x, int64_t d) {
+    return b.create<arith::DivUIOp>(loc, add(x, index(d - 1)), index(d));
+  }
+  VectorType vecType() { return VectorType::get({g.lanes}, f32); }
+  Value zeros() { return b.create<arith::ConstantOp>(loc, b.getZeroAttr(vecType())); }
+
+  /// A read-only view of an operand, any strides but a contiguous last dim.
+  Value toBuffer(Value tensor) {
+    RankedTensorType type = tensorOf(tensor);
+    SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
+    strides.back() = 1;
+    auto layout = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides);
+    auto memrefType = MemRefType::get(type.getShape(), type.getElementType(), layout);
+    return b.create<bufferization::ToMemrefOp>(loc, memrefType, tensor, /*read_only=*/true);
+  }
+
+  /// The materialization of the result into an entry's output buffer, if that is its only use.
+  bufferization::MaterializeInDestinationOp inPlaceDestination() {
+    if (!op->hasOneUse())
+      return {};
+    auto materialize = dyn_cast<bufferization::MaterializeInDestinationOp>(*op->user_begin());
+    auto buffer = materialize ? dyn_cast<MemRefType>(materialize.getDest().getType())
+                              : MemRefType();
+    if (!buffer || !buffer.getLayout().isIdentity() ||
+        !materialize.getDest().getParentBlock()->isEntryBlock())
+      return {};
+    return materialize;
+  }
+
+  void loop(Value lb, Value ub, int64_t step, function_ref<void(Value)> body) {
+    b.create<scf::ForOp>(loc, lb, ub, index(step), ValueRange{},
+                         [&](OpBuilder &nested, Location, Value iv, ValueRange) {
+                           OpBuilder::InsertionGuard guard(b);
+                           b.setInsertionPoint(nested.getInsertionBlock(),
+                                               nested.getInsertionPoint());
+                           body(iv);
+                           b.create<scf::YieldOp>(loc);
+                         });
+  }
+  SmallVector<Value> loop(Value lb, Value ub, int64_t step, ValueRange init,
+                          function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    auto forOp = b.create<scf::ForOp>(
+        loc, lb, ub, index(step), init,
+        [&](OpBuilder &nested, Location, Value iv, ValueRange carried) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
+          b.create<scf::YieldOp>(loc, body(iv, carried));
+        });
+    return SmallVector<Value>(forOp.getResults());
+  }
+  /// if (condition) then() else otherwise(), each yielding `types`.
+  SmallVector<Value> ifElse(Value condition, TypeRange types,
+                            function_ref<SmallVector<Value>()> then,
+                            function_ref<SmallVector<Value>()> otherwise) {
+    auto ifOp = b.create<scf::IfOp>(
+        loc, condition,
+        [&](OpBuilder &nested, Location) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
+          b.create<scf::YieldOp>(loc, then());
+        },
+        [&](OpBuilder &nested, Location) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
+          b.create<scf::YieldOp>(loc, otherwise());
+        });
+    return SmallVector<Value>(ifOp.getResults());
+  }
+  void when(Value condition, function_ref<void()> then) {
+    b.create<scf::IfOp>(loc, condition, [&](OpBuilder &nested, Location) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
+      then();
+      b.create<scf::YieldOp>(loc);
+    });
+  }
+
+  /// The leading-dim indices of flattened row `row` (row-major over the lhs's leading dims).
+  SmallVector<Value> rowIndices(Value row) {
+    SmallVector<Value> indices(leadRank);
+    for (int64_t i = leadRank - 1; i >= 0; --i) {
+      if (i == 0) {
+        indices[i] = row;
+        break;
+      }
+      indices[i] = b.create<arith::RemUIOp>(loc, row, leadSizes[i]);
+      row = b.create<arith::DivUIOp>(loc, row, leadSizes[i]);
+    }
+    return indices;
+  }
+  static SmallVector<Value> with(ArrayRef<Value> lead, Value last) {
+    SmallVector<Value> indices(lead);
+    indices.push_back(last);
+    return indices;
+  }
+
+  /// Copies the K block [k0, k1) of rows [firstRow, endRow) of A into `rowsCopy`: the tile
+  /// then reads each of its rows at a fixed distance from one base address (immediate
+  /// offsets, one register) whatever the layout of A, and they stay together in L1.
+  void copyRows(Value firstRow, Value endRow, Value k0, Value k1) {
+    Value steps = sub(k1, k0);
+    Value vectorEnd = mul(b.create<arith::DivUIOp>(loc, steps, index(g.lanes)), index(g.lanes));
+    loop(firstRow, endRow, 1, [&](Value row) {
+      SmallVector<Value> lead = rowIndices(row);
+      Value copyRow = sub(row, firstRow);
+      loop(index(0), vectorEnd, g.lanes, [&](Value kk) {
+        Value v = b.create<vector::LoadOp>(loc, vecType(), lhs, with(lead, add(k0, kk)));
+        b.create<vector::StoreOp>(loc, v, rowsCopy, ValueRange{copyRow, kk});
+      });
+      if (g.kBlock % g.lanes != 0 || depth % g.lanes != 0)
+        loop(vectorEnd, steps, 1, [&](Value kk) {
+          Value v = b.create<memref::LoadOp>(loc, lhs, with(lead, add(k0, kk)));
+          b.create<memref::StoreOp>(loc, v, rowsCopy, ValueRange{copyRow, kk});
+        });
+    });
+  }
+
+  void emitTask(Value task, int64_t panelBlocks) {
+    rowsCopy = b.create<memref::AllocaOp>(loc, MemRefType::get({g.rows, g.kBlock}, f32),
+                                          ValueRange{}, b.getI64IntegerAttr(64));
+    Value rowBlock = b.create<arith::DivUIOp>(loc, task, index(panelBlocks));
+    Value panelBlock = b.create<arith::RemUIOp>(loc, task, index(panelBlocks));
+    Value firstRow = mul(rowBlock, index(g.rowsPerTask));
+    Value endRow = minIndex(rowCount, add(firstRow, index(g.rowsPerTask)));
+    Value firstPanel = mul(panelBlock, index(g.panelsPerTask));
+    Value endPanel = minIndex(index(numPanels), add(firstPanel, index(g.panelsPerTask)));
+    Value rows = sub(endRow, firstRow);
+    Value fullEnd = add(firstRow, mul(b.create<arith::DivUIOp>(loc, rows, index(g.rows)),
+                                      index(g.rows)));
+    Value remainder = sub(endRow, fullEnd);
+    loop(index(0), index(depth), g.kBlock, [&](Value k0) {
+      Value k1 = minIndex(add(k0, index(g.kBlock)), index(depth));
+      auto tiles = [&](function_ref<void(int64_t, Value)> tile) {
+        loop(firstRow, fullEnd, g.rows, [&](Value row) { tile(g.rows, row); });
+        // The remainder as tiles of rows/2, rows/4, ..., 1 rows: bit `half` of the
+        // remainder says whether that tile is there; it starts after the larger ones.
+        for (int64_t half = llvm::PowerOf2Ceil(g.rows) / 2; half >= 1; half /= 2) {
+          Value bit = b.create<arith::AndIOp>(loc, remainder, index(half));
+          Value present =
+              b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, bit, index(0));
+          when(present, [&] {
+            Value before =
+                sub(remainder, b.create<arith::RemUIOp>(loc, remainder, index(2 * half)));
+            tile(half, add(fullEnd, before));
+          });
+        }
+      };
+      // Row tiles outside, panels inside: a tile's rows (in L1) meet every panel of the
+      // task, whose K blocks stream from L2.
+      tiles([&](int64_t rows, Value row) {
+        copyRows(row, add(row, index(rows)), k0, k1);
+        loop(firstPanel, endPanel, 1, [&](Value panel) { emitTile(rows, row, panel, k0, k1); });
+      });
+    });
+  }
+
+  /// One register tile: `rows` rows from `row`, panel `panel`, k steps [k0, k1).
+  void emitTile(int64_t rows, Value row, Value panel, Value k0, Value k1) {
+    SmallVector<SmallVector<Value>> lead;
+    for (int64_t r = 0; r < rows; ++r)
+      lead.push_back(rowIndices(add(row, index(r))));
+    Value firstColumn = mul(panel, index(width));
+    int64_t count = rows * g.vectors;
+    SmallVector<Type> types(count, vecType());
+
+    // Accumulators start at zero in the first K block, else at the partial sums in C.
+    SmallVector<Value> init;
+    if (g.kBlock >= depth) {
+      init.assign(count, zeros());
+    } else {
+      Value first = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, k0, index(0));
+      init = ifElse(
+          first, types, [&] { return SmallVector<Value>(count, zeros()); },
+          [&] { return accessC(lead, firstColumn, panel, {}); });
+    }
+
+    auto step = [&](Value k, ValueRange acc) {
+      SmallVector<Value> next(acc);
+      SmallVector<Value> weights;
+      for (int64_t v = 0; v < g.vectors; ++v)
+        weights.push_back(b.create<vector::LoadOp>(
+            loc, vecType(), panels, ValueRange{panel, k, index(v * g.lanes)}));
+      for (int64_t r = 0; r < rows; ++r) {
+        Value a = b.create<memref::LoadOp>(loc, rowsCopy, ValueRange{index(r), sub(k, k0)});
+        Value broadcast = b.create<vector::BroadcastOp>(loc, vecType(), a);
+        for (int64_t v = 0; v < g.vectors; ++v)
+          next[r * g.vectors + v] =
+              b.create<vector::FMAOp>(loc, broadcast, weights[v], next[r * g.vectors + v]);
+      }
+      return next;
+    };
+    // Unrolled main loop, then the last k steps one at a time.
+    Value steps = sub(k1, k0);
+    Value mainEnd = add(k0, mul(b.create<arith::DivUIOp>(loc, steps, index(g.unroll)),
+                                index(g.unroll)));
+    SmallVector<Value> acc = loop(k0, mainEnd, g.unroll, init, [&](Value k, ValueRange carried) {
+      SmallVector<Value> current(carried);
+      for (int64_t u = 0; u < g.unroll; ++u)
+        current = step(add(k, index(u)), current);
+      return current;
+    });
+    if (depth % g.unroll != 0 || g.kBlock % g.unroll != 0)
+      acc = loop(mainEnd, k1, 1, acc,
+                 [&](Value k, ValueRange carried) { return step(k, carried); });
+    accessC(lead, firstColumn, panel, acc);
+  }
+
+  /// Loads the tile's C vectors (`values` empty) or stores `values` there; in the last panel,
+  /// when it is partial, lanes past the last column are masked off.
+  SmallVector<Value> accessC(ArrayRef<SmallVector<Value>> lead, Value firstColumn, Value panel,
+                             ArrayRef<Value> values) {
+    bool load = values.empty();
+    int64_t rows = lead.size();
+    SmallVector<Type> types(load ? rows * g.vectors : 0, vecType());
+    auto access = [&](bool masked) {
+      SmallVector<Value> loaded;
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t v = 0; v < g.vectors; ++v) {
+          Value column = add(firstColumn, index(v * g.lanes));
+          SmallVector<Value> indices = with(lead[r], column);
+          Value mask;
+          if (masked) {
+            Value valid = sub(index(columns), column);
+            mask = b.create<vector::CreateMaskOp>(
+                loc, VectorType::get({g.lanes}, b.getI1Type()), ValueRange{valid});
+          }
+          if (load)
+            loaded.push_back(masked ? b.create<vector::MaskedLoadOp>(loc, vecType(), out,
+                                                                     indices, mask, zeros())
+                                          .getResult()
+                                    : b.create<vector::LoadOp>(loc, vecType(), out, indices)
+                                          .getResult());
+          else if (masked)
+            b.create<vector::MaskedStoreOp>(loc, out, indices, mask, values[r * g.vectors + v]);
+          else
+            b.create<vector::StoreOp>(loc, values[r * g.vectors + v], out, indices);
+        }
+      return loaded;
+    };
+    if (columns % width == 0)
+      return access(false);
+    Value last = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, panel,
+                                         index(numPanels - 1));
+    return ifElse(last, types, [&] { return access(true); }, [&] { return access(false); });
+  }
+
+  PatternRewriter &b;
+  Location loc;
+  PackedMatmulOp op;
+  MatmulGeometry g;
+  Type f32;
+  int64_t numPanels = 0, depth = 0, width = 0, columns = 0, leadRank = 0;
+  Value lhs, panels, out, rowCount, rowsCopy;
+  SmallVector<Value> leadSizes;
+};
+
+struct VectorMatmulLowering : OpRewritePattern<PackedMatmulOp> {
+  VectorMatmulLowering(MLIRContext *ctx, MatmulKernelOptions options)
+      : OpRewritePattern<PackedMatmulOp>(ctx, /*benefit=*/2), options(options) {}
+
+  LogicalResult matchAndRewrite(PackedMatmulOp op, PatternRewriter &rewriter) const override {
+    RankedTensorType lhs = op.getLhs().getType();
+    auto panels = op.getPanels().getType();
+    if (lhs.getRank() < 2 || lhs.isDynamicDim(lhs.getRank() - 1))
+      return rewriter.notifyMatchFailure(op, "needs [rows..., K] with a static K");
+    std::optional<MatmulGeometry> geometry = chooseGeometry(
+        options, panels.getDimSize(1), panels.getDimSize(2), panels.getDimSize(0));
+    if (!geometry)
+      return rewriter.notifyMatchFailure(op, "panel width is not whole vectors of the target");
+    Value result = MatmulEmitter(rewriter, op.getLoc(), op, *geometry).emit();
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  MatmulKernelOptions options;
+};
+
+} // namespace
+
+void attune::populateVectorMatmulPatterns(RewritePatternSet &patterns,
+                                          const MatmulKernelOptions &options) {
+  patterns.add<VectorMatmulLowering>(patterns.getContext(), options);
+}

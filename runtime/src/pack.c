@@ -1,0 +1,78 @@
+/* Packing a weight into the column panels the generated matmul kernel streams (the layout of
+ * attune.packed_matmul, ir/AttuneOps.td):
+ *
+ *   panels[p][k][j] = W[k][p*width + j]      (zero where p*width + j >= N)
+ *
+ * from W stored as [K][N] (order "kn", GPT-2's Conv1D) or as [N][K] (order "nk", torch's
+ * nn.Linear). Panels are packed in parallel on the runtime's thread pool; afterwards the
+ * file's pages of W are released, so an opened model holds each weight once. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* madvise */
+#endif
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+typedef struct pack_job {
+  const unsigned char *source; /* not necessarily float-aligned: read with memcpy */
+  float *panels;
+  int64_t k, n, width;
+  bool transposed;
+} pack_job;
+
+static float read_float(const unsigned char *source, int64_t index) {
+  float value;
+  memcpy(&value, source + index * (int64_t)sizeof(float), sizeof value);
+  return value;
+}
+
+static void pack_panels(void *ctx, int64_t begin, int64_t end) {
+  const pack_job *job = ctx;
+  for (int64_t p = begin; p < end; ++p) {
+    float *panel = job->panels + p * job->k * job->width;
+    int64_t first = p * job->width;
+    int64_t count = job->n - first < job->width ? job->n - first : job->width;
+    if (count < job->width)
+      memset(panel, 0, (size_t)(job->k * job->width) * sizeof(float));
+    if (job->transposed) {
+      /* Rows of W are columns of the panel: read each row once, in order. */
+      for (int64_t j = 0; j < count; ++j)
+        for (int64_t k = 0; k < job->k; ++k)
+          panel[k * job->width + j] = read_float(job->source, (first + j) * job->k + k);
+    } else {
+      for (int64_t k = 0; k < job->k; ++k)
+        memcpy(panel + k * job->width, job->source + (k * job->n + first) * (int64_t)sizeof(float),
+               (size_t)count * sizeof(float));
+    }
+  }
+}
+
+/* Drops the pages of [data, data + bytes) that lie wholly inside it from this process's
+ * memory. The mapping stays valid: a later read (a tied embedding's gather) faults the page
+ * back in from the file. */
+static void release_pages(const void *data, size_t bytes) {
+  long page = sysconf(_SC_PAGESIZE);
+  if (page <= 0)
+    return;
+  uintptr_t start = ((uintptr_t)data + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+  uintptr_t end = ((uintptr_t)data + bytes) & ~((uintptr_t)page - 1);
+  if (end > start)
+    madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
+float *attune_pack_panels(const void *weight, int64_t k, int64_t n, int64_t width,
+                          bool transposed) {
+  int64_t panels = (n + width - 1) / width;
+  size_t bytes = (size_t)(panels * k * width) * sizeof(float);
+  /* Whole cache lines: the kernel's vector loads never straddle two. */
+  float *packed = aligned_alloc(64, (bytes + 63) / 64 * 64);
+  if (!packed)
+    return NULL;
+  pack_job job = {weight, packed, k, n, width, transposed};
+  attune_parallel_for(pack_panels, &job, 0, panels);
+  release_pages(weight, (size_t)(k * n) * sizeof(float));
+  return packed;
+}

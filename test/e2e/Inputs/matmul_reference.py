@@ -1,0 +1,38 @@
+"""Matmuls in numpy (float64) for the matmul kernel tests: writes OUT (safetensors) with seeded
+random inputs and weights for one model of matmul.tfm and the expected outputs.
+
+usage: matmul_reference.py KIND OUT --batch B --seq S --k K --n N [--seed N]
+KIND: conv1d (w stored [k, n]), linear (w stored [n, k]) or tied (linear, plus e = w[ids]).
+"""
+import argparse
+
+import numpy as np
+
+from reference_models import write_safetensors
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kind", choices=["conv1d", "linear", "tied"])
+    parser.add_argument("out")
+    parser.add_argument("--batch", type=int, required=True)
+    parser.add_argument("--seq", type=int, required=True)
+    parser.add_argument("--k", type=int, required=True)
+    parser.add_argument("--n", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    a = parser.parse_args()
+    rng = np.random.default_rng(a.seed)
+    x = rng.standard_normal((a.batch, a.seq, a.k)).astype(np.float32)
+    shape = (a.k, a.n) if a.kind == "conv1d" else (a.n, a.k)
+    w = rng.standard_normal(shape).astype(np.float32)
+    w_kn = w if a.kind == "conv1d" else w.T
+    tensors = {"x": x, "w": w, "y": x.astype(np.float64) @ w_kn.astype(np.float64)}
+    if a.kind == "tied":
+        ids = rng.integers(0, a.n, size=(a.batch, a.seq)).astype(np.int32)
+        tensors["ids"] = ids
+        tensors["e"] = w[ids]
+    write_safetensors(a.out, tensors)
+
+
+if __name__ == "__main__":
+    main()
