@@ -342,6 +342,13 @@ LogicalResult PackedMatmulOp::verify() {
   if (result.getShape() != ArrayRef<int64_t>(expected))
     return emitOpError("result must be ") << shapeString(expected) << ", got "
                                           << shapeString(result.getShape());
+  if (getBias() && getBias().getType().getShape() != ArrayRef<int64_t>{columns})
+    return emitOpError("bias must be [") << columns << "], got "
+                                         << shapeString(getBias().getType().getShape());
+  if (getResidual() && getResidual().getType() != result)
+    return emitOpError("residual must have the result's shape ")
+           << shapeString(result.getShape()) << ", got "
+           << shapeString(getResidual().getType().getShape());
   return success();
 }
 

@@ -196,8 +196,8 @@ def Attune_MatmulOp : Attune_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
 }
 
-def Attune_PackedMatmulOp : Attune_Op<"packed_matmul", [Pure]> {
-  let summary = "Product with a weight packed into column panels (the matmul kernel's layout)";
+def Attune_PackedMatmulOp : Attune_Op<"packed_matmul", [Pure, AttrSizedOperandSegments]> {
+  let summary = "Product with a weight packed into column panels, with a fused epilogue";
   let description = [{
     `lhs` is [..., K]; `panels` is a weight W [K, columns] stored as [P, K, width] column
     panels, `panels[p][k][j] = W[k][p·width + j]`, zero past the last column (P = ⌈columns /
@@ -206,16 +206,32 @@ def Attune_PackedMatmulOp : Attune_Op<"packed_matmul", [Pure]> {
     (either Hugging Face layout) and records the packing on the weight's argument; the
     runtime packs the weight when the model is opened.
 
+    The epilogue (`attune-fuse-epilogues`) is applied to each output before it is stored:
+    `activation(x·W + bias) + residual`, each part optional. `bias` is [columns]; `residual`
+    has the result's shape; `activation` is one of `gelu_tanh`, `gelu_erf`, `relu`, `silu`.
+
     ```mlir
-    %y = attune.packed_matmul %x, %wp {columns = 50257 : i64}
-        : tensor<?x?x768xf32>, tensor<1571x768x32xf32> -> tensor<?x?x50257xf32>
+    %y = attune.packed_matmul %x, %wp bias %b {activation = "gelu_tanh", columns = 3072 : i64}
+        : tensor<?x?x768xf32>, tensor<96x768x32xf32>, tensor<3072xf32> -> tensor<?x?x3072xf32>
     ```
   }];
-  let arguments = (ins Attune_FloatTensor:$lhs, Attune_FloatTensor:$panels, I64Attr:$columns);
+  let arguments = (ins Attune_FloatTensor:$lhs, Attune_FloatTensor:$panels,
+                       Optional<Attune_FloatTensor>:$bias,
+                       Optional<Attune_FloatTensor>:$residual, I64Attr:$columns,
+                       OptionalAttr<Attune_StrAttrOf<["gelu_tanh", "gelu_erf", "relu",
+                                                      "silu"]>>:$activation);
   let results = (outs Attune_FloatTensor:$result);
   let assemblyFormat = [{
-    $lhs `,` $panels attr-dict `:` type($lhs) `,` type($panels) `->` type($result)
+    $lhs `,` $panels (`bias` $bias^)? (`residual` $residual^)? attr-dict `:` type($lhs) `,`
+    type($panels) (`,` type($bias)^)? (`,` type($residual)^)? `->` type($result)
   }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$lhs, "::mlir::Value":$panels,
+                   "int64_t":$columns), [{
+      build($_builder, $_state, result, lhs, panels, /*bias=*/nullptr, /*residual=*/nullptr,
+            columns, /*activation=*/nullptr);
+    }]>
+  ];
   let hasVerifier = 1;
 }
 

@@ -5,6 +5,7 @@
 // an operand that carries the same dim, so no shape arithmetic is needed at run time.
 #include "ir/AttuneDialect.h"
 #include "ir/Target.h"
+#include "passes/Activations.h"
 #include "passes/LinalgBuilders.h"
 #include "passes/Passes.h"
 
@@ -99,35 +100,15 @@ struct UnaryLowering : OpRewritePattern<SourceOp> {
 };
 
 Value geluFormula(GeluOp op, OpBuilder &b, Location loc, Value x) {
-  Type type = x.getType();
-  Value half = floatConstant(b, loc, type, 0.5);
-  Value one = floatConstant(b, loc, type, 1.0);
-  Value inner;
-  if (op.getApproximation() == "tanh") {
-    // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-    Value cube = b.create<arith::MulFOp>(loc, b.create<arith::MulFOp>(loc, x, x), x);
-    Value poly = b.create<arith::AddFOp>(
-        loc, x, b.create<arith::MulFOp>(loc, floatConstant(b, loc, type, 0.044715), cube));
-    Value scaled =
-        b.create<arith::MulFOp>(loc, floatConstant(b, loc, type, std::sqrt(2.0 / M_PI)), poly);
-    inner = b.create<math::TanhOp>(loc, scaled);
-  } else {
-    // 0.5 x (1 + erf(x / sqrt(2)))
-    Value scaled = b.create<arith::MulFOp>(loc, x, floatConstant(b, loc, type, M_SQRT1_2));
-    inner = b.create<math::ErfOp>(loc, scaled);
-  }
-  Value onePlus = b.create<arith::AddFOp>(loc, one, inner);
-  return b.create<arith::MulFOp>(loc, b.create<arith::MulFOp>(loc, half, x), onePlus);
+  return buildActivation(b, loc, op.getApproximation() == "tanh" ? "gelu_tanh" : "gelu_erf", x);
 }
 
 Value reluFormula(ReluOp, OpBuilder &b, Location loc, Value x) {
-  return b.create<arith::MaximumFOp>(loc, x, floatConstant(b, loc, x.getType(), 0.0));
+  return buildActivation(b, loc, "relu", x);
 }
 
 Value siluFormula(SiluOp, OpBuilder &b, Location loc, Value x) {
-  Value one = floatConstant(b, loc, x.getType(), 1.0);
-  Value expNeg = b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, x));
-  return b.create<arith::DivFOp>(loc, x, b.create<arith::AddFOp>(loc, one, expNeg));
+  return buildActivation(b, loc, "silu", x);
 }
 
 Value tanhFormula(TanhOp, OpBuilder &b, Location loc, Value x) {
@@ -603,14 +584,7 @@ struct LowerToLinalgPass : attune::impl::AttuneLowerToLinalgPassBase<LowerToLina
     if (!decomposeAttention && vectorAttention)
       populateVectorAttentionPatterns(
           patterns, {lanes, registers, attentionQueryBlock, attentionBlock});
-    if (vectorMatmul) {
-      MatmulKernelOptions matmul;
-      matmul.lanes = lanes;
-      matmul.registers = registers;
-      matmul.l1Bytes = machine.l1Bytes;
-      matmul.l2Bytes = machine.l2Bytes;
-      populateVectorMatmulPatterns(patterns, matmul);
-    }
+
     ConversionTarget target(getContext());
     target.addIllegalDialect<AttuneDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

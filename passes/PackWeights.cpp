@@ -68,8 +68,7 @@ private:
     int64_t n = weightType.getDimSize(transposed ? 0 : 1);
     Value panels = panelsOf(weight, transposed, k, n);
     b.setInsertionPoint(op);
-    auto packed = b.create<PackedMatmulOp>(op.getLoc(), op.getType(), op.getLhs(), panels,
-                                           b.getI64IntegerAttr(n));
+    auto packed = b.create<PackedMatmulOp>(op.getLoc(), op.getType(), op.getLhs(), panels, n);
     Operation *transpose = op.getRhs().getDefiningOp();
     op.replaceAllUsesWith(packed.getResult());
     op.erase();

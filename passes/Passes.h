@@ -64,13 +64,24 @@ struct MatmulKernelOptions {
   int64_t kBlock = 0;
 };
 
-/// attune.packed_matmul as the register-tiled kernel, parallel over M x N blocks. Ops whose
-/// panels are not whole vectors of the target are left for the reference pattern.
-void populateVectorMatmulPatterns(mlir::RewritePatternSet &patterns,
-                                  const MatmulKernelOptions &options);
-
 /// attune.attention as its decomposition (matmul, scale, bias, mask, softmax, matmul).
 void populateAttentionDecompositionPatterns(mlir::RewritePatternSet &patterns);
+
+/// On a vector.load: prefetch the same memref this far ahead (an offset per index) once
+/// deallocation is done (attune-insert-prefetches; memref.prefetch has no memory effects the
+/// deallocation passes accept).
+constexpr llvm::StringLiteral kPrefetchAttr = "attune.prefetch";
+
+/// Which epilogue parts attune-fuse-epilogues folds into packed matmuls.
+struct EpilogueFusionOptions {
+  bool bias = true;
+  bool activation = true;
+  bool residual = true;
+};
+
+/// A packed matmul's bias add, activation and residual add as its epilogue.
+void populateFuseEpiloguePatterns(mlir::RewritePatternSet &patterns,
+                                  const EpilogueFusionOptions &options);
 
 /// Elementwise fusion limited to consumers that read each produced element once.
 void populateFuseElementwisePatterns(mlir::RewritePatternSet &patterns);
@@ -94,10 +105,12 @@ void buildCpuLoweringPipeline(mlir::OpPassManager &pm);
 struct EntryPipelineOptions {
   /// Matmuls by weights read packed panels (attune-pack-weights).
   bool packWeights = true;
+  /// Their bias, activation and residual add become the kernel's epilogue.
+  bool fuseEpilogues = true;
 };
 
-/// attune-lower-entry, then attune-pack-weights: the model's ABI, which the driver reads
-/// before the kernel pipeline.
+/// attune-lower-entry, attune-pack-weights, attune-fuse-epilogues: the model's ABI (which the
+/// driver reads before the kernel pipeline) and the products' epilogues.
 void buildEntryPipeline(mlir::OpPassManager &pm, const EntryPipelineOptions &options);
 
 /// Knobs of the kernel lowering.

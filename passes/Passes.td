@@ -119,6 +119,76 @@ def AttuneFuseAttentionPass : Pass<"attune-fuse-attention", "mlir::func::FuncOp"
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
+def AttuneFuseEpiloguesPass : Pass<"attune-fuse-epilogues", "mlir::func::FuncOp"> {
+  let summary = "Bias, activation and residual after a packed matmul become its epilogue";
+  let description = [{
+    Grows each `attune.packed_matmul` along its only use, in the order its epilogue applies
+    them: an `attune.add` of a [N] tensor (the bias, broadcast over rows), then `attune.gelu`,
+    `relu` or `silu`, then an `attune.add` of a tensor of the result's shape (the residual).
+    The matmul kernel applies them in registers before its one store, so the product is not
+    written and read back once per elementwise op. A product with other uses, an add of
+    another shape or an op after the residual stop the growth.
+
+    Before:
+    ```mlir
+    %y = attune.packed_matmul %x, %w {columns = 3072 : i64} : ...
+    %b = attune.add %y, %bias : tensor<?x?x3072xf32>, tensor<3072xf32>
+    %g = attune.gelu %b {approximation = "tanh"} : tensor<?x?x3072xf32>
+    ```
+    After:
+    ```mlir
+    %g = attune.packed_matmul %x, %w bias %bias {activation = "gelu_tanh", columns = 3072 : i64}
+        : tensor<?x?x768xf32>, tensor<96x768x32xf32>, tensor<3072xf32> -> tensor<?x?x3072xf32>
+    ```
+  }];
+  let options = [
+    Option<"bias", "bias", "bool", /*default=*/"true", "Fuse bias adds">,
+    Option<"activation", "activation", "bool", /*default=*/"true", "Fuse activations">,
+    Option<"residual", "residual", "bool", /*default=*/"true", "Fuse residual adds">
+  ];
+}
+
+def AttuneLowerMatmulPass : Pass<"attune-lower-matmul", "mlir::ModuleOp"> {
+  let summary = "attune.packed_matmul as calls of register-tiled, multithreaded kernels";
+  let description = [{
+    Each `attune.packed_matmul` becomes a call of a private kernel function
+    `(A: memref<rows..., K>, panels: memref<P, K, width>, C: memref<rows..., N>)`, one per
+    shape, shared by every product of that shape. The kernel (VectorMatmul.cpp) splits M × N
+    into tasks (`scf.parallel {attune.tasks}`); each copies a register tile's rows of A (one K
+    block at a time) and accumulates `rows × vectors` vector registers with `vector.fma`, a
+    broadcast element of A times `vectors` contiguous vectors of the panel per k step, then
+    stores them into C (masked in a partial last panel). Rows left over from whole tiles go
+    through tiles of half, a quarter, ... the rows. Each output is summed over k in one
+    order, so results do not depend on the thread count. The result is written straight into
+    an entry's output buffer when it is one. Tile sizes come from the module's
+    `attune.target` (12 × 2 vectors with AVX-512, 6 × 2 with AVX2) unless overridden; an op
+    whose panels are not whole vectors of the target is left for attune-lower-to-linalg.
+
+    ```mlir
+    %y = attune.packed_matmul %x, %w {columns = 40 : i64}
+        : tensor<?x?x64xf32>, tensor<2x64x32xf32> -> tensor<?x?x40xf32>
+    ```
+    becomes
+    ```mlir
+    %a = bufferization.to_memref %x read_only : memref<?x?x64xf32, strided<[?, ?, 1], offset: ?>>
+    %p = bufferization.to_memref %w read_only : memref<2x64x32xf32>
+    %c = memref.alloc(...) : memref<?x?x40xf32>
+    call @attune_matmul_64x40_2r(%a, %p, %c) : (...) -> ()
+    %y = bufferization.to_tensor %c restrict writable : memref<?x?x40xf32>
+    ```
+  }];
+  let options = [
+    Option<"vectorLanes", "vector-lanes", "int64_t", /*default=*/"0",
+           "f32 lanes per vector register (default: the module's attune.target)">,
+    Option<"vectorRegisters", "vector-registers", "int64_t", /*default=*/"0",
+           "Vector registers (default: the module's attune.target)">
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect",
+                           "mlir::memref::MemRefDialect", "mlir::vector::VectorDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::bufferization::BufferizationDialect"];
+}
+
 def AttuneLowerToLinalgPass : Pass<"attune-lower-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Lowers attune ops to linalg, tensor, arith and math on tensors";
   let description = [{
@@ -131,10 +201,9 @@ def AttuneLowerToLinalgPass : Pass<"attune-lower-to-linalg", "mlir::func::FuncOp
     wide vectors, a task loop `scf.parallel {attune.tasks}` over batch × query blocks), or,
     where that does not apply or `vector-attention=false`, the blocked online-softmax kernel on
     tensors (LowerAttention.cpp); with `decompose-attention`, its decomposition.
-    `attune.packed_matmul` becomes the register-tiled matmul kernel on buffers
-    (VectorMatmul.cpp: M × N tiles as tasks of an `scf.parallel {attune.tasks}`), or with
-    `vector-matmul=false` a `linalg.generic` that reads the panels. Register tiles follow the
-    module's `attune.target` unless `vector-lanes`/`vector-registers` override it.
+    An `attune.packed_matmul` still here (attune-lower-matmul did not take it) becomes a
+    `linalg.generic` that reads the panels (scalar loops: the reference). Register tiles
+    follow the module's `attune.target` unless `vector-lanes`/`vector-registers` override it.
   }];
   let options = [
     Option<"decomposeAttention", "decompose-attention", "bool", /*default=*/"false",
@@ -146,9 +215,6 @@ def AttuneLowerToLinalgPass : Pass<"attune-lower-to-linalg", "mlir::func::FuncOp
     Option<"vectorAttention", "vector-attention", "bool", /*default=*/"true",
            "Lower attune.attention to the vectorized kernel (VectorAttention.cpp) where it "
            "applies (f32, static head dims); else to the blocked kernel on tensors">,
-    Option<"vectorMatmul", "vector-matmul", "bool", /*default=*/"true",
-           "Lower attune.packed_matmul to the register-tiled kernel (VectorMatmul.cpp); else "
-           "to a linalg.generic reading the panels (scalar loops: the reference)">,
     Option<"vectorLanes", "vector-lanes", "int64_t", /*default=*/"0",
            "f32 lanes per vector register the kernels tile for (default: the module's "
            "attune.target)">,
@@ -160,6 +226,23 @@ def AttuneLowerToLinalgPass : Pass<"attune-lower-to-linalg", "mlir::func::FuncOp
                            "mlir::scf::SCFDialect", "mlir::memref::MemRefDialect",
                            "mlir::vector::VectorDialect",
                            "mlir::bufferization::BufferizationDialect"];
+}
+
+def AttuneApproximateMathPass : Pass<"attune-approximate-math", "mlir::func::FuncOp"> {
+  let summary = "Transcendental math ops as polynomial approximations (no libm calls)";
+  let description = [{
+    `math.tanh`, `math.erf`, `math.exp`, `math.log`, ... on f32 scalars and vectors become
+    MLIR's polynomial approximations (`populateMathPolynomialApproximationPatterns`): arith
+    ops only, accurate to a few ulp. GELU's tanh or erf, SiLU's exp and softmax's exp then
+    cost a few FMAs rather than a libm call, and their loops can be vectorized.
+
+    ```mlir
+    %t = math.tanh %x : f32
+    ```
+    becomes a clamp, a rational polynomial in `%x` and a select for small inputs.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
 }
 
 def AttuneFuseElementwisePass : Pass<"attune-fuse-elementwise", "mlir::func::FuncOp"> {
@@ -181,6 +264,18 @@ def AttuneFuseElementwisePass : Pass<"attune-fuse-elementwise", "mlir::func::Fun
     After: the add and the GELU are one generic; the matmul still reads its result.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::affine::AffineDialect"];
+}
+
+def AttuneInsertPrefetchesPass : Pass<"attune-insert-prefetches", "mlir::func::FuncOp"> {
+  let summary = "Prefetches for the vector loads kernels mark with attune.prefetch";
+  let description = [{
+    A `vector.load %m[%i, %j, %k]` with `attune.prefetch = [0, 16, 0]` gets
+    `memref.prefetch %m[%i, %j + 16, %k], read, locality<3>, data` before it, and loses the
+    attribute. Kernels mark streams the hardware prefetcher loses at page boundaries (the
+    matmul kernel's weight panels). Runs after buffer deallocation, which does not accept
+    memref.prefetch (it declares no memory effects).
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
 }
 
 def AttuneOutlineParallelPass : Pass<"attune-outline-parallel", "mlir::ModuleOp"> {

@@ -41,33 +41,43 @@ void attune::buildEntryPipeline(OpPassManager &pm, const EntryPipelineOptions &o
   // Matmuls by weights read them as the panels the matmul kernel streams, packed at open.
   if (options.packWeights)
     addStep(pm, "attune-pack-weights");
+  // Bias, activation and residual after a packed product: applied in its registers.
+  if (options.packWeights && options.fuseEpilogues)
+    addStep(pm, "func.func(attune-fuse-epilogues)");
 }
 
 void attune::buildCpuKernelPipeline(OpPassManager &pm, const KernelPipelineOptions &options) {
   // Graph ops become linalg on tensors, attention and packed matmuls vector kernels on buffers
   // (register tiles sized by the module's attune.target); folding removes the shape plumbing.
   auto flag = [](bool value) { return std::string(value ? "true" : "false"); };
+  // Products by packed weights become calls of register-tiled kernels, one per shape.
+  if (options.vectorMatmul)
+    addStep(pm, "attune-lower-matmul");
   addStep(pm, "func.func(attune-lower-to-linalg{decompose-attention=" +
                   flag(options.decomposeAttention) +
                   " attention-block=" + std::to_string(options.attentionBlock) +
                   " attention-query-block=" + std::to_string(options.attentionQueryBlock) +
-                  " vector-attention=" + flag(options.vectorAttention) +
-                  " vector-matmul=" + flag(options.vectorMatmul) + "}),canonicalize,cse");
+                  " vector-attention=" + flag(options.vectorAttention) + "}),canonicalize,cse");
   // Elementwise chains (bias + GELU, scale + mask) become one loop nest: fewer temporaries.
   addStep(pm, "func.func(attune-fuse-elementwise),canonicalize,cse");
+  // tanh, erf, exp as polynomials: no libm calls in loops, which can then be vectorized.
+  addStep(pm, "func.func(attune-approximate-math)");
   // Tensors to buffers; empty tensors that feed a destination are reused rather than copied.
   // The attention kernel's loop carries new running statistics each step: allowed to allocate.
   addStep(pm, "eliminate-empty-tensors,one-shot-bufferize{allow-return-allocs-from-loops},"
               "canonicalize");
   // Every temporary is freed on every path (no leak per call).
   addStep(pm, "buffer-deallocation-pipeline");
+  // Prefetches the kernels asked for (after deallocation, which rejects them).
+  addStep(pm, "func.func(attune-insert-prefetches)");
   // Task loops (the attention kernel's) become functions over a task range.
   addStep(pm, "attune-outline-parallel");
   // Loops, then plain control flow and address arithmetic.
   addStep(pm, "func.func(convert-linalg-to-loops),convert-scf-to-cf,expand-strided-metadata,"
               "lower-affine");
-  // tanh/erf have no LLVM intrinsic: call libm (the library links only libc and libm).
-  addStep(pm, "convert-math-to-libm,convert-math-to-llvm");
+  // Math ops with an LLVM intrinsic (fma, sqrt) become it; anything left without one calls
+  // libm (the library links only libc and libm).
+  addStep(pm, "convert-math-to-llvm,convert-math-to-libm");
   // Temporaries are allocated through the runtime's arena (runtime/src/arena.c), not malloc.
   addStep(pm, "convert-vector-to-llvm,"
               "finalize-memref-to-llvm{use-generic-functions},convert-arith-to-llvm,"

@@ -1,5 +1,7 @@
-// The matmul kernel: attune.packed_matmul as register tiles of vector FMAs on buffers,
-// parallel over tasks of M × N blocks.
+// attune-lower-matmul: attune.packed_matmul as a call of a matmul kernel, register tiles of
+// vector FMAs on buffers, parallel over tasks of M × N blocks. Products of one shape share one
+// kernel function (a model's layers call the same few), which keeps code size and build time
+// independent of the depth.
 //
 // The weight is packed in column panels of `width` = vectors · lanes columns (PackWeights.cpp,
 // filled by the runtime), so one k step of a register tile reads `vectors` contiguous vectors
@@ -18,16 +20,26 @@
 // (batch · seq): any M from 1 up, remainder rows by halving tiles rather than one row at a
 // time. The task loop is an scf.parallel marked `attune.tasks` (see Parallel.cpp).
 #include "ir/AttuneDialect.h"
+#include "ir/Target.h"
 #include "passes/LinalgBuilders.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/SymbolTable.h"
+#include "passes/Activations.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace attune {
+#define GEN_PASS_DEF_ATTUNELOWERMATMULPASS
+#include "passes/Passes.h.inc"
+} // namespace attune
 
 using namespace mlir;
 using namespace attune;
+using attune::kPrefetchAttr;
 
 namespace {
 
@@ -40,6 +52,7 @@ struct MatmulGeometry {
   int64_t rowsPerTask;   // MB, a multiple of rows
   int64_t panelsPerTask; // NB
   int64_t unroll;        // k steps per iteration of the inner loop
+  int64_t prefetch;      // k steps ahead the panel is prefetched (0: none)
 };
 
 std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options, int64_t k,
@@ -55,6 +68,9 @@ std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options,
     return std::nullopt;
   g.rows = std::min<int64_t>(fit, options.maxRows);
   g.unroll = 4;
+  // The panel stream is prefetched ~2 KiB ahead: the hardware prefetcher stops at every
+  // page boundary, which costs most when the panels come from memory (an LM head).
+  g.prefetch = std::max<int64_t>(g.unroll, 2048 / (width * 4));
   // K splits into equal blocks whose tile rows fill at most half the L1: they stay there
   // while the task's panels stream past.
   int64_t blocks = options.kBlock > 0
@@ -64,7 +80,8 @@ std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options,
   g.kBlock = (k + blocks - 1) / blocks;
   if (g.kBlock < k)
     g.kBlock = std::min(k, (g.kBlock + g.unroll - 1) / g.unroll * g.unroll);
-  g.rowsPerTask = g.rows * 8;
+  // At least 128 rows per task: up to that M a task streams its panels once.
+  g.rowsPerTask = g.rows * ((128 + g.rows - 1) / g.rows);
   // Panels of a task fill half the L2; at least eight blocks of panels, so that small M
   // still gives every thread work.
   int64_t l2Panels = std::max<int64_t>(1, options.l2Bytes / 2 / (k * width * 4));
@@ -72,39 +89,38 @@ std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options,
   return g;
 }
 
+/// What the kernel applies to each output before storing it: activation(x·W + bias) +
+/// residual (bias [N] and residual [rows..., N] as buffers; each part optional).
+struct MatmulEpilogue {
+  Value bias, residual;
+  StringRef activation;
+  bool any() const { return bias || residual || !activation.empty(); }
+};
+
+/// Emits the body of a kernel function (A, panels, C[, bias][, residual]) -> (): C = A · W
+/// and its epilogue.
 class MatmulEmitter {
 public:
-  MatmulEmitter(PatternRewriter &b, Location loc, PackedMatmulOp op, MatmulGeometry g)
-      : b(b), loc(loc), op(op), g(g), f32(b.getF32Type()) {}
+  MatmulEmitter(OpBuilder &b, Location loc, MatmulGeometry g)
+      : b(b), loc(loc), g(g), f32(b.getF32Type()) {}
 
-  Value emit() {
-    RankedTensorType result = op.getType();
-    auto panelsType = op.getPanels().getType();
+  void emit(Value a, Value packed, Value c, int64_t columnCount, MatmulEpilogue fused) {
+    lhs = a;
+    panels = packed;
+    out = c;
+    epilogue = fused;
+    auto panelsType = cast<MemRefType>(panels.getType());
     numPanels = panelsType.getDimSize(0);
     depth = panelsType.getDimSize(1);
     width = panelsType.getDimSize(2);
-    columns = op.getColumns();
-    leadRank = result.getRank() - 1;
-
-    lhs = toBuffer(op.getLhs());
-    panels = b.create<bufferization::ToMemrefOp>(
-        loc, MemRefType::get(panelsType.getShape(), f32), op.getPanels(), /*read_only=*/true);
-    SmallVector<Value> dynamicSizes;
+    columns = columnCount;
+    leadRank = cast<MemRefType>(lhs.getType()).getRank() - 1;
     rowCount = index(1);
     for (int64_t i = 0; i < leadRank; ++i) {
       Value size = b.create<memref::DimOp>(loc, lhs, i);
       leadSizes.push_back(size);
       rowCount = mul(rowCount, size);
-      if (result.isDynamicDim(i))
-        dynamicSizes.push_back(size);
     }
-    bufferization::MaterializeInDestinationOp destination = inPlaceDestination();
-    if (destination)
-      out = destination.getDest();
-    else
-      out = b.create<memref::AllocOp>(loc, MemRefType::get(result.getShape(), f32),
-                                      dynamicSizes, b.getI64IntegerAttr(64));
-
     Value rowBlocks = ceilDiv(rowCount, g.rowsPerTask);
     int64_t panelBlocks = (numPanels + g.panelsPerTask - 1) / g.panelsPerTask;
     Value tasks = mul(rowBlocks, index(panelBlocks));
@@ -116,9 +132,6 @@ public:
           emitTask(ivs[0], panelBlocks);
         });
     parallel->setAttr("attune.tasks", b.getUnitAttr());
-    if (destination)
-      b.eraseOp(destination);
-    return b.create<bufferization::ToTensorOp>(loc, out, /*restrict=*/true, /*writable=*/true);
   }
 
 private:
@@ -133,29 +146,6 @@ private:
   }
   VectorType vecType() { return VectorType::get({g.lanes}, f32); }
   Value zeros() { return b.create<arith::ConstantOp>(loc, b.getZeroAttr(vecType())); }
-
-  /// A read-only view of an operand, any strides but a contiguous last dim.
-  Value toBuffer(Value tensor) {
-    RankedTensorType type = tensorOf(tensor);
-    SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
-    strides.back() = 1;
-    auto layout = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides);
-    auto memrefType = MemRefType::get(type.getShape(), type.getElementType(), layout);
-    return b.create<bufferization::ToMemrefOp>(loc, memrefType, tensor, /*read_only=*/true);
-  }
-
-  /// The materialization of the result into an entry's output buffer, if that is its only use.
-  bufferization::MaterializeInDestinationOp inPlaceDestination() {
-    if (!op->hasOneUse())
-      return {};
-    auto materialize = dyn_cast<bufferization::MaterializeInDestinationOp>(*op->user_begin());
-    auto buffer = materialize ? dyn_cast<MemRefType>(materialize.getDest().getType())
-                              : MemRefType();
-    if (!buffer || !buffer.getLayout().isIdentity() ||
-        !materialize.getDest().getParentBlock()->isEntryBlock())
-      return {};
-    return materialize;
-  }
 
   void loop(Value lb, Value ub, int64_t step, function_ref<void(Value)> body) {
     b.create<scf::ForOp>(loc, lb, ub, index(step), ValueRange{},
@@ -308,8 +298,13 @@ private:
       SmallVector<Value> next(acc);
       SmallVector<Value> weights;
       for (int64_t v = 0; v < g.vectors; ++v)
-        weights.push_back(b.create<vector::LoadOp>(
-            loc, vecType(), panels, ValueRange{panel, k, index(v * g.lanes)}));
+      {
+        auto load = b.create<vector::LoadOp>(loc, vecType(), panels,
+                                             ValueRange{panel, k, index(v * g.lanes)});
+        if (g.prefetch > 0)
+          load->setAttr(kPrefetchAttr, b.getI64ArrayAttr({0, g.prefetch, 0}));
+        weights.push_back(load);
+      }
       for (int64_t r = 0; r < rows; ++r) {
         Value a = b.create<memref::LoadOp>(loc, rowsCopy, ValueRange{index(r), sub(k, k0)});
         Value broadcast = b.create<vector::BroadcastOp>(loc, vecType(), a);
@@ -332,13 +327,23 @@ private:
     if (depth % g.unroll != 0 || g.kBlock % g.unroll != 0)
       acc = loop(mainEnd, k1, 1, acc,
                  [&](Value k, ValueRange carried) { return step(k, carried); });
-    accessC(lead, firstColumn, panel, acc);
+    // The epilogue applies once the sum is complete: in the last K block.
+    if (!epilogue.any()) {
+      accessC(lead, firstColumn, panel, acc);
+    } else if (g.kBlock >= depth) {
+      accessC(lead, firstColumn, panel, acc, /*withEpilogue=*/true);
+    } else {
+      Value last = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, k1, index(depth));
+      ifElse(
+          last, {}, [&] { return accessC(lead, firstColumn, panel, acc, true); },
+          [&] { return accessC(lead, firstColumn, panel, acc); });
+    }
   }
 
   /// Loads the tile's C vectors (`values` empty) or stores `values` there; in the last panel,
   /// when it is partial, lanes past the last column are masked off.
   SmallVector<Value> accessC(ArrayRef<SmallVector<Value>> lead, Value firstColumn, Value panel,
-                             ArrayRef<Value> values) {
+                             ArrayRef<Value> values, bool withEpilogue = false) {
     bool load = values.empty();
     int64_t rows = lead.size();
     SmallVector<Type> types(load ? rows * g.vectors : 0, vecType());
@@ -354,16 +359,29 @@ private:
             mask = b.create<vector::CreateMaskOp>(
                 loc, VectorType::get({g.lanes}, b.getI1Type()), ValueRange{valid});
           }
-          if (load)
-            loaded.push_back(masked ? b.create<vector::MaskedLoadOp>(loc, vecType(), out,
-                                                                     indices, mask, zeros())
-                                          .getResult()
-                                    : b.create<vector::LoadOp>(loc, vecType(), out, indices)
-                                          .getResult());
-          else if (masked)
-            b.create<vector::MaskedStoreOp>(loc, out, indices, mask, values[r * g.vectors + v]);
+          auto read = [&](Value memref, ValueRange at) -> Value {
+            if (masked)
+              return b.create<vector::MaskedLoadOp>(loc, vecType(), memref, at, mask, zeros());
+            return b.create<vector::LoadOp>(loc, vecType(), memref, at);
+          };
+          if (load) {
+            loaded.push_back(read(out, indices));
+            continue;
+          }
+          Value value = values[r * g.vectors + v];
+          if (withEpilogue) {
+            // activation(x·W + bias) + residual, in registers.
+            if (epilogue.bias)
+              value = b.create<arith::AddFOp>(loc, value, read(epilogue.bias, column));
+            if (!epilogue.activation.empty())
+              value = buildActivation(b, loc, epilogue.activation, value);
+            if (epilogue.residual)
+              value = b.create<arith::AddFOp>(loc, value, read(epilogue.residual, indices));
+          }
+          if (masked)
+            b.create<vector::MaskedStoreOp>(loc, out, indices, mask, value);
           else
-            b.create<vector::StoreOp>(loc, values[r * g.vectors + v], out, indices);
+            b.create<vector::StoreOp>(loc, value, out, indices);
         }
       return loaded;
     };
@@ -374,40 +392,155 @@ private:
     return ifElse(last, types, [&] { return access(true); }, [&] { return access(false); });
   }
 
-  PatternRewriter &b;
+  OpBuilder &b;
   Location loc;
-  PackedMatmulOp op;
   MatmulGeometry g;
   Type f32;
   int64_t numPanels = 0, depth = 0, width = 0, columns = 0, leadRank = 0;
   Value lhs, panels, out, rowCount, rowsCopy;
   SmallVector<Value> leadSizes;
+  MatmulEpilogue epilogue;
 };
 
-struct VectorMatmulLowering : OpRewritePattern<PackedMatmulOp> {
-  VectorMatmulLowering(MLIRContext *ctx, MatmulKernelOptions options)
-      : OpRewritePattern<PackedMatmulOp>(ctx, /*benefit=*/2), options(options) {}
+/// A read-only view of `tensor`, any strides but a contiguous last dim.
+Value viewOf(OpBuilder &b, Location loc, Value tensor) {
+  RankedTensorType type = tensorOf(tensor);
+  SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
+  strides.back() = 1;
+  auto layout = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides);
+  auto memrefType = MemRefType::get(type.getShape(), type.getElementType(), layout);
+  return b.create<bufferization::ToMemrefOp>(loc, memrefType, tensor, /*read_only=*/true);
+}
 
-  LogicalResult matchAndRewrite(PackedMatmulOp op, PatternRewriter &rewriter) const override {
-    RankedTensorType lhs = op.getLhs().getType();
-    auto panels = op.getPanels().getType();
-    if (lhs.getRank() < 2 || lhs.isDynamicDim(lhs.getRank() - 1))
-      return rewriter.notifyMatchFailure(op, "needs [rows..., K] with a static K");
-    std::optional<MatmulGeometry> geometry = chooseGeometry(
-        options, panels.getDimSize(1), panels.getDimSize(2), panels.getDimSize(0));
+/// The materialization of `op`'s result into an entry's output buffer, if that is its only
+/// use: the kernel then writes there directly.
+bufferization::MaterializeInDestinationOp inPlaceDestination(Operation *op) {
+  if (!op->hasOneUse())
+    return {};
+  auto materialize = dyn_cast<bufferization::MaterializeInDestinationOp>(*op->user_begin());
+  auto buffer =
+      materialize ? dyn_cast<MemRefType>(materialize.getDest().getType()) : MemRefType();
+  if (!buffer || !buffer.getLayout().isIdentity() ||
+      !materialize.getDest().getParentBlock()->isEntryBlock())
+    return {};
+  return materialize;
+}
+
+class MatmulLowering {
+public:
+  MatmulLowering(ModuleOp module, MatmulKernelOptions options)
+      : module(module), options(options), symbols(module) {}
+
+  /// Replaces `op` by a call of its shape's kernel; false if the kernel does not apply (the
+  /// op is left for the reference lowering in attune-lower-to-linalg).
+  bool lower(PackedMatmulOp op) {
+    RankedTensorType lhsType = op.getLhs().getType();
+    auto panelsType = op.getPanels().getType();
+    if (lhsType.getRank() < 2 || lhsType.isDynamicDim(lhsType.getRank() - 1))
+      return false;
+    std::optional<MatmulGeometry> geometry =
+        chooseGeometry(options, panelsType.getDimSize(1), panelsType.getDimSize(2),
+                       panelsType.getDimSize(0));
     if (!geometry)
-      return rewriter.notifyMatchFailure(op, "panel width is not whole vectors of the target");
-    Value result = MatmulEmitter(rewriter, op.getLoc(), op, *geometry).emit();
-    rewriter.replaceOp(op, result);
-    return success();
+      return false;
+
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Value lhs = viewOf(b, loc, op.getLhs());
+    Value panels = b.create<bufferization::ToMemrefOp>(
+        loc, MemRefType::get(panelsType.getShape(), b.getF32Type()), op.getPanels(),
+        /*read_only=*/true);
+    RankedTensorType result = op.getType();
+    Value out;
+    bufferization::MaterializeInDestinationOp destination = inPlaceDestination(op);
+    if (destination) {
+      out = destination.getDest();
+    } else {
+      SmallVector<Value> dynamicSizes;
+      for (int64_t i = 0; i < result.getRank(); ++i)
+        if (result.isDynamicDim(i))
+          dynamicSizes.push_back(b.create<memref::DimOp>(loc, lhs, i));
+      out = b.create<memref::AllocOp>(loc, MemRefType::get(result.getShape(), b.getF32Type()),
+                                      dynamicSizes, b.getI64IntegerAttr(64));
+    }
+    SmallVector<Value> arguments{lhs, panels, out};
+    if (op.getBias())
+      arguments.push_back(viewOf(b, loc, op.getBias()));
+    if (op.getResidual())
+      arguments.push_back(viewOf(b, loc, op.getResidual()));
+    StringRef activation = op.getActivation() ? *op.getActivation() : "";
+    func::FuncOp kernel =
+        kernelFor(loc, ValueRange(arguments).getTypes(), op.getColumns(), bool(op.getBias()),
+                  bool(op.getResidual()), activation, *geometry);
+    b.create<func::CallOp>(loc, kernel, arguments);
+    if (destination)
+      destination.erase();
+    Value tensor = b.create<bufferization::ToTensorOp>(loc, out, /*restrict=*/true,
+                                                       /*writable=*/true);
+    op.replaceAllUsesWith(tensor);
+    op.erase();
+    return true;
   }
 
+private:
+  /// The kernel for one shape and epilogue: made once, then called by every product like it.
+  func::FuncOp kernelFor(Location loc, TypeRange arguments, int64_t columns, bool bias,
+                         bool residual, StringRef activation, const MatmulGeometry &geometry) {
+    auto type = FunctionType::get(module.getContext(), arguments, {});
+    std::string key = llvm::formatv("{0}/{1}/{2}", type, columns, activation);
+    if (func::FuncOp existing = kernels.lookup(key))
+      return existing;
+    auto panelsType = cast<MemRefType>(arguments[1]);
+    std::string name =
+        llvm::formatv("attune_matmul_k{0}_n{1}", panelsType.getDimSize(1), columns);
+    if (bias)
+      name += "_bias";
+    if (!activation.empty())
+      name += "_" + activation.str();
+    if (residual)
+      name += "_residual";
+    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+    auto kernel = b.create<func::FuncOp>(loc, name, type);
+    kernel.setPrivate();
+    symbols.insert(kernel); // renamed on a clash (same name, another rank or panel width)
+    Block *body = kernel.addEntryBlock();
+    b.setInsertionPointToStart(body);
+    MatmulEpilogue epilogue;
+    unsigned next = 3;
+    if (bias)
+      epilogue.bias = body->getArgument(next++);
+    if (residual)
+      epilogue.residual = body->getArgument(next++);
+    epilogue.activation = activation;
+    MatmulEmitter(b, loc, geometry)
+        .emit(body->getArgument(0), body->getArgument(1), body->getArgument(2), columns,
+              epilogue);
+    b.create<func::ReturnOp>(loc);
+    kernels[key] = kernel;
+    return kernel;
+  }
+
+  ModuleOp module;
   MatmulKernelOptions options;
+  SymbolTable symbols;
+  llvm::StringMap<func::FuncOp> kernels;
+};
+
+struct LowerMatmulPass : attune::impl::AttuneLowerMatmulPassBase<LowerMatmulPass> {
+  using AttuneLowerMatmulPassBase::AttuneLowerMatmulPassBase;
+  void runOnOperation() override {
+    TargetDescription machine = targetOf(getOperation());
+    MatmulKernelOptions kernel;
+    kernel.lanes = vectorLanes > 0 ? int64_t(vectorLanes) : machine.lanes;
+    kernel.registers = vectorRegisters > 0 ? int64_t(vectorRegisters) : machine.registers;
+    kernel.l1Bytes = machine.l1Bytes;
+    kernel.l2Bytes = machine.l2Bytes;
+    SmallVector<PackedMatmulOp> ops;
+    getOperation().walk([&](PackedMatmulOp op) { ops.push_back(op); });
+    MatmulLowering lowering(getOperation(), kernel);
+    for (PackedMatmulOp op : ops)
+      lowering.lower(op);
+  }
 };
 
 } // namespace
-
-void attune::populateVectorMatmulPatterns(RewritePatternSet &patterns,
-                                          const MatmulKernelOptions &options) {
-  patterns.add<VectorMatmulLowering>(patterns.getContext(), options);
-}

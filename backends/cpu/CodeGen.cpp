@@ -176,7 +176,8 @@ static int64_t hostCacheBytes(int level) {
   for (int i = 0; i < 8; ++i) {
     std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
     auto read = [&](const char *name) -> std::string {
-      auto buffer = MemoryBuffer::getFile(dir + name, /*IsText=*/true);
+      // sysfs files report a size they do not have: read them as streams.
+      auto buffer = MemoryBuffer::getFileAsStream(dir + name);
       return buffer ? (*buffer)->getBuffer().trim().str() : "";
     };
     std::string type = read("type");

@@ -1,67 +1,107 @@
-// Tests the lowering of attune.packed_matmul: the register-tiled kernel sized by the module's
-// attune.target (a task loop, rows of A copied per tile, panel vectors times broadcast rows
-// accumulated with vector.fma, remainder tiles, masked stores only in a partial last panel),
-// the reference linalg.generic (vector-matmul=false), and the fallback when a panel is not
-// whole vectors of the target.
-// RUN: attune-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(attune-lower-to-linalg))' | FileCheck %s
-// RUN: attune-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(attune-lower-to-linalg{vector-matmul=false}))' | FileCheck %s --check-prefix=REFERENCE
+// Tests attune-lower-matmul: attune.packed_matmul becomes a call of a kernel function shared
+// by every product of its shape, sized by the module's attune.target (a task loop, rows of A
+// copied per tile, panel vectors times broadcast rows accumulated with vector.fma, remainder
+// tiles, masked stores only in a partial last panel, results written into an entry's output
+// buffer); an op whose panels are not whole vectors of the target is left for the reference
+// lowering in attune-lower-to-linalg (a linalg.generic reading the panels).
+// RUN: attune-opt %s -split-input-file --attune-lower-matmul | FileCheck %s
+// RUN: attune-opt %s -split-input-file --pass-pipeline="builtin.module(func.func(attune-lower-to-linalg))" | FileCheck %s --check-prefix=REFERENCE
 
 // CHECK-LABEL: func @partial
 // CHECK-DAG: %[[A:.+]] = bufferization.to_memref %{{.*}} read_only : memref<?x?x64xf32, strided<[?, ?, 1], offset: ?>>
 // CHECK-DAG: %[[P:.+]] = bufferization.to_memref %{{.*}} read_only : memref<2x64x32xf32>
 // CHECK: %[[C:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x40xf32>
+// CHECK: call @[[KERNEL:attune_matmul_k64_n40]](%[[A]], %[[P]], %[[C]])
+// CHECK: bufferization.to_tensor %[[C]] restrict writable
+// Two products of one shape call one kernel.
+// CHECK: call @[[KERNEL]](
+// CHECK-NOT: attune.packed_matmul
+// CHECK: func.func private @[[KERNEL]](%[[KA:[^:]+]]: memref<?x?x64xf32, strided<[?, ?, 1], offset: ?>>, %[[KP:[^:]+]]: memref<2x64x32xf32>, %[[KC:[^:]+]]: memref<?x?x40xf32>)
 // CHECK: scf.parallel
 // 12 rows x 2 vectors of 16 lanes: the rows of A are copied once per tile and K block.
 // CHECK: %[[ROWS:.+]] = memref.alloca() {alignment = 64 : i64} : memref<12x64xf32>
-// CHECK: vector.load %[[A]]
+// CHECK: vector.load %[[KA]]
 // CHECK: vector.store %{{.*}}, %[[ROWS]]
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK: vector.load %[[P]][%{{.*}}, %{{.*}}, %c0{{.*}}] : memref<2x64x32xf32>, vector<16xf32>
-// CHECK: vector.load %[[P]][%{{.*}}, %{{.*}}, %c16{{.*}}] : memref<2x64x32xf32>, vector<16xf32>
+// The panel stream is prefetched 16 k steps (2 KiB) ahead: attune-insert-prefetches.
+// CHECK: vector.load %[[KP]][%{{.*}}, %{{.*}}, %c0{{.*}}] {attune.prefetch = [0, 16, 0]} : memref<2x64x32xf32>, vector<16xf32>
+// CHECK: vector.load %[[KP]][%{{.*}}, %{{.*}}, %c16{{.*}}] {attune.prefetch = [0, 16, 0]} : memref<2x64x32xf32>, vector<16xf32>
 // CHECK: memref.load %[[ROWS]]
 // CHECK: vector.broadcast
 // CHECK: vector.fma
 // The last panel holds 8 of its 32 columns: its stores are masked, the others' are not.
-// CHECK: vector.maskedstore %[[C]]
-// CHECK: vector.store %{{.*}}, %[[C]]
+// CHECK: vector.maskedstore %[[KC]]
+// CHECK: vector.store %{{.*}}, %[[KC]]
 // Remainder rows: tiles of 8, 4, 2 and 1 rows.
 // CHECK: memref.load %[[ROWS]][%c7
 // CHECK: memref.load %[[ROWS]][%c3
 // CHECK: memref.load %[[ROWS]][%c1
 // CHECK: } {attune.tasks}
-// CHECK: bufferization.to_tensor %[[C]] restrict writable
+// CHECK-NOT: func.func private @attune_matmul
 // REFERENCE: #[[$PANELS:.+]] = affine_map<(d0, d1, d2, d3) -> (d2 floordiv 32, d3, d2 mod 32)>
 // REFERENCE-LABEL: func @partial
 // REFERENCE-NOT: vector.fma
 // REFERENCE: linalg.generic {indexing_maps = [#{{.*}}, #[[$PANELS]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
 module attributes {attune.target = {cpu = "sapphirerapids", lanes = 16 : i64, registers = 32 : i64}} {
-func.func @partial(%x: tensor<?x?x64xf32>, %w: tensor<2x64x32xf32>) -> tensor<?x?x40xf32> {
+func.func @partial(%x: tensor<?x?x64xf32>, %w: tensor<2x64x32xf32>) -> (tensor<?x?x40xf32>, tensor<?x?x40xf32>) {
   %y = attune.packed_matmul %x, %w {columns = 40 : i64} : tensor<?x?x64xf32>, tensor<2x64x32xf32> -> tensor<?x?x40xf32>
-  return %y : tensor<?x?x40xf32>
+  %z = attune.packed_matmul %x, %w {columns = 40 : i64} : tensor<?x?x64xf32>, tensor<2x64x32xf32> -> tensor<?x?x40xf32>
+  return %y, %z : tensor<?x?x40xf32>, tensor<?x?x40xf32>
 }
 }
 
 // -----
 
-// Whole panels need no masks. No target: AVX2's 6 rows x 2 vectors of 8 lanes.
+// Whole panels need no masks; the result goes straight into the entry's output buffer. No
+// target: AVX2's 6 rows x 2 vectors of 8 lanes.
 // CHECK-LABEL: func @whole
+// CHECK-SAME: %[[OUT:[^:]+]]: memref<?x48xf32>
+// CHECK-NOT: memref.alloc(
+// CHECK: call @attune_matmul_k20_n48(%{{.*}}, %{{.*}}, %[[OUT]])
+// CHECK-NOT: materialize_in_destination
+// CHECK: func.func private @attune_matmul_k20_n48
 // CHECK: memref.alloca() {alignment = 64 : i64} : memref<6x20xf32>
 // CHECK: vector.fma %{{.*}} : vector<8xf32>
 // CHECK-NOT: vector.maskedstore
 // CHECK: } {attune.tasks}
-func.func @whole(%x: tensor<?x20xf32>, %w: tensor<3x20x16xf32>) -> tensor<?x48xf32> {
+func.func @whole(%x: tensor<?x20xf32>, %w: tensor<3x20x16xf32>, %out: memref<?x48xf32>) {
   %y = attune.packed_matmul %x, %w {columns = 48 : i64} : tensor<?x20xf32>, tensor<3x20x16xf32> -> tensor<?x48xf32>
-  return %y : tensor<?x48xf32>
+  bufferization.materialize_in_destination %y in restrict writable %out : (tensor<?x48xf32>, memref<?x48xf32>) -> ()
+  return
 }
 
 // -----
 
-// Panels of 12 columns are not whole 8-lane vectors: the reference loops, not the kernel.
+// Panels of 12 columns are not whole 8-lane vectors: left for the reference lowering.
 // CHECK-LABEL: func @odd_width
-// CHECK-NOT: scf.parallel
-// CHECK: linalg.generic
-// CHECK-NOT: vector.fma
+// CHECK: attune.packed_matmul
+// CHECK-NOT: call
+// CHECK-NOT: func.func private
 func.func @odd_width(%x: tensor<?x20xf32>, %w: tensor<2x20x12xf32>) -> tensor<?x24xf32> {
   %y = attune.packed_matmul %x, %w {columns = 24 : i64} : tensor<?x20xf32>, tensor<2x20x12xf32> -> tensor<?x24xf32>
   return %y : tensor<?x24xf32>
+}
+
+// -----
+
+// An epilogue: bias, GELU and residual are applied to the sums in registers, in the last K
+// block only (K = 1500 takes several), masked like the stores in the partial last panel.
+// CHECK-LABEL: func @epilogue
+// CHECK: call @attune_matmul_k1500_n40_bias_gelu_tanh_residual(%{{.*}}, %{{.*}}, %{{.*}}, %[[B:[^,]+]], %[[R:[^)]+]])
+// CHECK: func.func private @attune_matmul_k1500_n40_bias_gelu_tanh_residual(%{{[^:]+}}: memref<?x1500xf32, strided<[?, 1], offset: ?>>, %{{[^:]+}}: memref<2x1500x32xf32>, %[[KC:[^:]+]]: memref<?x40xf32>, %[[KB:[^:]+]]: memref<40xf32, strided<[1], offset: ?>>, %[[KR:[^:]+]]: memref<?x40xf32, strided<[?, 1], offset: ?>>)
+// CHECK: %[[LAST:.+]] = arith.cmpi eq, %{{.*}}, %c1500
+// CHECK: scf.if %[[LAST]]
+// CHECK: vector.maskedload %[[KB]]
+// CHECK: math.tanh
+// CHECK: vector.maskedload %[[KR]]
+// CHECK: vector.maskedstore %[[KC]]
+// CHECK: vector.load %[[KB]]
+// CHECK: vector.load %[[KR]]
+// CHECK: vector.store %{{.*}}, %[[KC]]
+// CHECK: } else {
+module attributes {attune.target = {cpu = "sapphirerapids", lanes = 16 : i64, registers = 32 : i64, l1 = 49152 : i64}} {
+func.func @epilogue(%x: tensor<?x1500xf32>, %w: tensor<2x1500x32xf32>, %b: tensor<40xf32>, %r: tensor<?x40xf32>) -> tensor<?x40xf32> {
+  %y = attune.packed_matmul %x, %w bias %b residual %r {activation = "gelu_tanh", columns = 40 : i64} : tensor<?x1500xf32>, tensor<2x1500x32xf32>, tensor<40xf32>, tensor<?x40xf32> -> tensor<?x40xf32>
+  return %y : tensor<?x40xf32>
+}
 }

@@ -128,6 +128,11 @@ int attune::buildCommand(int argc, char **argv) {
       "no-pack-weights",
       cl::desc("Matmuls read weights as stored (scalar loops) instead of packed panels"),
       cl::cat(category));
+  cl::opt<bool> noFuseEpilogues(
+      "no-fuse-epilogues",
+      cl::desc("Keep bias adds, activations and residual adds after matmuls as their own "
+               "loops instead of the matmul kernel's epilogue"),
+      cl::cat(category));
   cl::opt<bool> referenceMatmul(
       "reference-matmul",
       cl::desc("Lower packed matmuls to scalar reference loops instead of the vector kernel"),
@@ -247,7 +252,7 @@ int attune::buildCommand(int argc, char **argv) {
     return printModule();
 
   mlir::PassManager entryPasses(&context);
-  buildEntryPipeline(entryPasses, EntryPipelineOptions{!noPackWeights});
+  buildEntryPipeline(entryPasses, EntryPipelineOptions{!noPackWeights, !noFuseEpilogues});
   if (mlir::failed(entryPasses.run(*model->module)))
     return 1;
   mlir::FailureOr<ModelInterface> interface = describeModel(*model->module, model->name, model->bounds);

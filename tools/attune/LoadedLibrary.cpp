@@ -1,6 +1,8 @@
 // See LoadedLibrary.h.
 #include "tools/attune/LoadedLibrary.h"
 
+#include <algorithm>
+
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -134,10 +136,19 @@ bool LoadedLibrary::run(const std::vector<OwnedTensor> &inputs, std::vector<Owne
     llvm::errs() << "attune: " << rt.lastError() << "\n";
     return false;
   }
-  outputs.clear();
-  for (const attune_tensor &shape : shapes)
-    outputs.push_back(OwnedTensor::make(
-        shape.name, shape.dtype, std::vector<int64_t>(shape.shape, shape.shape + shape.rank)));
+  // Buffers of a previous run with the same shapes are reused (as a deployed caller would):
+  // a repeated run then times the model, not fresh pages of its outputs.
+  bool same = outputs.size() == shapes.size();
+  for (size_t i = 0; same && i < shapes.size(); ++i)
+    same = outputs[i].name == shapes[i].name && outputs[i].meta.dtype == shapes[i].dtype &&
+           outputs[i].meta.rank == shapes[i].rank &&
+           std::equal(shapes[i].shape, shapes[i].shape + shapes[i].rank, outputs[i].meta.shape);
+  if (!same) {
+    outputs.clear();
+    for (const attune_tensor &shape : shapes)
+      outputs.push_back(OwnedTensor::make(
+          shape.name, shape.dtype, std::vector<int64_t>(shape.shape, shape.shape + shape.rank)));
+  }
   std::vector<attune_tensor> out;
   for (const OwnedTensor &t : outputs)
     out.push_back(t.tensor());
