@@ -581,6 +581,8 @@ struct LowerToLinalgPass : attune::impl::AttuneLowerToLinalgPassBase<LowerToLina
     TargetDescription machine = targetOf(getOperation());
     int64_t lanes = vectorLanes > 0 ? int64_t(vectorLanes) : machine.lanes;
     int64_t registers = vectorRegisters > 0 ? int64_t(vectorRegisters) : machine.registers;
+    if (vectorNorms)
+      populateVectorNormPatterns(patterns, lanes);
     if (!decomposeAttention && vectorAttention)
       populateVectorAttentionPatterns(
           patterns, {lanes, registers, attentionQueryBlock, attentionBlock});

@@ -64,6 +64,10 @@ struct MatmulKernelOptions {
   int64_t kBlock = 0;
 };
 
+/// attune.layer_norm and attune.rms_norm as vector loops parallel over rows, where a row is
+/// whole f32 vectors of `lanes` (VectorNorm.cpp).
+void populateVectorNormPatterns(mlir::RewritePatternSet &patterns, int64_t lanes);
+
 /// attune.attention as its decomposition (matmul, scale, bias, mask, softmax, matmul).
 void populateAttentionDecompositionPatterns(mlir::RewritePatternSet &patterns);
 
@@ -125,6 +129,8 @@ struct KernelPipelineOptions {
   bool vectorAttention = true;
   /// The vector kernel for packed matmuls (else the scalar reference loops).
   bool vectorMatmul = true;
+  /// The vector kernels for layer and RMS norms (else linalg reductions, scalar loops).
+  bool vectorNorms = true;
 };
 
 /// The steps after the entry passes (the driver reads the model interface in between).

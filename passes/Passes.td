@@ -215,6 +215,9 @@ def AttuneLowerToLinalgPass : Pass<"attune-lower-to-linalg", "mlir::func::FuncOp
     Option<"vectorAttention", "vector-attention", "bool", /*default=*/"true",
            "Lower attune.attention to the vectorized kernel (VectorAttention.cpp) where it "
            "applies (f32, static head dims); else to the blocked kernel on tensors">,
+    Option<"vectorNorms", "vector-norms", "bool", /*default=*/"true",
+           "Lower attune.layer_norm and attune.rms_norm to vector loops parallel over rows "
+           "(VectorNorm.cpp) where a row is whole vectors; else to linalg reductions">,
     Option<"vectorLanes", "vector-lanes", "int64_t", /*default=*/"0",
            "f32 lanes per vector register the kernels tile for (default: the module's "
            "attune.target)">,
@@ -276,6 +279,25 @@ def AttuneInsertPrefetchesPass : Pass<"attune-insert-prefetches", "mlir::func::F
     memref.prefetch (it declares no memory effects).
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
+}
+
+def AttuneLowerStridedCopiesPass : Pass<"attune-lower-strided-copies", "mlir::func::FuncOp"> {
+  let summary = "memref.copy between buffers that are not both dense becomes linalg.copy";
+  let description = [{
+    MLIR lowers a `memref.copy` of a strided buffer to a call of `memrefCopy` from its C
+    runner utilities, which a generated library does not link. Such copies (one-shot
+    bufferization makes them to give a kernel the dense buffer it reads) become
+    `linalg.copy`, hence loops; dense-to-dense copies stay `memref.copy` (a memcpy).
+
+    ```mlir
+    memref.copy %slice, %dense : memref<?x64xf32, strided<[?, 1], offset: ?>> to memref<?x64xf32>
+    ```
+    becomes
+    ```mlir
+    linalg.copy ins(%slice : memref<?x64xf32, strided<[?, 1], offset: ?>>) outs(%dense : memref<?x64xf32>)
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
 def AttuneOutlineParallelPass : Pass<"attune-outline-parallel", "mlir::ModuleOp"> {

@@ -57,7 +57,8 @@ void attune::buildCpuKernelPipeline(OpPassManager &pm, const KernelPipelineOptio
                   flag(options.decomposeAttention) +
                   " attention-block=" + std::to_string(options.attentionBlock) +
                   " attention-query-block=" + std::to_string(options.attentionQueryBlock) +
-                  " vector-attention=" + flag(options.vectorAttention) + "}),canonicalize,cse");
+                  " vector-attention=" + flag(options.vectorAttention) +
+                  " vector-norms=" + flag(options.vectorNorms) + "}),canonicalize,cse");
   // Elementwise chains (bias + GELU, scale + mask) become one loop nest: fewer temporaries.
   addStep(pm, "func.func(attune-fuse-elementwise),canonicalize,cse");
   // tanh, erf, exp as polynomials: no libm calls in loops, which can then be vectorized.
@@ -72,6 +73,9 @@ void attune::buildCpuKernelPipeline(OpPassManager &pm, const KernelPipelineOptio
   addStep(pm, "func.func(attune-insert-prefetches)");
   // Task loops (the attention kernel's) become functions over a task range.
   addStep(pm, "attune-outline-parallel");
+  // Copies of strided buffers (a slice into the dense buffer a kernel reads) become loops:
+  // the library has no MLIR runtime for memref.copy of them.
+  addStep(pm, "func.func(attune-lower-strided-copies)");
   // Loops, then plain control flow and address arithmetic.
   addStep(pm, "func.func(convert-linalg-to-loops),convert-scf-to-cf,expand-strided-metadata,"
               "lower-affine");

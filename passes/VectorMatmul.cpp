@@ -21,6 +21,7 @@
 // time. The task loop is an scf.parallel marked `attune.tasks` (see Parallel.cpp).
 #include "ir/AttuneDialect.h"
 #include "ir/Target.h"
+#include "passes/KernelBuilder.h"
 #include "passes/LinalgBuilders.h"
 #include "passes/Passes.h"
 
@@ -43,6 +44,10 @@ using attune::kPrefetchAttr;
 
 namespace {
 
+/// Tasks a product is split into at least, where it has enough panels: enough for a
+/// dynamic task counter to balance the threads.
+constexpr int64_t kMinTasks = 16;
+
 /// The kernel's geometry for one op, from the target and the op's shape.
 struct MatmulGeometry {
   int64_t lanes;         // f32 lanes per vector register
@@ -50,13 +55,13 @@ struct MatmulGeometry {
   int64_t rows;          // rows of the full register tile
   int64_t kBlock;        // k steps per K block
   int64_t rowsPerTask;   // MB, a multiple of rows
-  int64_t panelsPerTask; // NB
+  int64_t maxPanelsPerTask; // NB at most (the task's K blocks of panels fill half the L2)
   int64_t unroll;        // k steps per iteration of the inner loop
   int64_t prefetch;      // k steps ahead the panel is prefetched (0: none)
 };
 
 std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options, int64_t k,
-                                             int64_t width, int64_t panels) {
+                                             int64_t width) {
   MatmulGeometry g;
   g.lanes = options.lanes;
   if (g.lanes < 1 || width % g.lanes != 0)
@@ -82,10 +87,8 @@ std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options,
     g.kBlock = std::min(k, (g.kBlock + g.unroll - 1) / g.unroll * g.unroll);
   // At least 128 rows per task: up to that M a task streams its panels once.
   g.rowsPerTask = g.rows * ((128 + g.rows - 1) / g.rows);
-  // Panels of a task fill half the L2; at least eight blocks of panels, so that small M
-  // still gives every thread work.
-  int64_t l2Panels = std::max<int64_t>(1, options.l2Bytes / 2 / (k * width * 4));
-  g.panelsPerTask = std::clamp<int64_t>(panels / 8, 1, l2Panels);
+  // A task's K blocks of panels fill at most half the L2.
+  g.maxPanelsPerTask = std::max<int64_t>(1, options.l2Bytes / 2 / (g.kBlock * width * 4));
   return g;
 }
 
@@ -99,10 +102,10 @@ struct MatmulEpilogue {
 
 /// Emits the body of a kernel function (A, panels, C[, bias][, residual]) -> (): C = A · W
 /// and its epilogue.
-class MatmulEmitter {
+class MatmulEmitter : KernelBuilder {
 public:
   MatmulEmitter(OpBuilder &b, Location loc, MatmulGeometry g)
-      : b(b), loc(loc), g(g), f32(b.getF32Type()) {}
+      : KernelBuilder(b, loc, g.lanes), g(g) {}
 
   void emit(Value a, Value packed, Value c, int64_t columnCount, MatmulEpilogue fused) {
     lhs = a;
@@ -122,128 +125,25 @@ public:
       rowCount = mul(rowCount, size);
     }
     Value rowBlocks = ceilDiv(rowCount, g.rowsPerTask);
-    int64_t panelBlocks = (numPanels + g.panelsPerTask - 1) / g.panelsPerTask;
-    Value tasks = mul(rowBlocks, index(panelBlocks));
-    auto parallel = b.create<scf::ParallelOp>(
-        loc, ValueRange{index(0)}, ValueRange{tasks}, ValueRange{index(1)},
-        [&](OpBuilder &nested, Location, ValueRange ivs) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
-          emitTask(ivs[0], panelBlocks);
-        });
-    parallel->setAttr("attune.tasks", b.getUnitAttr());
+    // Panels per task, chosen at run time: as many as fit the L2 (each copy of a tile's
+    // rows then serves more panels), but at least kMinTasks tasks in all for the threads.
+    Value wanted = ceilDiv(mul(rowBlocks, index(numPanels)), kMinTasks);
+    panelsPerTask = b.create<arith::MaxSIOp>(
+        loc, index(1), minIndex(wanted, index(std::min(numPanels, g.maxPanelsPerTask))));
+    Value panelBlocks = b.create<arith::DivUIOp>(
+        loc, sub(add(index(numPanels), panelsPerTask), index(1)), panelsPerTask);
+    Value tasks = mul(rowBlocks, panelBlocks);
+    this->tasks(tasks, [&](Value task) { emitTask(task, panelBlocks); });
   }
 
 private:
-  // ---- small builders ----
-  Value index(int64_t value) { return b.create<arith::ConstantIndexOp>(loc, value); }
-  Value add(Value x, Value y) { return b.create<arith::AddIOp>(loc, x, y); }
-  Value sub(Value x, Value y) { return b.create<arith::SubIOp>(loc, x, y); }
-  Value mul(Value x, Value y) { return b.create<arith::MulIOp>(loc, x, y); }
-  Value minIndex(Value x, Value y) { return b.create<arith::MinSIOp>(loc, x, y); }
-  Value ceilDiv(Value x, int64_t d) {
-    return b.create<arith::DivUIOp>(loc, add(x, index(d - 1)), index(d));
-  }
-  VectorType vecType() { return VectorType::get({g.lanes}, f32); }
-  Value zeros() { return b.create<arith::ConstantOp>(loc, b.getZeroAttr(vecType())); }
-
-  void loop(Value lb, Value ub, int64_t step, function_ref<void(Value)> body) {
-    b.create<scf::ForOp>(loc, lb, ub, index(step), ValueRange{},
-                         [&](OpBuilder &nested, Location, Value iv, ValueRange) {
-                           OpBuilder::InsertionGuard guard(b);
-                           b.setInsertionPoint(nested.getInsertionBlock(),
-                                               nested.getInsertionPoint());
-                           body(iv);
-                           b.create<scf::YieldOp>(loc);
-                         });
-  }
-  SmallVector<Value> loop(Value lb, Value ub, int64_t step, ValueRange init,
-                          function_ref<SmallVector<Value>(Value, ValueRange)> body) {
-    auto forOp = b.create<scf::ForOp>(
-        loc, lb, ub, index(step), init,
-        [&](OpBuilder &nested, Location, Value iv, ValueRange carried) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
-          b.create<scf::YieldOp>(loc, body(iv, carried));
-        });
-    return SmallVector<Value>(forOp.getResults());
-  }
-  /// if (condition) then() else otherwise(), each yielding `types`.
-  SmallVector<Value> ifElse(Value condition, TypeRange types,
-                            function_ref<SmallVector<Value>()> then,
-                            function_ref<SmallVector<Value>()> otherwise) {
-    auto ifOp = b.create<scf::IfOp>(
-        loc, condition,
-        [&](OpBuilder &nested, Location) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
-          b.create<scf::YieldOp>(loc, then());
-        },
-        [&](OpBuilder &nested, Location) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
-          b.create<scf::YieldOp>(loc, otherwise());
-        });
-    return SmallVector<Value>(ifOp.getResults());
-  }
-  void when(Value condition, function_ref<void()> then) {
-    b.create<scf::IfOp>(loc, condition, [&](OpBuilder &nested, Location) {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
-      then();
-      b.create<scf::YieldOp>(loc);
-    });
-  }
-
-  /// The leading-dim indices of flattened row `row` (row-major over the lhs's leading dims).
-  SmallVector<Value> rowIndices(Value row) {
-    SmallVector<Value> indices(leadRank);
-    for (int64_t i = leadRank - 1; i >= 0; --i) {
-      if (i == 0) {
-        indices[i] = row;
-        break;
-      }
-      indices[i] = b.create<arith::RemUIOp>(loc, row, leadSizes[i]);
-      row = b.create<arith::DivUIOp>(loc, row, leadSizes[i]);
-    }
-    return indices;
-  }
-  static SmallVector<Value> with(ArrayRef<Value> lead, Value last) {
-    SmallVector<Value> indices(lead);
-    indices.push_back(last);
-    return indices;
-  }
-
-  /// Copies the K block [k0, k1) of rows [firstRow, endRow) of A into `rowsCopy`: the tile
-  /// then reads each of its rows at a fixed distance from one base address (immediate
-  /// offsets, one register) whatever the layout of A, and they stay together in L1.
-  void copyRows(Value firstRow, Value endRow, Value k0, Value k1) {
-    Value steps = sub(k1, k0);
-    Value vectorEnd = mul(b.create<arith::DivUIOp>(loc, steps, index(g.lanes)), index(g.lanes));
-    loop(firstRow, endRow, 1, [&](Value row) {
-      SmallVector<Value> lead = rowIndices(row);
-      Value copyRow = sub(row, firstRow);
-      loop(index(0), vectorEnd, g.lanes, [&](Value kk) {
-        Value v = b.create<vector::LoadOp>(loc, vecType(), lhs, with(lead, add(k0, kk)));
-        b.create<vector::StoreOp>(loc, v, rowsCopy, ValueRange{copyRow, kk});
-      });
-      if (g.kBlock % g.lanes != 0 || depth % g.lanes != 0)
-        loop(vectorEnd, steps, 1, [&](Value kk) {
-          Value v = b.create<memref::LoadOp>(loc, lhs, with(lead, add(k0, kk)));
-          b.create<memref::StoreOp>(loc, v, rowsCopy, ValueRange{copyRow, kk});
-        });
-    });
-  }
-
-  void emitTask(Value task, int64_t panelBlocks) {
-    rowsCopy = b.create<memref::AllocaOp>(loc, MemRefType::get({g.rows, g.kBlock}, f32),
-                                          ValueRange{}, b.getI64IntegerAttr(64));
-    Value rowBlock = b.create<arith::DivUIOp>(loc, task, index(panelBlocks));
-    Value panelBlock = b.create<arith::RemUIOp>(loc, task, index(panelBlocks));
+  void emitTask(Value task, Value panelBlocks) {
+    Value rowBlock = b.create<arith::DivUIOp>(loc, task, panelBlocks);
+    Value panelBlock = b.create<arith::RemUIOp>(loc, task, panelBlocks);
     Value firstRow = mul(rowBlock, index(g.rowsPerTask));
     Value endRow = minIndex(rowCount, add(firstRow, index(g.rowsPerTask)));
-    Value firstPanel = mul(panelBlock, index(g.panelsPerTask));
-    Value endPanel = minIndex(index(numPanels), add(firstPanel, index(g.panelsPerTask)));
+    Value firstPanel = mul(panelBlock, panelsPerTask);
+    Value endPanel = minIndex(index(numPanels), add(firstPanel, panelsPerTask));
     Value rows = sub(endRow, firstRow);
     Value fullEnd = add(firstRow, mul(b.create<arith::DivUIOp>(loc, rows, index(g.rows)),
                                       index(g.rows)));
@@ -268,7 +168,6 @@ private:
       // Row tiles outside, panels inside: a tile's rows (in L1) meet every panel of the
       // task, whose K blocks stream from L2.
       tiles([&](int64_t rows, Value row) {
-        copyRows(row, add(row, index(rows)), k0, k1);
         loop(firstPanel, endPanel, 1, [&](Value panel) { emitTile(rows, row, panel, k0, k1); });
       });
     });
@@ -278,19 +177,18 @@ private:
   void emitTile(int64_t rows, Value row, Value panel, Value k0, Value k1) {
     SmallVector<SmallVector<Value>> lead;
     for (int64_t r = 0; r < rows; ++r)
-      lead.push_back(rowIndices(add(row, index(r))));
+      lead.push_back(rowIndices(add(row, index(r)), leadSizes));
     Value firstColumn = mul(panel, index(width));
     int64_t count = rows * g.vectors;
-    SmallVector<Type> types(count, vecType());
 
     // Accumulators start at zero in the first K block, else at the partial sums in C.
     SmallVector<Value> init;
     if (g.kBlock >= depth) {
-      init.assign(count, zeros());
+      init.assign(count, splat(0.0));
     } else {
       Value first = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, k0, index(0));
       init = ifElse(
-          first, types, [&] { return SmallVector<Value>(count, zeros()); },
+          first, [&] { return SmallVector<Value>(count, splat(0.0)); },
           [&] { return accessC(lead, firstColumn, panel, {}); });
     }
 
@@ -306,7 +204,7 @@ private:
         weights.push_back(load);
       }
       for (int64_t r = 0; r < rows; ++r) {
-        Value a = b.create<memref::LoadOp>(loc, rowsCopy, ValueRange{index(r), sub(k, k0)});
+        Value a = b.create<memref::LoadOp>(loc, lhs, with(lead[r], k));
         Value broadcast = b.create<vector::BroadcastOp>(loc, vecType(), a);
         for (int64_t v = 0; v < g.vectors; ++v)
           next[r * g.vectors + v] =
@@ -335,7 +233,7 @@ private:
     } else {
       Value last = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, k1, index(depth));
       ifElse(
-          last, {}, [&] { return accessC(lead, firstColumn, panel, acc, true); },
+          last, [&] { return accessC(lead, firstColumn, panel, acc, true); },
           [&] { return accessC(lead, firstColumn, panel, acc); });
     }
   }
@@ -346,7 +244,6 @@ private:
                              ArrayRef<Value> values, bool withEpilogue = false) {
     bool load = values.empty();
     int64_t rows = lead.size();
-    SmallVector<Type> types(load ? rows * g.vectors : 0, vecType());
     auto access = [&](bool masked) {
       SmallVector<Value> loaded;
       for (int64_t r = 0; r < rows; ++r)
@@ -361,7 +258,7 @@ private:
           }
           auto read = [&](Value memref, ValueRange at) -> Value {
             if (masked)
-              return b.create<vector::MaskedLoadOp>(loc, vecType(), memref, at, mask, zeros());
+              return b.create<vector::MaskedLoadOp>(loc, vecType(), memref, at, mask, splat(0.0));
             return b.create<vector::LoadOp>(loc, vecType(), memref, at);
           };
           if (load) {
@@ -389,41 +286,28 @@ private:
       return access(false);
     Value last = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, panel,
                                          index(numPanels - 1));
-    return ifElse(last, types, [&] { return access(true); }, [&] { return access(false); });
+    return ifElse(last, [&] { return access(true); }, [&] { return access(false); });
   }
 
-  OpBuilder &b;
-  Location loc;
   MatmulGeometry g;
-  Type f32;
   int64_t numPanels = 0, depth = 0, width = 0, columns = 0, leadRank = 0;
-  Value lhs, panels, out, rowCount, rowsCopy;
+  Value lhs, panels, out, rowCount, panelsPerTask;
   SmallVector<Value> leadSizes;
   MatmulEpilogue epilogue;
 };
 
-/// A read-only view of `tensor`, any strides but a contiguous last dim.
-Value viewOf(OpBuilder &b, Location loc, Value tensor) {
-  RankedTensorType type = tensorOf(tensor);
-  SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
-  strides.back() = 1;
-  auto layout = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides);
-  auto memrefType = MemRefType::get(type.getShape(), type.getElementType(), layout);
-  return b.create<bufferization::ToMemrefOp>(loc, memrefType, tensor, /*read_only=*/true);
+MemRefType denseBuffer(RankedTensorType type) {
+  return MemRefType::get(type.getShape(), type.getElementType());
 }
 
-/// The materialization of `op`'s result into an entry's output buffer, if that is its only
-/// use: the kernel then writes there directly.
-bufferization::MaterializeInDestinationOp inPlaceDestination(Operation *op) {
-  if (!op->hasOneUse())
-    return {};
-  auto materialize = dyn_cast<bufferization::MaterializeInDestinationOp>(*op->user_begin());
-  auto buffer =
-      materialize ? dyn_cast<MemRefType>(materialize.getDest().getType()) : MemRefType();
-  if (!buffer || !buffer.getLayout().isIdentity() ||
-      !materialize.getDest().getParentBlock()->isEntryBlock())
-    return {};
-  return materialize;
+/// A dense buffer [d0, ..., dn] as [d0·...·dn-1, dn].
+Value asRows(OpBuilder &b, Location loc, Value buffer) {
+  int64_t rank = cast<MemRefType>(buffer.getType()).getRank();
+  if (rank == 2)
+    return buffer;
+  ReassociationIndices rows = llvm::to_vector(llvm::seq<int64_t>(0, rank - 1));
+  return b.create<memref::CollapseShapeOp>(
+      loc, buffer, ArrayRef<ReassociationIndices>{rows, {rank - 1}});
 }
 
 class MatmulLowering {
@@ -439,14 +323,17 @@ public:
     if (lhsType.getRank() < 2 || lhsType.isDynamicDim(lhsType.getRank() - 1))
       return false;
     std::optional<MatmulGeometry> geometry =
-        chooseGeometry(options, panelsType.getDimSize(1), panelsType.getDimSize(2),
-                       panelsType.getDimSize(0));
+        chooseGeometry(options, panelsType.getDimSize(1), panelsType.getDimSize(2));
     if (!geometry)
       return false;
 
     OpBuilder b(op);
     Location loc = op.getLoc();
-    Value lhs = viewOf(b, loc, op.getLhs());
+    // Operands as dense row-major [rows, columns] buffers: a tile then reads its rows of A at
+    // fixed distances from one address (immediate offsets). One-shot bufferization copies an
+    // operand that is a strided view (a slice) into such a buffer; anything else is one.
+    Value lhs = b.create<bufferization::ToMemrefOp>(loc, denseBuffer(op.getLhs().getType()),
+                                                    op.getLhs(), /*read_only=*/true);
     Value panels = b.create<bufferization::ToMemrefOp>(
         loc, MemRefType::get(panelsType.getShape(), b.getF32Type()), op.getPanels(),
         /*read_only=*/true);
@@ -460,14 +347,17 @@ public:
       for (int64_t i = 0; i < result.getRank(); ++i)
         if (result.isDynamicDim(i))
           dynamicSizes.push_back(b.create<memref::DimOp>(loc, lhs, i));
-      out = b.create<memref::AllocOp>(loc, MemRefType::get(result.getShape(), b.getF32Type()),
-                                      dynamicSizes, b.getI64IntegerAttr(64));
+      out = b.create<memref::AllocOp>(loc, denseBuffer(result), dynamicSizes,
+                                      b.getI64IntegerAttr(64));
     }
-    SmallVector<Value> arguments{lhs, panels, out};
+    SmallVector<Value> arguments{asRows(b, loc, lhs), panels, asRows(b, loc, out)};
     if (op.getBias())
-      arguments.push_back(viewOf(b, loc, op.getBias()));
+      arguments.push_back(readOnlyView(b, loc, op.getBias()));
     if (op.getResidual())
-      arguments.push_back(viewOf(b, loc, op.getResidual()));
+      arguments.push_back(asRows(
+          b, loc,
+          b.create<bufferization::ToMemrefOp>(loc, denseBuffer(op.getResidual().getType()),
+                                              op.getResidual(), /*read_only=*/true)));
     StringRef activation = op.getActivation() ? *op.getActivation() : "";
     func::FuncOp kernel =
         kernelFor(loc, ValueRange(arguments).getTypes(), op.getColumns(), bool(op.getBias()),

@@ -1,6 +1,7 @@
 // Tests attune-lower-matmul: attune.packed_matmul becomes a call of a kernel function shared
-// by every product of its shape, sized by the module's attune.target (a task loop, rows of A
-// copied per tile, panel vectors times broadcast rows accumulated with vector.fma, remainder
+// by every product of its shape, on dense [rows, columns] buffers (a strided operand is copied
+// into one by bufferization), sized by the module's attune.target (a task loop, broadcast
+// rows of A times panel vectors accumulated with vector.fma, prefetched panels, remainder
 // tiles, masked stores only in a partial last panel, results written into an entry's output
 // buffer); an op whose panels are not whole vectors of the target is left for the reference
 // lowering in attune-lower-to-linalg (a linalg.generic reading the panels).
@@ -8,34 +9,34 @@
 // RUN: attune-opt %s -split-input-file --pass-pipeline="builtin.module(func.func(attune-lower-to-linalg))" | FileCheck %s --check-prefix=REFERENCE
 
 // CHECK-LABEL: func @partial
-// CHECK-DAG: %[[A:.+]] = bufferization.to_memref %{{.*}} read_only : memref<?x?x64xf32, strided<[?, ?, 1], offset: ?>>
+// CHECK-DAG: %[[A:.+]] = bufferization.to_memref %{{.*}} read_only : memref<?x?x64xf32>
 // CHECK-DAG: %[[P:.+]] = bufferization.to_memref %{{.*}} read_only : memref<2x64x32xf32>
 // CHECK: %[[C:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x40xf32>
-// CHECK: call @[[KERNEL:attune_matmul_k64_n40]](%[[A]], %[[P]], %[[C]])
+// CHECK: %[[AR:.+]] = memref.collapse_shape %[[A]] {{\[\[}}0, 1], [2]] : memref<?x?x64xf32> into memref<?x64xf32>
+// CHECK: %[[CR:.+]] = memref.collapse_shape %[[C]] {{\[\[}}0, 1], [2]] : memref<?x?x40xf32> into memref<?x40xf32>
+// CHECK: call @[[KERNEL:attune_matmul_k64_n40]](%[[AR]], %[[P]], %[[CR]])
 // CHECK: bufferization.to_tensor %[[C]] restrict writable
 // Two products of one shape call one kernel.
 // CHECK: call @[[KERNEL]](
 // CHECK-NOT: attune.packed_matmul
-// CHECK: func.func private @[[KERNEL]](%[[KA:[^:]+]]: memref<?x?x64xf32, strided<[?, ?, 1], offset: ?>>, %[[KP:[^:]+]]: memref<2x64x32xf32>, %[[KC:[^:]+]]: memref<?x?x40xf32>)
+// CHECK: func.func private @[[KERNEL]](%[[KA:[^:]+]]: memref<?x64xf32>, %[[KP:[^:]+]]: memref<2x64x32xf32>, %[[KC:[^:]+]]: memref<?x40xf32>)
 // CHECK: scf.parallel
-// 12 rows x 2 vectors of 16 lanes: the rows of A are copied once per tile and K block.
-// CHECK: %[[ROWS:.+]] = memref.alloca() {alignment = 64 : i64} : memref<12x64xf32>
-// CHECK: vector.load %[[KA]]
-// CHECK: vector.store %{{.*}}, %[[ROWS]]
+// 12 rows x 2 vectors of 16 lanes.
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // The panel stream is prefetched 16 k steps (2 KiB) ahead: attune-insert-prefetches.
 // CHECK: vector.load %[[KP]][%{{.*}}, %{{.*}}, %c0{{.*}}] {attune.prefetch = [0, 16, 0]} : memref<2x64x32xf32>, vector<16xf32>
 // CHECK: vector.load %[[KP]][%{{.*}}, %{{.*}}, %c16{{.*}}] {attune.prefetch = [0, 16, 0]} : memref<2x64x32xf32>, vector<16xf32>
-// CHECK: memref.load %[[ROWS]]
+// CHECK: memref.load %[[KA]]
 // CHECK: vector.broadcast
 // CHECK: vector.fma
 // The last panel holds 8 of its 32 columns: its stores are masked, the others' are not.
 // CHECK: vector.maskedstore %[[KC]]
 // CHECK: vector.store %{{.*}}, %[[KC]]
-// Remainder rows: tiles of 8, 4, 2 and 1 rows.
-// CHECK: memref.load %[[ROWS]][%c7
-// CHECK: memref.load %[[ROWS]][%c3
-// CHECK: memref.load %[[ROWS]][%c1
+// Remainder rows: tiles of 8, 4, 2 and 1 rows (the last is one load of A per k step).
+// CHECK: arith.andi %{{.*}}, %c8
+// CHECK: arith.andi %{{.*}}, %c4
+// CHECK: arith.andi %{{.*}}, %c2
+// CHECK: arith.andi %{{.*}}, %c1
 // CHECK: } {attune.tasks}
 // CHECK-NOT: func.func private @attune_matmul
 // REFERENCE: #[[$PANELS:.+]] = affine_map<(d0, d1, d2, d3) -> (d2 floordiv 32, d3, d2 mod 32)>
@@ -60,7 +61,7 @@ func.func @partial(%x: tensor<?x?x64xf32>, %w: tensor<2x64x32xf32>) -> (tensor<?
 // CHECK: call @attune_matmul_k20_n48(%{{.*}}, %{{.*}}, %[[OUT]])
 // CHECK-NOT: materialize_in_destination
 // CHECK: func.func private @attune_matmul_k20_n48
-// CHECK: memref.alloca() {alignment = 64 : i64} : memref<6x20xf32>
+// CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK: vector.fma %{{.*}} : vector<8xf32>
 // CHECK-NOT: vector.maskedstore
 // CHECK: } {attune.tasks}
@@ -88,7 +89,7 @@ func.func @odd_width(%x: tensor<?x20xf32>, %w: tensor<2x20x12xf32>) -> tensor<?x
 // block only (K = 1500 takes several), masked like the stores in the partial last panel.
 // CHECK-LABEL: func @epilogue
 // CHECK: call @attune_matmul_k1500_n40_bias_gelu_tanh_residual(%{{.*}}, %{{.*}}, %{{.*}}, %[[B:[^,]+]], %[[R:[^)]+]])
-// CHECK: func.func private @attune_matmul_k1500_n40_bias_gelu_tanh_residual(%{{[^:]+}}: memref<?x1500xf32, strided<[?, 1], offset: ?>>, %{{[^:]+}}: memref<2x1500x32xf32>, %[[KC:[^:]+]]: memref<?x40xf32>, %[[KB:[^:]+]]: memref<40xf32, strided<[1], offset: ?>>, %[[KR:[^:]+]]: memref<?x40xf32, strided<[?, 1], offset: ?>>)
+// CHECK: func.func private @attune_matmul_k1500_n40_bias_gelu_tanh_residual(%{{[^:]+}}: memref<?x1500xf32>, %{{[^:]+}}: memref<2x1500x32xf32>, %[[KC:[^:]+]]: memref<?x40xf32>, %[[KB:[^:]+]]: memref<40xf32, strided<[1], offset: ?>>, %[[KR:[^:]+]]: memref<?x40xf32>)
 // CHECK: %[[LAST:.+]] = arith.cmpi eq, %{{.*}}, %c1500
 // CHECK: scf.if %[[LAST]]
 // CHECK: vector.maskedload %[[KB]]

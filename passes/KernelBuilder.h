@@ -1,0 +1,67 @@
+// Building blocks of the kernels written directly with vectors on buffers (the matmul and
+// norm kernels): index arithmetic, structured loops and branches whose bodies are built with
+// the same builder, f32 vectors of the target's width, rows of a tensor's leading dims, and
+// read-only views of tensor operands.
+#ifndef ATTUNE_PASSES_KERNELBUILDER_H
+#define ATTUNE_PASSES_KERNELBUILDER_H
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/IR/Builders.h"
+
+namespace attune {
+
+class KernelBuilder {
+public:
+  KernelBuilder(mlir::OpBuilder &b, mlir::Location loc, int64_t lanes)
+      : b(b), loc(loc), lanes(lanes), f32(b.getF32Type()) {}
+
+  // ---- index arithmetic ----
+  mlir::Value index(int64_t value);
+  mlir::Value add(mlir::Value x, mlir::Value y);
+  mlir::Value sub(mlir::Value x, mlir::Value y);
+  mlir::Value mul(mlir::Value x, mlir::Value y);
+  mlir::Value minIndex(mlir::Value x, mlir::Value y);
+  mlir::Value ceilDiv(mlir::Value x, int64_t d);
+  /// x rounded down to a multiple of m.
+  mlir::Value floorTo(mlir::Value x, int64_t m);
+
+  // ---- f32 vectors of `lanes` ----
+  mlir::VectorType vecType();
+  mlir::Value splat(double value);
+
+  // ---- control flow (bodies are built with `b` at the right place) ----
+  void loop(mlir::Value lb, mlir::Value ub, int64_t step,
+            llvm::function_ref<void(mlir::Value)> body);
+  llvm::SmallVector<mlir::Value>
+  loop(mlir::Value lb, mlir::Value ub, int64_t step, mlir::ValueRange init,
+       llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::Value, mlir::ValueRange)> body);
+  /// if (condition) then() else otherwise(), the values each yields the results.
+  llvm::SmallVector<mlir::Value>
+  ifElse(mlir::Value condition, llvm::function_ref<llvm::SmallVector<mlir::Value>()> then,
+         llvm::function_ref<llvm::SmallVector<mlir::Value>()> otherwise);
+  void when(mlir::Value condition, llvm::function_ref<void()> then);
+  /// scf.parallel over [0, tasks) marked `attune.tasks` (attune-outline-parallel).
+  void tasks(mlir::Value count, llvm::function_ref<void(mlir::Value)> body);
+
+  // ---- rows ----
+  /// The indices of flattened row `row` over leading dims of sizes `leadSizes` (row-major).
+  llvm::SmallVector<mlir::Value> rowIndices(mlir::Value row, mlir::ValueRange leadSizes);
+  static llvm::SmallVector<mlir::Value> with(llvm::ArrayRef<mlir::Value> lead, mlir::Value last);
+
+protected:
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  int64_t lanes;
+  mlir::Type f32;
+};
+
+/// A read-only view of `tensor`: any strides but a contiguous last dim.
+mlir::Value readOnlyView(mlir::OpBuilder &b, mlir::Location loc, mlir::Value tensor);
+
+/// The materialization of `op`'s only result into an entry's output buffer, if that is its
+/// only use: a kernel then writes there directly.
+mlir::bufferization::MaterializeInDestinationOp inPlaceDestination(mlir::Operation *op);
+
+} // namespace attune
+
+#endif // ATTUNE_PASSES_KERNELBUILDER_H
