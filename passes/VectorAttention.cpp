@@ -19,6 +19,7 @@
 // sequence length. The task loop is an scf.parallel marked `attune.tasks`, which
 // attune-outline-parallel turns into a function the runtime's thread pool runs.
 #include "ir/AttuneDialect.h"
+#include "passes/KernelBuilder.h"
 #include "passes/LinalgBuilders.h"
 #include "passes/Passes.h"
 
@@ -65,10 +66,10 @@ TileShape chooseTileShape(const VectorAttentionOptions &options) {
 }
 
 /// Emits one attention op's kernel; holds the values every part of it reads.
-class KernelEmitter {
+class KernelEmitter : KernelBuilder {
 public:
-  KernelEmitter(PatternRewriter &b, Location loc, AttentionOp op, TileShape tile)
-      : b(b), loc(loc), op(op), tile(tile), f32(b.getF32Type()) {}
+  KernelEmitter(PatternRewriter &rewriter, Location loc, AttentionOp op, TileShape tile)
+      : KernelBuilder(rewriter, loc, tile.lanes), rewriter(rewriter), op(op), tile(tile) {}
 
   Value emit() {
     RankedTensorType result = op.getType();
@@ -102,7 +103,7 @@ public:
     // A result written straight into an output buffer needs no buffer of its own. (The
     // kernel owns its output buffer, so it picks the destination here; destination passing
     // through the whole graph is the memory plan's job.)
-    bufferization::MaterializeInDestinationOp destination = inPlaceDestination();
+    bufferization::MaterializeInDestinationOp destination = inPlaceDestination(op);
     if (destination)
       out = destination.getDest();
     else
@@ -115,49 +116,18 @@ public:
     Value tasks = queryBlocks;
     for (Value size : batchSizes)
       tasks = b.create<arith::MulIOp>(loc, tasks, size);
-    auto parallel = b.create<scf::ParallelOp>(
-        loc, ValueRange{index(0)}, ValueRange{tasks}, ValueRange{index(1)},
-        [&](OpBuilder &nested, Location, ValueRange ivs) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
-          emitTask(ivs[0], queryBlocks);
-        });
-    parallel->setAttr("attune.tasks", b.getUnitAttr());
+    this->tasks(tasks, [&](Value task) { emitTask(task, queryBlocks); });
     if (destination)
-      b.eraseOp(destination);
+      rewriter.eraseOp(destination);
     return b.create<bufferization::ToTensorOp>(loc, out, /*restrict=*/true, /*writable=*/true);
-  }
-
-  /// The materialization of the result into a caller's buffer (an entry point's output), if
-  /// that is the result's only use.
-  bufferization::MaterializeInDestinationOp inPlaceDestination() {
-    if (!op->hasOneUse())
-      return {};
-    auto materialize = dyn_cast<bufferization::MaterializeInDestinationOp>(*op->user_begin());
-    auto buffer = materialize ? dyn_cast<MemRefType>(materialize.getDest().getType())
-                              : MemRefType();
-    if (!buffer || !buffer.getLayout().isIdentity() ||
-        !materialize.getDest().getParentBlock()->isEntryBlock())
-      return {};
-    return materialize;
   }
 
 private:
   // ---- small builders ----
-  Value index(int64_t value) { return b.create<arith::ConstantIndexOp>(loc, value); }
   Value f32Const(double value) {
     return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(static_cast<float>(value)));
   }
-  VectorType vecType() { return VectorType::get({tile.lanes}, f32); }
-  Value splat(double value) {
-    return b.create<arith::ConstantOp>(
-        loc, DenseElementsAttr::get(vecType(), b.getF32FloatAttr(static_cast<float>(value))));
-  }
-  Value minIndex(Value a, Value c) { return b.create<arith::MinSIOp>(loc, a, c); }
   Value maxIndex(Value a, Value c) { return b.create<arith::MaxSIOp>(loc, a, c); }
-  Value add(Value a, Value c) { return b.create<arith::AddIOp>(loc, a, c); }
-  Value sub(Value a, Value c) { return b.create<arith::SubIOp>(loc, a, c); }
-  Value mul(Value a, Value c) { return b.create<arith::MulIOp>(loc, a, c); }
   arith::FastMathFlagsAttr contract() {
     return arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::contract);
   }
@@ -168,15 +138,7 @@ private:
   }
   int64_t memRank(Value memref) { return cast<MemRefType>(memref.getType()).getRank(); }
 
-  /// A read-only view of an operand, any strides but a contiguous last dim.
-  Value toBuffer(Value tensor) {
-    RankedTensorType type = tensorOf(tensor);
-    SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
-    strides.back() = 1;
-    auto layout = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides);
-    auto memrefType = MemRefType::get(type.getShape(), type.getElementType(), layout);
-    return b.create<bufferization::ToMemrefOp>(loc, memrefType, tensor, /*read_only=*/true);
-  }
+  Value toBuffer(Value tensor) { return readOnlyView(b, loc, tensor); }
 
   /// Result batch dim `i`, from the first of q, k, v that has it (not as a broadcast 1).
   Value batchDimSize(int64_t i) {
@@ -259,35 +221,14 @@ private:
     return b.create<arith::MulFOp>(loc, p, b.create<arith::BitcastOp>(loc, vecType(), bits));
   }
 
-  /// scf.for over [lb, ub) step `step` carrying `init`; `body(iv, carried)` returns the new
-  /// carried values.
-  ValueRange loop(Value lb, Value ub, int64_t step, ValueRange init,
-                  function_ref<SmallVector<Value>(Value, ValueRange)> body) {
-    auto forOp = b.create<scf::ForOp>(
-        loc, lb, ub, index(step), init,
-        [&](OpBuilder &nested, Location, Value iv, ValueRange carried) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
-          SmallVector<Value> next = body(iv, carried);
-          b.create<scf::YieldOp>(loc, next);
-        });
-    return forOp.getResults();
-  }
-  void loop(Value lb, Value ub, int64_t step, function_ref<void(Value)> body) {
-    loop(lb, ub, step, {}, [&](Value iv, ValueRange) {
-      body(iv);
-      return SmallVector<Value>{};
-    });
-  }
-
   /// `loop` with the body repeated `factor` times per iteration (fewer loop instructions per
   /// FMA), then a loop over the remaining iterations.
-  ValueRange unrolledLoop(Value lb, Value ub, int64_t factor, ValueRange init,
+  SmallVector<Value> unrolledLoop(Value lb, Value ub, int64_t factor, ValueRange init,
                           function_ref<SmallVector<Value>(Value, ValueRange)> body) {
     Value trips = sub(ub, lb);
     Value mainEnd = add(lb, mul(b.create<arith::DivSIOp>(loc, trips, index(factor)),
                                 index(factor)));
-    ValueRange carried = loop(lb, mainEnd, factor, init, [&](Value iv, ValueRange values) {
+    SmallVector<Value> carried = loop(lb, mainEnd, factor, init, [&](Value iv, ValueRange values) {
       SmallVector<Value> current(values);
       for (int64_t u = 0; u < factor; ++u)
         current = body(add(iv, index(u)), current);
@@ -448,12 +389,12 @@ private:
   SmallVector<Value> computeScores(Value keyStart, Value keyEnd, Value column, Value visible) {
     Value lastKey = sub(keyEnd, index(1));
     SmallVector<Value> lowest(tile.vectors, splat(-INFINITY));
-    ValueRange maxima = loop(index(0), visible, tile.rows, lowest, [&](Value row, ValueRange max) {
+    SmallVector<Value> maxima = loop(index(0), visible, tile.rows, lowest, [&](Value row, ValueRange max) {
       SmallVector<Value> keyRows;
       for (int64_t r = 0; r < tile.rows; ++r)
         keyRows.push_back(minIndex(add(keyStart, add(row, index(r))), lastKey));
       SmallVector<Value> zeros(tile.rows * tile.vectors, splat(0.0));
-      ValueRange sums = unrolledLoop(index(0), index(headDim), 2, zeros,
+      SmallVector<Value> sums = unrolledLoop(index(0), index(headDim), 2, zeros,
                                      [&](Value d, ValueRange acc) {
         SmallVector<Value> queryVectors, next;
         for (int64_t n = 0; n < tile.vectors; ++n)
@@ -533,7 +474,7 @@ private:
     }
     // All vectors of the tile in one pass over the keys, two keys per iteration.
     SmallVector<Value> zeros(tile.vectors, splat(0.0));
-    ValueRange sums = unrolledLoop(index(0), visible, 2, zeros, [&](Value j, ValueRange sum) {
+    SmallVector<Value> sums = unrolledLoop(index(0), visible, 2, zeros, [&](Value j, ValueRange sum) {
       SmallVector<Value> next;
       for (int64_t n = 0; n < tile.vectors; ++n) {
         Value p = exp2(
@@ -575,7 +516,7 @@ private:
               loc,
               loadVector(accumulator, {add(channel, index(r)), add(column, index(n * tile.lanes))}),
               alphas[n]));
-      ValueRange sums = unrolledLoop(index(0), visible, 2, init, [&](Value j, ValueRange acc) {
+      SmallVector<Value> sums = unrolledLoop(index(0), visible, 2, init, [&](Value j, ValueRange acc) {
         SmallVector<Value> probabilities, next;
         for (int64_t n = 0; n < tile.vectors; ++n)
           probabilities.push_back(loadVector(scores, {j, add(column, index(n * tile.lanes))}));
@@ -640,11 +581,9 @@ private:
     });
   }
 
-  PatternRewriter &b;
-  Location loc;
+  PatternRewriter &rewriter;
   AttentionOp op;
   TileShape tile;
-  Type f32;
   int64_t batchRank = 0, headDim = 0, valueDim = 0;
   double scale = 1.0, maskedValue = 0.0;
   bool causal = false;

@@ -125,28 +125,19 @@ bool fits(RankedTensorType type, int64_t lanes) {
          !type.isDynamicDim(type.getRank() - 1) && type.getShape().back() % lanes == 0;
 }
 
-struct LayerNormKernel : OpRewritePattern<LayerNormOp> {
-  LayerNormKernel(MLIRContext *ctx, int64_t lanes)
-      : OpRewritePattern(ctx, /*benefit=*/2), lanes(lanes) {}
-  LogicalResult matchAndRewrite(LayerNormOp op, PatternRewriter &rewriter) const override {
-    if (!fits(op.getType(), lanes))
-      return rewriter.notifyMatchFailure(op, "rows are not whole f32 vectors");
-    rewriter.replaceOp(op, NormEmitter(rewriter, op.getLoc(), lanes)
-                               .emit(op, op.getInput(), op.getGain(), op.getBias(),
-                                     op.getEpsilon().convertToDouble()));
-    return success();
-  }
-  int64_t lanes;
-};
+Value biasOf(LayerNormOp op) { return op.getBias(); }
+Value biasOf(RmsNormOp) { return {}; }
 
-struct RmsNormKernel : OpRewritePattern<RmsNormOp> {
-  RmsNormKernel(MLIRContext *ctx, int64_t lanes)
-      : OpRewritePattern(ctx, /*benefit=*/2), lanes(lanes) {}
-  LogicalResult matchAndRewrite(RmsNormOp op, PatternRewriter &rewriter) const override {
+/// Layer norm or RMS norm (no bias) as the row kernel.
+template <typename NormOp>
+struct NormKernel : OpRewritePattern<NormOp> {
+  NormKernel(MLIRContext *ctx, int64_t lanes)
+      : OpRewritePattern<NormOp>(ctx, /*benefit=*/2), lanes(lanes) {}
+  LogicalResult matchAndRewrite(NormOp op, PatternRewriter &rewriter) const override {
     if (!fits(op.getType(), lanes))
       return rewriter.notifyMatchFailure(op, "rows are not whole f32 vectors");
     rewriter.replaceOp(op, NormEmitter(rewriter, op.getLoc(), lanes)
-                               .emit(op, op.getInput(), op.getGain(), /*bias=*/{},
+                               .emit(op, op.getInput(), op.getGain(), biasOf(op),
                                      op.getEpsilon().convertToDouble()));
     return success();
   }
@@ -156,5 +147,5 @@ struct RmsNormKernel : OpRewritePattern<RmsNormOp> {
 } // namespace
 
 void attune::populateVectorNormPatterns(RewritePatternSet &patterns, int64_t lanes) {
-  patterns.add<LayerNormKernel, RmsNormKernel>(patterns.getContext(), lanes);
+  patterns.add<NormKernel<LayerNormOp>, NormKernel<RmsNormOp>>(patterns.getContext(), lanes);
 }
