@@ -2,6 +2,7 @@
 // hyperparameters are evaluated at compile time; tensor operations become attune ops in
 // func.func @forward. Loops over layers unroll; calls inline, and every op's location is the
 // chain of source call sites that made it.
+#include "ir/Abi.h"
 #include "frontend/ElaboratorImpl.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -206,7 +207,7 @@ std::optional<ElaboratedModel> Elaborator::run(const ast::Program &program) {
 void Elaborator::beginEntry(const std::string &name, SMLoc loc, bool named) {
   b.setInsertionPointToEnd(module.getBody());
   forward = b.create<func::FuncOp>(locationOf(loc), name, b.getFunctionType({}, {}));
-  forward->setAttr("attune.entry", named ? Attribute(b.getStringAttr(name)) : b.getUnitAttr());
+  forward->setAttr(abi::kEntry, named ? Attribute(b.getStringAttr(name)) : b.getUnitAttr());
   b.setInsertionPointToStart(forward.addEntryBlock());
 }
 
@@ -417,8 +418,8 @@ bool Elaborator::execInput(const ast::Stmt &stmt, Scope &scope) {
   BlockArgument arg = entry.addArgument(type, locationOf(stmt.loc));
   forward.setType(b.getFunctionType(entry.getArgumentTypes(), {}));
   forward.setArgAttrs(arg.getArgNumber(),
-                      b.getDictionaryAttr({b.getNamedAttr("attune.name", b.getStringAttr(name)),
-                                           b.getNamedAttr("attune.dims", dimNames(b, *shape))}));
+                      b.getDictionaryAttr({b.getNamedAttr(abi::kName, b.getStringAttr(name)),
+                                           b.getNamedAttr(abi::kDims, dimNames(b, *shape))}));
   // Each symbolic dim gets its run-time size from the first input that has it.
   for (auto [k, dim] : llvm::enumerate(*shape))
     if (dim.isSymbolic() && !symbols.count(dim.symbol))
@@ -463,8 +464,8 @@ bool Elaborator::finishOutputs() {
     }
     results.push_back(value.tensor);
     resultAttrs.push_back(b.getDictionaryAttr(
-        {b.getNamedAttr("attune.name", b.getStringAttr(output.name)),
-         b.getNamedAttr("attune.dims", dimNames(b, output.shape))}));
+        {b.getNamedAttr(abi::kName, b.getStringAttr(output.name)),
+         b.getNamedAttr(abi::kDims, dimNames(b, output.shape))}));
   }
   b.create<func::ReturnOp>(forward.getLoc(), results);
   Block &entry = forward.getBody().front();

@@ -8,6 +8,10 @@
 
 namespace attune::abi {
 
+/// On a func.func: it is an entry point of the model; its value (a string) names it, else
+/// it is "forward".
+constexpr llvm::StringLiteral kEntry = "attune.entry";
+
 /// The tensor's name (Hugging Face naming for weights) and its role: "input", "weight" or
 /// "output".
 constexpr llvm::StringLiteral kName = "attune.name";

@@ -2,6 +2,7 @@
 #include "passes/KernelBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
@@ -123,6 +124,16 @@ bufferization::MaterializeInDestinationOp inPlaceDestination(Operation *op) {
       !materialize.getDest().getParentBlock()->isEntryBlock())
     return {};
   return materialize;
+}
+
+Value resultBuffer(OpBuilder &b, Location loc, Operation *op, ValueRange dynamicSizes,
+                   bufferization::MaterializeInDestinationOp &destination) {
+  destination = inPlaceDestination(op);
+  if (destination)
+    return destination.getDest();
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  return b.create<memref::AllocOp>(loc, MemRefType::get(type.getShape(), type.getElementType()),
+                                   dynamicSizes, b.getI64IntegerAttr(64));
 }
 
 } // namespace attune

@@ -62,6 +62,13 @@ mlir::Value readOnlyView(mlir::OpBuilder &b, mlir::Location loc, mlir::Value ten
 /// only use: a kernel then writes there directly.
 mlir::bufferization::MaterializeInDestinationOp inPlaceDestination(mlir::Operation *op);
 
+/// The buffer a kernel writes `op`'s result into: the entry's output buffer when that is
+/// where the result goes (`destination` is then set; erase it once the kernel is built), else
+/// a new 64-byte aligned dense buffer sized by `dynamicSizes`.
+mlir::Value resultBuffer(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *op,
+                         mlir::ValueRange dynamicSizes,
+                         mlir::bufferization::MaterializeInDestinationOp &destination);
+
 } // namespace attune
 
 #endif // ATTUNE_PASSES_KERNELBUILDER_H

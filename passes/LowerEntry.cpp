@@ -1,5 +1,6 @@
 // attune-lower-entry: rewrites model entry functions into the buffer ABI the runtime calls
 // (inputs, weights, outputs as memref arguments). See Passes.td for the before/after IR.
+#include "ir/Abi.h"
 #include "ir/AttuneDialect.h"
 #include "passes/Passes.h"
 
@@ -23,18 +24,18 @@ MemRefType bufferTypeOf(Type tensorType) {
 /// The ABI attributes of one argument: its name and role, plus the names of its dynamic dims
 /// (`attune.dims`) when the graph gave them.
 DictionaryAttr abiAttrs(Builder &b, StringRef name, StringRef role, DictionaryAttr graphAttrs) {
-  SmallVector<NamedAttribute> attrs{b.getNamedAttr("attune.name", b.getStringAttr(name)),
-                                    b.getNamedAttr("attune.role", b.getStringAttr(role))};
+  SmallVector<NamedAttribute> attrs{b.getNamedAttr(attune::abi::kName, b.getStringAttr(name)),
+                                    b.getNamedAttr(attune::abi::kRole, b.getStringAttr(role))};
   if (graphAttrs)
-    if (Attribute dims = graphAttrs.get("attune.dims"))
-      attrs.push_back(b.getNamedAttr("attune.dims", dims));
+    if (Attribute dims = graphAttrs.get(attune::abi::kDims))
+      attrs.push_back(b.getNamedAttr(attune::abi::kDims, dims));
   return b.getDictionaryAttr(attrs);
 }
 
 /// The `attune.name` of argument/result `index`, or an error naming what is missing.
 FailureOr<StringRef> nameOf(func::FuncOp func, DictionaryAttr attrs, StringRef what,
                             unsigned index) {
-  auto name = attrs ? attrs.getAs<StringAttr>("attune.name") : StringAttr();
+  auto name = attrs ? attrs.getAs<StringAttr>(attune::abi::kName) : StringAttr();
   if (!name || name.getValue().empty())
     return func.emitOpError("entry ") << what << " #" << index << " needs an attune.name";
   return name.getValue();
@@ -118,7 +119,7 @@ LogicalResult lowerEntry(func::FuncOp func) {
 struct LowerEntryPass : attune::impl::AttuneLowerEntryPassBase<LowerEntryPass> {
   void runOnOperation() override {
     for (auto func : llvm::make_early_inc_range(getOperation().getOps<func::FuncOp>()))
-      if (func->hasAttr("attune.entry") && failed(lowerEntry(func)))
+      if (func->hasAttr(attune::abi::kEntry) && failed(lowerEntry(func)))
         return signalPassFailure();
   }
 };

@@ -136,7 +136,7 @@ struct PackWeightsPass : attune::impl::AttunePackWeightsPassBase<PackWeightsPass
     // Two vectors per panel row: the matmul kernel's register tile is that wide.
     int64_t width = panelWidth > 0 ? int64_t(panelWidth) : 2 * targetOf(getOperation()).lanes;
     for (auto func : getOperation().getOps<func::FuncOp>())
-      if (func->hasAttr("attune.entry") && !func.isExternal())
+      if (func->hasAttr(abi::kEntry) && !func.isExternal())
         EntryPacker(func, width).run();
   }
 };

@@ -60,8 +60,6 @@ struct MatmulKernelOptions {
   /// Most rows of a register tile (12 × 2 vectors fills AVX-512's 32 registers; AVX2's 16
   /// allow 6 × 2).
   int64_t maxRows = 12;
-  /// k steps per K block (0: from l1Bytes).
-  int64_t kBlock = 0;
 };
 
 /// attune.layer_norm and attune.rms_norm as vector loops parallel over rows, where a row is

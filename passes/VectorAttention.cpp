@@ -103,12 +103,8 @@ public:
     // A result written straight into an output buffer needs no buffer of its own. (The
     // kernel owns its output buffer, so it picks the destination here; destination passing
     // through the whole graph is the memory plan's job.)
-    bufferization::MaterializeInDestinationOp destination = inPlaceDestination(op);
-    if (destination)
-      out = destination.getDest();
-    else
-      out = b.create<memref::AllocOp>(loc, MemRefType::get(result.getShape(), f32),
-                                      dynamicSizes, b.getI64IntegerAttr(64));
+    bufferization::MaterializeInDestinationOp destination;
+    out = resultBuffer(b, loc, op, dynamicSizes, destination);
 
     Value queryBlocks = b.create<arith::DivUIOp>(
         loc, b.create<arith::AddIOp>(loc, queries, index(tile.queryBlock - 1)),

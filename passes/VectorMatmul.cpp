@@ -5,24 +5,25 @@
 //
 // The weight is packed in column panels of `width` = vectors · lanes columns (PackWeights.cpp,
 // filled by the runtime), so one k step of a register tile reads `vectors` contiguous vectors
-// of a panel and broadcasts one lhs element per row:
+// of a panel and broadcasts one element of A per row. A and C come as dense [rows, columns]
+// buffers (the lhs's leading dims flattened: batch · seq rows):
 //
 //   task (block of MB rows at m0, block of NB panels at p0):
-//     for K block [k0, k1) (KC steps; the panel's slice stays in L1):
-//       for panel p in the block:
-//         for row tile of R rows (then tiles of R/2, R/4, ... rows for the remainder):
+//     for K block [k0, k1) (a tile's rows of A for it fill at most half the L1):
+//       for row tile of R rows (then tiles of R/2, R/4, ... rows for the remainder):
+//         for panel p in the block (its K block streams from L2, prefetched ahead):
 //           acc[r][v] = k0 == 0 ? 0 : C[m + r][p·width + v·lanes ...]
 //           for k in [k0, k1):  acc[r][v] += A[m + r][k] · panels[p][k][v·lanes ...]
-//           C[m + r][p·width + v·lanes ...] = acc[r][v]        (masked in a partial panel)
+//           C[m + r][p·width + v·lanes ...] = acc[r][v]   (the epilogue in the last K block;
+//                                                          masked in a partial panel)
 //
 // Every output element is summed over k in the same order whatever the task split, so the
-// result does not depend on the thread count. Rows are the lhs's leading dims flattened
-// (batch · seq): any M from 1 up, remainder rows by halving tiles rather than one row at a
-// time. The task loop is an scf.parallel marked `attune.tasks` (see Parallel.cpp).
+// result does not depend on the thread count. Any M from 1 up: remainder rows by halving
+// tiles rather than one row at a time. The task loop is an scf.parallel marked
+// `attune.tasks` (see Parallel.cpp).
 #include "ir/AttuneDialect.h"
 #include "ir/Target.h"
 #include "passes/KernelBuilder.h"
-#include "passes/LinalgBuilders.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -57,7 +58,7 @@ struct MatmulGeometry {
   int64_t rowsPerTask;   // MB, a multiple of rows
   int64_t maxPanelsPerTask; // NB at most (the task's K blocks of panels fill half the L2)
   int64_t unroll;        // k steps per iteration of the inner loop
-  int64_t prefetch;      // k steps ahead the panel is prefetched (0: none)
+  int64_t prefetch;      // k steps ahead the panel is prefetched
 };
 
 std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options, int64_t k,
@@ -78,10 +79,8 @@ std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options,
   g.prefetch = std::max<int64_t>(g.unroll, 2048 / (width * 4));
   // K splits into equal blocks whose tile rows fill at most half the L1: they stay there
   // while the task's panels stream past.
-  int64_t blocks = options.kBlock > 0
-                       ? (k + options.kBlock - 1) / options.kBlock
-                       : std::max<int64_t>(1, (g.rows * k * 4 + options.l1Bytes / 2 - 1) /
-                                                  (options.l1Bytes / 2));
+  int64_t blocks =
+      std::max<int64_t>(1, (g.rows * k * 4 + options.l1Bytes / 2 - 1) / (options.l1Bytes / 2));
   g.kBlock = (k + blocks - 1) / blocks;
   if (g.kBlock < k)
     g.kBlock = std::min(k, (g.kBlock + g.unroll - 1) / g.unroll * g.unroll);
@@ -117,16 +116,10 @@ public:
     depth = panelsType.getDimSize(1);
     width = panelsType.getDimSize(2);
     columns = columnCount;
-    leadRank = cast<MemRefType>(lhs.getType()).getRank() - 1;
-    rowCount = index(1);
-    for (int64_t i = 0; i < leadRank; ++i) {
-      Value size = b.create<memref::DimOp>(loc, lhs, i);
-      leadSizes.push_back(size);
-      rowCount = mul(rowCount, size);
-    }
+    rowCount = b.create<memref::DimOp>(loc, lhs, 0);
     Value rowBlocks = ceilDiv(rowCount, g.rowsPerTask);
-    // Panels per task, chosen at run time: as many as fit the L2 (each copy of a tile's
-    // rows then serves more panels), but at least kMinTasks tasks in all for the threads.
+    // Panels per task, chosen at run time: as many as fit the L2 (a tile's rows of A, in L1,
+    // then meet more panels), but at least kMinTasks tasks in all for the threads.
     Value wanted = ceilDiv(mul(rowBlocks, index(numPanels)), kMinTasks);
     panelsPerTask = b.create<arith::MaxSIOp>(
         loc, index(1), minIndex(wanted, index(std::min(numPanels, g.maxPanelsPerTask))));
@@ -175,9 +168,9 @@ private:
 
   /// One register tile: `rows` rows from `row`, panel `panel`, k steps [k0, k1).
   void emitTile(int64_t rows, Value row, Value panel, Value k0, Value k1) {
-    SmallVector<SmallVector<Value>> lead;
+    SmallVector<Value> lead;
     for (int64_t r = 0; r < rows; ++r)
-      lead.push_back(rowIndices(add(row, index(r)), leadSizes));
+      lead.push_back(add(row, index(r)));
     Value firstColumn = mul(panel, index(width));
     int64_t count = rows * g.vectors;
 
@@ -195,16 +188,16 @@ private:
     auto step = [&](Value k, ValueRange acc) {
       SmallVector<Value> next(acc);
       SmallVector<Value> weights;
-      for (int64_t v = 0; v < g.vectors; ++v)
-      {
+      for (int64_t v = 0; v < g.vectors; ++v) {
         auto load = b.create<vector::LoadOp>(loc, vecType(), panels,
                                              ValueRange{panel, k, index(v * g.lanes)});
-        if (g.prefetch > 0)
+        // One prefetch per 64-byte line of the panel row.
+        if (v * g.lanes * 4 % 64 == 0)
           load->setAttr(kPrefetchAttr, b.getI64ArrayAttr({0, g.prefetch, 0}));
         weights.push_back(load);
       }
       for (int64_t r = 0; r < rows; ++r) {
-        Value a = b.create<memref::LoadOp>(loc, lhs, with(lead[r], k));
+        Value a = b.create<memref::LoadOp>(loc, lhs, ValueRange{lead[r], k});
         Value broadcast = b.create<vector::BroadcastOp>(loc, vecType(), a);
         for (int64_t v = 0; v < g.vectors; ++v)
           next[r * g.vectors + v] =
@@ -240,7 +233,7 @@ private:
 
   /// Loads the tile's C vectors (`values` empty) or stores `values` there; in the last panel,
   /// when it is partial, lanes past the last column are masked off.
-  SmallVector<Value> accessC(ArrayRef<SmallVector<Value>> lead, Value firstColumn, Value panel,
+  SmallVector<Value> accessC(ArrayRef<Value> lead, Value firstColumn, Value panel,
                              ArrayRef<Value> values, bool withEpilogue = false) {
     bool load = values.empty();
     int64_t rows = lead.size();
@@ -249,7 +242,7 @@ private:
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t v = 0; v < g.vectors; ++v) {
           Value column = add(firstColumn, index(v * g.lanes));
-          SmallVector<Value> indices = with(lead[r], column);
+          SmallVector<Value> indices{lead[r], column};
           Value mask;
           if (masked) {
             Value valid = sub(index(columns), column);
@@ -290,9 +283,8 @@ private:
   }
 
   MatmulGeometry g;
-  int64_t numPanels = 0, depth = 0, width = 0, columns = 0, leadRank = 0;
+  int64_t numPanels = 0, depth = 0, width = 0, columns = 0;
   Value lhs, panels, out, rowCount, panelsPerTask;
-  SmallVector<Value> leadSizes;
   MatmulEpilogue epilogue;
 };
 
@@ -338,18 +330,12 @@ public:
         loc, MemRefType::get(panelsType.getShape(), b.getF32Type()), op.getPanels(),
         /*read_only=*/true);
     RankedTensorType result = op.getType();
-    Value out;
-    bufferization::MaterializeInDestinationOp destination = inPlaceDestination(op);
-    if (destination) {
-      out = destination.getDest();
-    } else {
-      SmallVector<Value> dynamicSizes;
-      for (int64_t i = 0; i < result.getRank(); ++i)
-        if (result.isDynamicDim(i))
-          dynamicSizes.push_back(b.create<memref::DimOp>(loc, lhs, i));
-      out = b.create<memref::AllocOp>(loc, denseBuffer(result), dynamicSizes,
-                                      b.getI64IntegerAttr(64));
-    }
+    SmallVector<Value> dynamicSizes;
+    for (int64_t i = 0; i < result.getRank(); ++i)
+      if (result.isDynamicDim(i))
+        dynamicSizes.push_back(b.create<memref::DimOp>(loc, lhs, i));
+    bufferization::MaterializeInDestinationOp destination;
+    Value out = resultBuffer(b, loc, op, dynamicSizes, destination);
     SmallVector<Value> arguments{asRows(b, loc, lhs), panels, asRows(b, loc, out)};
     if (op.getBias())
       arguments.push_back(readOnlyView(b, loc, op.getBias()));

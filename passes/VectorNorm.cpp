@@ -48,12 +48,8 @@ public:
       if (type.isDynamicDim(i))
         dynamicSizes.push_back(size);
     }
-    bufferization::MaterializeInDestinationOp destination = inPlaceDestination(op);
-    if (destination)
-      out = destination.getDest();
-    else
-      out = b.create<memref::AllocOp>(loc, MemRefType::get(type.getShape(), f32), dynamicSizes,
-                                      b.getI64IntegerAttr(64));
+    bufferization::MaterializeInDestinationOp destination;
+    out = resultBuffer(b, loc, op, dynamicSizes, destination);
     invN = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(1.0f / float(width)));
     eps = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(float(epsilon)));
     tasks(ceilDiv(rows, kRowsPerTask), [&](Value task) {

@@ -27,7 +27,7 @@ static std::string dtypeOf(Type type) {
 }
 
 std::string entryNameOf(func::FuncOp function) {
-  auto name = function->getAttrOfType<StringAttr>("attune.entry");
+  auto name = function->getAttrOfType<StringAttr>(abi::kEntry);
   return name ? name.str() : "forward";
 }
 
@@ -91,7 +91,7 @@ FailureOr<ModelInterface> describeModel(ModuleOp module, StringRef modelName,
   ModelInterface interface;
   interface.modelName = modelName.str();
   for (auto function : module.getOps<func::FuncOp>())
-    if (function->hasAttr("attune.entry") && failed(describeEntry(function, bounds, interface)))
+    if (function->hasAttr(abi::kEntry) && failed(describeEntry(function, bounds, interface)))
       return failure();
   if (interface.entries.empty())
     return module.emitError("the module has no entry function (attribute attune.entry)");

@@ -1,4 +1,5 @@
 // See ModelLoader.h.
+#include "ir/Abi.h"
 #include "tools/attune/ModelLoader.h"
 
 #include "frontend/Elaborator.h"
@@ -66,14 +67,14 @@ std::optional<LoadedModel> attune::loadModel(const LoadRequest &request,
     auto recorded =
         loaded.module->getOperation()->getAttrOfType<mlir::DictionaryAttr>("attune.bounds");
     loaded.module->walk([&](mlir::func::FuncOp func) {
-      if (!func->hasAttr("attune.entry"))
+      if (!func->hasAttr(abi::kEntry))
         return;
       llvm::SmallVector<mlir::DictionaryAttr> argAttrs, resultAttrs;
       func.getAllArgAttrs(argAttrs);
       func.getAllResultAttrs(resultAttrs);
       argAttrs.append(resultAttrs.begin(), resultAttrs.end());
       for (mlir::DictionaryAttr attrs : argAttrs) {
-        auto dims = attrs ? attrs.getAs<mlir::ArrayAttr>("attune.dims") : nullptr;
+        auto dims = attrs ? attrs.getAs<mlir::ArrayAttr>(abi::kDims) : nullptr;
         for (mlir::Attribute dim : dims ? dims.getValue() : llvm::ArrayRef<mlir::Attribute>{}) {
           llvm::StringRef symbol = mlir::cast<mlir::StringAttr>(dim).getValue();
           auto fromModule = recorded ? recorded.getAs<mlir::IntegerAttr>(symbol) : nullptr;

@@ -1,6 +1,7 @@
 // attune random-weights: writes seeded random weights for every tensor a model description
 // binds, under the names and shapes it expects. Tests and benchmarks use it to build models of
 // any size without a downloaded checkpoint.
+#include "ir/Abi.h"
 #include "tools/attune/Commands.h"
 #include "tools/attune/ModelLoader.h"
 
@@ -55,14 +56,14 @@ int attune::randomWeightsCommand(int argc, char **argv) {
   std::vector<attune_tensor> tensors;
   llvm::StringSet<> seen; // entry points share weights
   model->module->walk([&](mlir::func::FuncOp func) {
-    if (!func->hasAttr("attune.entry"))
+    if (!func->hasAttr(abi::kEntry))
       return;
     for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-      auto role = func.getArgAttrOfType<mlir::StringAttr>(i, "attune.role");
+      auto role = func.getArgAttrOfType<mlir::StringAttr>(i, abi::kRole);
       if (!role || role.getValue() != "weight")
         continue;
       auto type = mlir::cast<mlir::MemRefType>(func.getArgumentTypes()[i]);
-      std::string name = func.getArgAttrOfType<mlir::StringAttr>(i, "attune.name").str();
+      std::string name = func.getArgAttrOfType<mlir::StringAttr>(i, abi::kName).str();
       if (!seen.insert(name).second)
         continue;
       bool gain = type.getRank() == 1 && llvm::StringRef(name).ends_with(".weight");
