@@ -1,6 +1,7 @@
-// Names of the attributes that make up a compiled model's ABI: set on entry-function
-// arguments by attune-lower-entry and attune-pack-weights, read by the model interface
-// (backends/cpu/ModelInterface.cpp) and rendered into the runtime manifest.
+// Names that make up a compiled model's ABI: attributes set on entry-function arguments by
+// attune-lower-entry and attune-pack-weights and on the module by attune-instrument-kernels,
+// read by the model interface (backends/cpu/ModelInterface.cpp) and rendered into the
+// runtime manifest; the runtime functions generated code calls.
 #ifndef ATTUNE_IR_ABI_H
 #define ATTUNE_IR_ABI_H
 
@@ -22,6 +23,16 @@ constexpr llvm::StringLiteral kDims = "attune.dims";
 /// stored in the file), transposed}`; the argument's own type is the [P, K, width] panels of
 /// attune.packed_matmul. `transposed` means the file stores [N, K] (torch's nn.Linear).
 constexpr llvm::StringLiteral kPacked = "attune.packed";
+
+/// On the module, after attune-instrument-kernels: the kernel table, one dictionary
+/// `{name, fused = [...], location}` per kernel id, in id order. The manifest renders each as
+/// a `kernel` line; the profile reports time per line.
+constexpr llvm::StringLiteral kKernels = "attune.kernels";
+
+/// The runtime's profiling hooks around each kernel of an entry (runtime/src/profile.c):
+/// `start() -> i64` is 0 unless this run is profiled; `stop(start, id, flops, bytes)`.
+constexpr llvm::StringLiteral kKernelStart = "attune_kernel_start";
+constexpr llvm::StringLiteral kKernelStop = "attune_kernel_stop";
 
 } // namespace attune::abi
 

@@ -346,4 +346,27 @@ def Attune_ReluOp : Attune_UnaryOp<"relu", "max(x, 0)">;
 def Attune_SiluOp : Attune_UnaryOp<"silu", "x * sigmoid(x)">;
 def Attune_TanhOp : Attune_UnaryOp<"tanh", "Hyperbolic tangent">;
 
+//===----------------------------------------------------------------------===//
+// Kernel descriptions (on the way to buffers)
+//===----------------------------------------------------------------------===//
+
+def Attune_KernelCostOp : Attune_Op<"kernel_cost", [MemoryEffects<[MemWrite]>]> {
+  let summary = "Names the next kernel of its block and the floating-point work it does";
+  let description = [{
+    Emitted by the kernel lowerings (matmul, attention, norms) right before the operation that
+    runs the kernel (a call or a task loop): `kernel` is its name, `fused` the operations
+    folded into it, `flops` its floating-point operations at the sizes of this call.
+    `attune-instrument-kernels` consumes it: the kernel's entry in the library's kernel table
+    and the work the profile divides its time into. It declares a write so that nothing
+    moves or drops it before then.
+
+    ```mlir
+    attune.kernel_cost "matmul k768 n3072" ["bias", "gelu_tanh"] flops(%f)
+    func.call @attune_matmul_k768_n3072_bias_gelu_tanh(%x, %w, %y, %b) : ...
+    ```
+  }];
+  let arguments = (ins Index:$flops, StrAttr:$kernel, StrArrayAttr:$fused);
+  let assemblyFormat = "$kernel $fused `flops` `(` $flops `)` attr-dict";
+}
+
 #endif // ATTUNE_OPS_TD

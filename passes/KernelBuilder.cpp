@@ -1,6 +1,8 @@
 // See KernelBuilder.h.
 #include "passes/KernelBuilder.h"
 
+#include "ir/AttuneDialect.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -85,6 +87,10 @@ void KernelBuilder::tasks(Value count, function_ref<void(Value)> body) {
         body(ivs[0]);
       });
   parallel->setAttr("attune.tasks", b.getUnitAttr());
+}
+
+void KernelBuilder::declareKernel(StringRef name, ArrayRef<StringRef> fused, Value flops) {
+  b.create<KernelCostOp>(loc, flops, b.getStringAttr(name), b.getStrArrayAttr(fused));
 }
 
 SmallVector<Value> KernelBuilder::rowIndices(Value row, ValueRange leadSizes) {

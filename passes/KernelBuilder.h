@@ -43,6 +43,13 @@ public:
   /// scf.parallel over [0, tasks) marked `attune.tasks` (attune-outline-parallel).
   void tasks(mlir::Value count, llvm::function_ref<void(mlir::Value)> body);
 
+  // ---- the kernel table ----
+  /// Declares that the next operation built (the call or task loop that runs the kernel) is
+  /// kernel `name` with `fused` folded in, doing `flops` floating-point operations
+  /// (attune.kernel_cost; see attune-instrument-kernels).
+  void declareKernel(llvm::StringRef name, llvm::ArrayRef<llvm::StringRef> fused,
+                     mlir::Value flops);
+
   // ---- rows ----
   /// The indices of flattened row `row` over leading dims of sizes `leadSizes` (row-major).
   llvm::SmallVector<mlir::Value> rowIndices(mlir::Value row, mlir::ValueRange leadSizes);

@@ -589,6 +589,8 @@ struct LowerToLinalgPass : attune::impl::AttuneLowerToLinalgPassBase<LowerToLina
 
     ConversionTarget target(getContext());
     target.addIllegalDialect<AttuneDialect>();
+    // Kernel descriptions stay for attune-instrument-kernels: they are not graph ops.
+    target.addLegalOp<KernelCostOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();

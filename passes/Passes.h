@@ -129,10 +129,21 @@ struct KernelPipelineOptions {
   bool vectorMatmul = true;
   /// The vector kernels for layer and RMS norms (else linalg reductions, scalar loops).
   bool vectorNorms = true;
+  /// Bracket every kernel with the runtime's profiling hooks (attune-instrument-kernels).
+  bool profileHooks = true;
 };
 
-/// The steps after the entry passes (the driver reads the model interface in between).
+/// The steps after the entry passes (the driver reads the model interface in between): the
+/// three below in order.
 void buildCpuKernelPipeline(mlir::OpPassManager &pm, const KernelPipelineOptions &options = {});
+/// To the `kernels` stage: every op a kernel on tensors (a call of a register-tiled matmul,
+/// a vector task loop, a linalg op), elementwise chains fused, math approximated.
+void buildKernelsPipeline(mlir::OpPassManager &pm, const KernelPipelineOptions &options);
+/// `kernels` to `tiled`: buffers, deallocation, prefetches, the kernel table and profiling
+/// hooks, task loops outlined into functions over task ranges.
+void buildTiledPipeline(mlir::OpPassManager &pm, const KernelPipelineOptions &options);
+/// `tiled` to the LLVM dialect: loops, control flow, runtime calls.
+void buildLlvmPipeline(mlir::OpPassManager &pm);
 
 /// Adds the attune dialect and every upstream dialect, extension and LLVM IR translation.
 void registerAttuneDialects(mlir::DialectRegistry &registry);

@@ -300,6 +300,36 @@ def AttuneLowerStridedCopiesPass : Pass<"attune-lower-strided-copies", "mlir::fu
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def AttuneInstrumentKernelsPass : Pass<"attune-instrument-kernels", "mlir::ModuleOp"> {
+  let summary = "Lists every kernel of the entries in a table and brackets each with profiling hooks";
+  let description = [{
+    On buffers, after deallocation. A kernel is an operation at the top level of an entry
+    function that computes: a call, a linalg op, a copy, or a region op (a task loop) that
+    writes memory. Each gets an id: its entry `{name, fused, location}` in the module's
+    `attune.kernels` table, which the manifest carries. The kernel lowerings describe their
+    kernels with `attune.kernel_cost` (name, fused ops, FLOPs) right before them; this pass
+    consumes those. Other kernels are named from their structure (`elementwise`, `gather`,
+    `transpose [0, 2, 1, 3]`, `copy`); a linalg op's FLOPs are its iterations times the
+    floating-point ops of its body. Bytes are the sizes of the distinct buffers a kernel reads
+    or writes.
+
+    With `hooks` (the default), each kernel is bracketed for the runtime's profile:
+    ```mlir
+    %t = func.call @attune_kernel_start() : () -> i64
+    func.call @attune_matmul_k768_n768_bias(...)
+    scf.if (%t != 0) { func.call @attune_kernel_stop(%t, %id, %flops, %bytes) }
+    ```
+    `attune_kernel_start` returns 0 unless the run is profiled: an unprofiled run pays one
+    call and one compare per kernel.
+  }];
+  let options = [
+    Option<"hooks", "hooks", "bool", /*default=*/"true",
+           "Bracket each kernel with the runtime's profiling hooks (else only the table)">
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect"];
+}
+
 def AttuneOutlineParallelPass : Pass<"attune-outline-parallel", "mlir::ModuleOp"> {
   let summary = "Outlines task loops (scf.parallel {attune.tasks}) into functions over a task range";
   let description = [{

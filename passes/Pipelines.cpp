@@ -47,6 +47,12 @@ void attune::buildEntryPipeline(OpPassManager &pm, const EntryPipelineOptions &o
 }
 
 void attune::buildCpuKernelPipeline(OpPassManager &pm, const KernelPipelineOptions &options) {
+  buildKernelsPipeline(pm, options);
+  buildTiledPipeline(pm, options);
+  buildLlvmPipeline(pm);
+}
+
+void attune::buildKernelsPipeline(OpPassManager &pm, const KernelPipelineOptions &options) {
   // Graph ops become linalg on tensors, attention and packed matmuls vector kernels on buffers
   // (register tiles sized by the module's attune.target); folding removes the shape plumbing.
   auto flag = [](bool value) { return std::string(value ? "true" : "false"); };
@@ -63,6 +69,9 @@ void attune::buildCpuKernelPipeline(OpPassManager &pm, const KernelPipelineOptio
   addStep(pm, "func.func(attune-fuse-elementwise),canonicalize,cse");
   // tanh, erf, exp as polynomials: no libm calls in loops, which can then be vectorized.
   addStep(pm, "func.func(attune-approximate-math)");
+}
+
+void attune::buildTiledPipeline(OpPassManager &pm, const KernelPipelineOptions &options) {
   // Tensors to buffers; empty tensors that feed a destination are reused rather than copied.
   // The attention kernel's loop carries new running statistics each step: allowed to allocate.
   addStep(pm, "eliminate-empty-tensors,one-shot-bufferize{allow-return-allocs-from-loops},"
@@ -71,11 +80,17 @@ void attune::buildCpuKernelPipeline(OpPassManager &pm, const KernelPipelineOptio
   addStep(pm, "buffer-deallocation-pipeline");
   // Prefetches the kernels asked for (after deallocation, which rejects them).
   addStep(pm, "func.func(attune-insert-prefetches)");
+  // The kernel table; each kernel timed when the runtime profiles a run.
+  addStep(pm, std::string("attune-instrument-kernels{hooks=") +
+                  (options.profileHooks ? "true" : "false") + "}");
   // Task loops (the attention kernel's) become functions over a task range.
   addStep(pm, "attune-outline-parallel");
   // Copies of strided buffers (a slice into the dense buffer a kernel reads) become loops:
   // the library has no MLIR runtime for memref.copy of them.
   addStep(pm, "func.func(attune-lower-strided-copies)");
+}
+
+void attune::buildLlvmPipeline(OpPassManager &pm) {
   // Loops, then plain control flow and address arithmetic.
   addStep(pm, "func.func(convert-linalg-to-loops),convert-scf-to-cf,expand-strided-metadata,"
               "lower-affine");
@@ -90,4 +105,3 @@ void attune::buildCpuKernelPipeline(OpPassManager &pm, const KernelPipelineOptio
   // Calls over task ranges go to the runtime's thread pool (runtime/src/parallel.c).
   addStep(pm, "attune-lower-parallel-calls");
 }
-

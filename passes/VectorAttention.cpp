@@ -28,6 +28,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
 
@@ -112,6 +113,7 @@ public:
     Value tasks = queryBlocks;
     for (Value size : batchSizes)
       tasks = b.create<arith::MulIOp>(loc, tasks, size);
+    declareKernel(llvm::formatv("attention d{0}", headDim).str(), fusedOps(), flops());
     this->tasks(tasks, [&](Value task) { emitTask(task, queryBlocks); });
     if (destination)
       rewriter.eraseOp(destination);
@@ -169,6 +171,35 @@ private:
   Value loadAt(Value operand, Value row, Value col) {
     return b.create<memref::LoadOp>(loc, operand, indicesOf(operand, row, col));
   }
+  /// What the kernel folds into its two products, for the kernel table.
+  SmallVector<StringRef> fusedOps() const {
+    SmallVector<StringRef> fused{"scale"};
+    if (mask)
+      fused.push_back("mask");
+    if (bias)
+      fused.push_back("bias");
+    if (causal)
+      fused.push_back("causal mask");
+    fused.append({"softmax", "@v"});
+    return fused;
+  }
+
+  /// 2·(D + Dv) per visible (query, key) pair: all Sq·Sk of them, or under a causal mask
+  /// (query i sees the keys up to i + Sk − Sq) Sq·Sk − Sq·(Sq − 1)/2.
+  Value flops() {
+    Value pairs = mul(queries, keys);
+    if (causal) {
+      Value hidden = b.create<arith::DivUIOp>(loc, mul(queries, sub(queries, index(1))), index(2));
+      pairs = b.create<arith::SelectOp>(
+          loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::uge, keys, queries),
+          sub(pairs, hidden), pairs);
+    }
+    Value total = mul(pairs, index(2 * (headDim + valueDim)));
+    for (Value size : batchSizes)
+      total = mul(total, size);
+    return total;
+  }
+
   /// Whether a mask/bias differs between queries (its query dim is not a broadcast 1).
   bool perQuery(Value operand) {
     auto type = cast<MemRefType>(operand.getType());

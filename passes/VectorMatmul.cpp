@@ -348,6 +348,19 @@ public:
     func::FuncOp kernel =
         kernelFor(loc, ValueRange(arguments).getTypes(), op.getColumns(), bool(op.getBias()),
                   bool(op.getResidual()), activation, *geometry);
+    SmallVector<StringRef> fused;
+    if (op.getBias())
+      fused.push_back("bias");
+    if (!activation.empty())
+      fused.push_back(activation);
+    if (op.getResidual())
+      fused.push_back("residual");
+    int64_t k = panelsType.getDimSize(1);
+    KernelBuilder(b, loc, geometry->lanes)
+        .declareKernel(llvm::formatv("matmul k{0} n{1}", k, op.getColumns()).str(), fused,
+                       b.create<arith::MulIOp>(
+                           loc, b.create<memref::DimOp>(loc, arguments[0], 0),
+                           b.create<arith::ConstantIndexOp>(loc, 2 * k * op.getColumns())));
     b.create<func::CallOp>(loc, kernel, arguments);
     if (destination)
       destination.erase();

@@ -52,6 +52,9 @@ public:
     out = resultBuffer(b, loc, op, dynamicSizes, destination);
     invN = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(1.0f / float(width)));
     eps = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(float(epsilon)));
+    // Per element: layer_norm sums x, (x − mean)² and computes (x − mean) / root · g + b (8
+    // operations); rms_norm sums x² and computes g · (x · 1/root) (4).
+    declareKernel(op->getName().stripDialect(), {}, mul(rows, index(width * (bias ? 8 : 4))));
     tasks(ceilDiv(rows, kRowsPerTask), [&](Value task) {
       Value first = mul(task, index(kRowsPerTask));
       loop(first, minIndex(rows, add(first, index(kRowsPerTask))), 1,

@@ -111,7 +111,36 @@ std::string ModelInterface::manifest() const {
       text += "\n";
     }
   }
+  // The runtime splits a kernel line at " | ": no part may hold one, or a line break.
+  auto clean = [](std::string part) {
+    for (char &c : part)
+      if (c == '|' || c == '\n')
+        c = '/';
+    return part;
+  };
+  for (const KernelEntry &kernel : kernels)
+    text += "kernel " + clean(kernel.name) + " | " + clean(llvm::join(kernel.fused, ", ")) +
+            " | " + clean(kernel.location) + "\n";
   return text;
+}
+
+std::vector<KernelEntry> attune::kernelTableOf(ModuleOp module) {
+  std::vector<KernelEntry> kernels;
+  auto table = module->getAttrOfType<ArrayAttr>(abi::kKernels);
+  if (!table)
+    return kernels;
+  for (auto entry : table.getAsRange<DictionaryAttr>()) {
+    KernelEntry kernel;
+    if (auto name = entry.getAs<StringAttr>("name"))
+      kernel.name = name.str();
+    if (auto fused = entry.getAs<ArrayAttr>("fused"))
+      for (auto op : fused.getAsRange<StringAttr>())
+        kernel.fused.push_back(op.str());
+    if (auto location = entry.getAs<StringAttr>("location"))
+      kernel.location = location.str();
+    kernels.push_back(std::move(kernel));
+  }
+  return kernels;
 }
 
 /// A C identifier made from `name` (other characters become '_').

@@ -32,10 +32,18 @@ struct EntryInterface {
   std::vector<InterfaceArg> args;
 };
 
+/// One kernel of the kernel table (attune-instrument-kernels): its id is its index.
+struct KernelEntry {
+  std::string name;               // "matmul k768 n3072"
+  std::vector<std::string> fused; // "bias", "gelu_tanh"
+  std::string location;           // where the description asked for it
+};
+
 struct ModelInterface {
   std::string modelName;
   std::vector<std::pair<std::string, int64_t>> symbols; // symbolic dims and their bounds
   std::vector<EntryInterface> entries;                  // in module order: NAME_entry's index
+  std::vector<KernelEntry> kernels;                     // the kernel table, by id
 
   /// The text embedded as NAME_manifest (format documented in runtime/src/model.c).
   std::string manifest() const;
@@ -48,6 +56,10 @@ struct ModelInterface {
 /// have a bound in `bounds`; errors are emitted on the functions.
 mlir::FailureOr<ModelInterface> describeModel(mlir::ModuleOp module, llvm::StringRef modelName,
                                               const llvm::StringMap<int64_t> &bounds);
+
+/// The module's kernel table (abi::kKernels, set by attune-instrument-kernels); empty if the
+/// module has none.
+std::vector<KernelEntry> kernelTableOf(mlir::ModuleOp module);
 
 /// The entry point name of an entry function: its `attune.entry` string, or "forward".
 std::string entryNameOf(mlir::func::FuncOp function);

@@ -5,6 +5,8 @@
 #include "attune/runtime.h"
 
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdint.h>
 
 /* Records a formatted message as this thread's last error and returns `status`. */
 attune_status attune_fail(attune_status status, const char *format, ...)
@@ -64,5 +66,51 @@ void attune_parallel_for(attune_task_fn fn, void *ctx, int64_t begin, int64_t en
  * file's pages of W are released. NULL when out of memory (pack.c). */
 float *attune_pack_panels(const void *weight, int64_t k, int64_t n, int64_t width,
                           bool transposed);
+
+/* A model's kernel table and, while profiling, what each kernel took (profile.c). */
+typedef struct attune_kernel_info {
+  char *name;     /* "matmul k768 n3072" */
+  char *fused;    /* "bias, gelu_tanh" or "" */
+  char *location; /* where the description asked for it */
+} attune_kernel_info;
+
+typedef struct attune_kernel_counters {
+  int64_t calls;
+  int64_t nanoseconds;
+  double flops;
+  double bytes;
+} attune_kernel_counters;
+
+typedef struct attune_profile {
+  attune_kernel_info *kernels; /* by id, from the manifest */
+  size_t num_kernels;
+  bool enabled;
+  attune_kernel_counters *counters; /* by id, while enabled */
+  int64_t runs;
+  int64_t run_nanoseconds; /* wall time of the profiled runs */
+  int64_t run_started;
+} attune_profile;
+
+/* Adds a manifest `kernel` declaration, "NAME | FUSED | LOCATION"; false if malformed or out
+ * of memory. */
+bool attune_profile_add_kernel(attune_profile *profile, const char *declaration);
+/* Turns profiling on (counters reset) or off; false if out of memory. */
+bool attune_profile_enable(attune_profile *profile, bool enabled);
+/* Bracket a run on this thread: kernels between them are counted when enabled. */
+void attune_profile_begin(attune_profile *profile);
+void attune_profile_end(attune_profile *profile);
+void attune_profile_destroy(attune_profile *profile);
+/* The table attune_model_print_profile prints (profile_report.c). */
+attune_status attune_profile_print(const char *model_name, const attune_profile *profile,
+                                   int threads, FILE *out);
+
+/* The hooks generated code calls around each kernel (abi::kKernelStart / kKernelStop). */
+int64_t attune_kernel_start(void);
+void attune_kernel_stop(int64_t start, int64_t id, int64_t flops, int64_t bytes);
+
+/* The roofline a profile is reported against, for `threads` threads: the FMA peak and the
+ * memory bandwidth, measured once per process (ATTUNE_PEAK_GFLOPS / ATTUNE_BANDWIDTH_GBS
+ * override them); `measured` says whether they were (roofline.c). */
+void attune_roofline(int threads, double *peak_gflops, double *bandwidth_gbs, bool *measured);
 
 #endif /* ATTUNE_RUNTIME_INTERNAL_H */

@@ -11,6 +11,7 @@
  *   weight transformer.wte.weight f32 512 64
  *   output logits f32 batch seq 512
  *   weight h.0.mlp.c_fc.weight f32 64 256 panels 32 kn
+ *   kernel matmul k64 n256 | bias, gelu_tanh | models/gpt2.tfm:30:9   (kernel id 0, 1, ...)
  *
  * A weight with `panels WIDTH ORDER` is passed packed (pack.c): the file stores it [K, N]
  * (ORDER kn) or [N, K] (nk), as the dims say; the compiled code reads [P, K, WIDTH] panels.
@@ -60,6 +61,8 @@ struct attune_model {
   /* One run at a time per model: runs share the arena. */
   pthread_mutex_t run_lock;
   attune_arena arena;
+  attune_profile profile;
+  bool print_profile_at_close; /* ATTUNE_PROFILE was set at open */
 };
 
 static const char *role_name(role r) {
@@ -116,6 +119,10 @@ static attune_status parse_manifest(attune_model *model, const char *manifest) {
         model->symbols[model->num_symbols] = strdup(name);
         model->bounds[model->num_symbols++] = strtoll(bound, NULL, 10);
       }
+    } else if (strcmp(keyword, "kernel") == 0) {
+      /* The rest of the line: NAME | FUSED | LOCATION (profile.c). */
+      if (!save || !attune_profile_add_kernel(&model->profile, save))
+        status = bad_manifest(line_number, "kernel needs NAME | FUSED | LOCATION");
     } else if (strcmp(keyword, "entry") == 0) {
       char *name = strtok_r(NULL, " ", &save);
       if (!name || !add_entry(model, name))
@@ -264,6 +271,8 @@ static attune_status bind_weight(attune_model *model, declared *d) {
 void attune_model_close(attune_model *model) {
   if (!model)
     return;
+  if (model->print_profile_at_close && model->profile.runs)
+    attune_profile_print(model->name, &model->profile, attune_get_num_threads(), stderr);
   for (size_t e = 0; e < model->num_entries; ++e) {
     for (size_t i = 0; i < model->entries[e].num_args; ++i)
       free(model->entries[e].args[i].name);
@@ -278,6 +287,7 @@ void attune_model_close(attune_model *model) {
   free(model->owned);
   free(model->name);
   attune_safetensors_close(model->weights);
+  attune_profile_destroy(&model->profile);
   attune_arena_destroy(&model->arena);
   pthread_mutex_destroy(&model->run_lock);
   free(model);
@@ -302,6 +312,12 @@ attune_status attune_model_open(const char *manifest, attune_entry_fn entry,
     for (size_t i = 0; status == ATTUNE_OK && i < model->entries[e].num_args; ++i)
       if (model->entries[e].args[i].role == ROLE_WEIGHT)
         status = bind_weight(model, &model->entries[e].args[i]);
+  const char *profile = getenv("ATTUNE_PROFILE");
+  if (status == ATTUNE_OK && profile && *profile && strcmp(profile, "0") != 0) {
+    if (!attune_profile_enable(&model->profile, true))
+      status = attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
+    model->print_profile_at_close = true;
+  }
   if (status != ATTUNE_OK) {
     attune_model_close(model);
     return status;
@@ -593,7 +609,9 @@ attune_status attune_model_run_entry(attune_model *model, const char *entry,
   attune_clear_error();
   pthread_mutex_lock(&model->run_lock);
   attune_arena_begin(&model->arena);
+  attune_profile_begin(&model->profile);
   model->code((int32_t)(e - model->entries), arguments);
+  attune_profile_end(&model->profile);
   attune_arena_end(&model->arena);
   bool out_of_memory = model->arena.failed;
   model->arena.failed = false;
@@ -618,4 +636,50 @@ attune_status attune_model_arena_bytes(const attune_model *model, size_t *peak,
   *peak = model->arena.peak;
   *reserved = model->arena.reserved;
   return ATTUNE_OK;
+}
+
+attune_status attune_model_set_profiling(attune_model *model, int enabled) {
+  if (!model)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_model_set_profiling: null model");
+  pthread_mutex_lock(&model->run_lock);
+  bool ok = attune_profile_enable(&model->profile, enabled != 0);
+  pthread_mutex_unlock(&model->run_lock);
+  return ok ? ATTUNE_OK : attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
+}
+
+size_t attune_model_num_kernels(const attune_model *model) {
+  return model ? model->profile.num_kernels : 0;
+}
+
+attune_status attune_model_kernel_profile(const attune_model *model, size_t id,
+                                          attune_kernel_profile *out) {
+  if (!model || !out)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_model_kernel_profile: null argument");
+  if (id >= model->profile.num_kernels)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
+                       "attune_model_kernel_profile: kernel %zu of %zu", id,
+                       model->profile.num_kernels);
+  const attune_kernel_info *k = &model->profile.kernels[id];
+  memset(out, 0, sizeof *out);
+  out->name = k->name;
+  out->fused = k->fused;
+  out->location = k->location;
+  if (model->profile.enabled) {
+    const attune_kernel_counters *c = &model->profile.counters[id];
+    out->calls = c->calls;
+    out->seconds = c->nanoseconds / 1e9;
+    out->flops = c->flops;
+    out->bytes = c->bytes;
+  }
+  return ATTUNE_OK;
+}
+
+attune_status attune_model_print_profile(attune_model *model, FILE *out) {
+  if (!model || !out)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_model_print_profile: null argument");
+  pthread_mutex_lock(&model->run_lock);
+  attune_status status =
+      attune_profile_print(model->name, &model->profile, attune_get_num_threads(), out);
+  pthread_mutex_unlock(&model->run_lock);
+  return status;
 }

@@ -91,3 +91,12 @@ func.func @attention(%q: tensor<?x4x?x16xf32>, %k: tensor<?x4x?x16xf32>, %v: ten
   %1 = attune.attention %q, %k, %v {masked_value = 0.0 : f64, scale = 1.0 : f64} : (tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
   return %0, %1 : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>
 }
+
+// CHECK-LABEL: func @kernel_cost
+// CHECK: attune.kernel_cost "matmul k768 n3072" ["bias", "gelu_tanh"] flops(%{{.+}})
+// CHECK: attune.kernel_cost "layer_norm" [] flops(%{{.+}})
+func.func @kernel_cost(%flops: index) {
+  attune.kernel_cost "matmul k768 n3072" ["bias", "gelu_tanh"] flops(%flops)
+  attune.kernel_cost "layer_norm" [] flops(%flops)
+  return
+}

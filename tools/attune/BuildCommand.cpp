@@ -31,7 +31,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Stage { Ast, Graph, Fused, Llvm, Asm, Lib };
+enum class Stage { Ast, Graph, Fused, Kernels, Tiled, Llvm, Asm, Lib };
 
 /// Checks every weight the model needs against the weights file, before any code is built.
 bool checkWeights(const ModelInterface &interface, const std::string &path) {
@@ -90,6 +90,12 @@ int attune::buildCommand(int argc, char **argv) {
                  clEnumValN(Stage::Graph, "graph", "the attune dialect graph (MLIR)"),
                  clEnumValN(Stage::Fused, "fused", "the graph after graph passes (attention "
                                                    "fusion)"),
+                 clEnumValN(Stage::Kernels, "kernels",
+                            "every op a kernel, on tensors: calls of register-tiled matmuls, "
+                            "vector task loops, linalg ops (MLIR)"),
+                 clEnumValN(Stage::Tiled, "tiled",
+                            "the kernels on buffers: loops, tiles, tasks outlined, the kernel "
+                            "table and profiling hooks (MLIR)"),
                  clEnumValN(Stage::Llvm, "llvm", "optimized LLVM IR"),
                  clEnumValN(Stage::Asm, "asm", "target assembly"),
                  clEnumValN(Stage::Lib, "lib", "the shared library and C header (default)")),
@@ -152,9 +158,16 @@ int attune::buildCommand(int argc, char **argv) {
   cl::opt<int64_t> attentionQueryBlock("attention-query-block",
                                        cl::desc("Queries per block of the attention kernel"),
                                        cl::init(64), cl::cat(category));
-  cl::opt<bool> report("report", cl::desc("List every attention-shaped subgraph: fused, or "
-                                          "which condition failed"),
+  cl::opt<bool> report("report", cl::desc("List every attention-shaped subgraph (fused, or "
+                                          "which condition failed), then every kernel with "
+                                          "the ops fused into it, its FLOPs, bytes and "
+                                          "roofline bound"),
                        cl::cat(category));
+  cl::opt<bool> noProfileHooks(
+      "no-profile-hooks",
+      cl::desc("Build without the per-kernel timing hooks ATTUNE_PROFILE reads (each costs "
+               "a call and a compare per kernel when not profiling)"),
+      cl::cat(category));
   cl::opt<double> peakGflops("peak-gflops",
                              cl::desc("FMA peak for the --report roofline, GFLOP/s (measure: "
                                       "build/bench/attune-fma-peak)"),
@@ -246,7 +259,7 @@ int attune::buildCommand(int argc, char **argv) {
       return 1;
   }
   if (report)
-    reportKernels(*model->module, model->bounds, Roofline{peakGflops, bandwidthGbs},
+    reportAttention(*model->module, model->bounds, Roofline{peakGflops, bandwidthGbs},
                   llvm::outs());
   if (emit == Stage::Fused)
     return printModule();
@@ -261,20 +274,37 @@ int attune::buildCommand(int argc, char **argv) {
   if (!weights.empty() && !checkWeights(*interface, weights))
     return 1;
 
-  mlir::PassManager lowering(&context);
-  if (printIr) {
-    context.disableMultithreading();
-    lowering.enableIRPrinting();
-  }
   KernelPipelineOptions kernels;
   kernels.decomposeAttention = decomposeAttention;
   kernels.attentionBlock = attentionBlock;
   kernels.attentionQueryBlock = attentionQueryBlock;
   kernels.vectorAttention = !blockedAttention;
   kernels.vectorMatmul = !referenceMatmul;
-  buildCpuKernelPipeline(lowering, kernels);
-  if (mlir::failed(lowering.run(*model->module)))
+  kernels.profileHooks = !noProfileHooks;
+  // The kernel pipeline in its three parts, each ending at a stage --emit can print.
+  auto lower = [&](llvm::function_ref<void(mlir::OpPassManager &)> build) {
+    mlir::PassManager pm(&context);
+    if (printIr) {
+      context.disableMultithreading();
+      pm.enableIRPrinting();
+    }
+    build(pm);
+    return mlir::succeeded(pm.run(*model->module));
+  };
+  if (!lower([&](mlir::OpPassManager &pm) { buildKernelsPipeline(pm, kernels); }))
     return 1;
+  if (emit == Stage::Kernels)
+    return printModule();
+  if (!lower([&](mlir::OpPassManager &pm) { buildTiledPipeline(pm, kernels); }))
+    return 1;
+  if (emit == Stage::Tiled)
+    return printModule();
+  if (report)
+    reportKernelTable(*model->module, model->bounds, Roofline{peakGflops, bandwidthGbs},
+                      llvm::outs());
+  if (!lower([&](mlir::OpPassManager &pm) { buildLlvmPipeline(pm); }))
+    return 1;
+  interface->kernels = kernelTableOf(*model->module);
 
   llvm::LLVMContext llvmContext;
   auto llvmModule = translateToLLVMIR(*model->module, llvmContext, *interface, target);

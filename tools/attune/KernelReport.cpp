@@ -1,12 +1,19 @@
-// `attune build --report`: per fused attention kernel, its work, its traffic and where it
-// sits on the machine's roofline.
+// `attune build --report`: per fused attention kernel and per kernel of the library, its
+// work, its traffic and where it sits on the machine's roofline.
 #include "tools/attune/KernelReport.h"
 
+#include "tools/attune/StaticSizes.h"
+
+#include "backends/cpu/ModelInterface.h"
+#include "ir/Abi.h"
 #include "ir/AttuneDialect.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
 
 #include <algorithm>
+#include <map>
 
 namespace attune {
 
@@ -33,7 +40,7 @@ std::string boundOf(double flops, double bytes, const Roofline &machine) {
 
 } // namespace
 
-void reportKernels(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bounds,
+void reportAttention(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bounds,
                    const Roofline &machine, llvm::raw_ostream &os) {
   int64_t longest = 1;
   for (const auto &bound : bounds)
@@ -76,16 +83,74 @@ void reportKernels(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bounds
   });
 }
 
-std::string describeLocation(mlir::Location loc) {
-  if (auto call = mlir::dyn_cast<mlir::CallSiteLoc>(loc))
-    return describeLocation(call.getCallee()) + " in " + describeLocation(call.getCaller());
-  if (auto file = mlir::dyn_cast<mlir::FileLineColLoc>(loc))
-    return (file.getFilename().str() + ":" + std::to_string(file.getLine()) + ":" +
-            std::to_string(file.getColumn()));
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << loc;
-  return text;
+void reportKernelTable(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bounds,
+                       const Roofline &machine, llvm::raw_ostream &os) {
+  std::vector<KernelEntry> table = kernelTableOf(module);
+  // Batch 1, every other dim at its bound: the sizes the attention lines above use.
+  llvm::StringMap<int64_t> dims;
+  std::string sizes;
+  for (const auto &bound : bounds) {
+    dims[bound.first()] = bound.first() == "batch" ? 1 : bound.second;
+    sizes += (sizes.empty() ? "" : ", ") + bound.first().str() + " = " +
+             std::to_string(dims[bound.first()]);
+  }
+  StaticSizes evaluate(dims);
+  // Kernel lines in table order; those alike (a layer's kernel and the next's) summed.
+  struct Line {
+    const KernelEntry *kernel;
+    int64_t count = 0;
+    double flops = 0, bytes = 0;
+    bool known = true;
+  };
+  std::vector<Line> lines;
+  std::map<std::string, size_t> lineOf;
+  bool hooked = false;
+  module.walk([&](mlir::func::CallOp call) {
+    if (call.getCallee() != abi::kKernelStop || call.getNumOperands() != 4)
+      return;
+    hooked = true;
+    std::optional<int64_t> id = evaluate.valueOf(call.getOperand(1));
+    if (!id || *id < 0 || *id >= int64_t(table.size()))
+      return;
+    const KernelEntry &kernel = table[*id];
+    std::string key = kernel.name + "|" + llvm::join(kernel.fused, ",") + "|" + kernel.location;
+    auto [it, added] = lineOf.try_emplace(key, lines.size());
+    if (added)
+      lines.push_back(Line{&kernel});
+    Line &line = lines[it->second];
+    std::optional<int64_t> flops = evaluate.valueOf(call.getOperand(2));
+    std::optional<int64_t> bytes = evaluate.valueOf(call.getOperand(3));
+    line.count += 1;
+    line.known &= flops.has_value() && bytes.has_value();
+    line.flops += flops.value_or(0);
+    line.bytes += bytes.value_or(0);
+  });
+  os << "kernels: " << table.size() << " at " << (sizes.empty() ? "fixed sizes" : sizes)
+     << "; roofline " << llvm::format("%.4g", machine.peakGflops) << " GFLOP/s, "
+     << llvm::format("%.4g", machine.bandwidthGbs) << " GB/s\n";
+  if (!hooked) {
+    os << "kernels: FLOPs and bytes come from the profiling hooks (built with "
+          "--no-profile-hooks: none)\n";
+    return;
+  }
+  for (const Line &line : lines) {
+    const KernelEntry &kernel = *line.kernel;
+    os << "kernel " << kernel.name;
+    if (!kernel.fused.empty())
+      os << " (" << llvm::join(kernel.fused, ", ") << ")";
+    os << " at " << kernel.location << ": " << line.count << "x";
+    if (!line.known) {
+      os << ", sizes not known at compile time\n";
+      continue;
+    }
+    double flops = line.flops / line.count, bytes = line.bytes / line.count;
+    os << " " << llvm::format("%.4g", flops / 1e6) << " MFLOP, "
+       << llvm::format("%.4g", bytes / 1024) << " KiB, "
+       << llvm::format("%.3g", bytes > 0 ? flops / bytes : 0) << " FLOP/B: "
+       << (flops > 0 ? boundOf(flops, bytes, machine)
+                     : "moves data, at best " + formatSeconds(bytes / (machine.bandwidthGbs * 1e9)))
+       << " each\n";
+  }
 }
 
 } // namespace attune

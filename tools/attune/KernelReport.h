@@ -1,8 +1,9 @@
-// `attune build --report`: per fused attention kernel, its work, its traffic and where it
-// sits on the machine's roofline.
+// `attune build --report`: per fused attention kernel and per kernel of the library, its
+// work, its traffic and where it sits on the machine's roofline.
 #ifndef ATTUNE_TOOLS_ATTUNE_KERNELREPORT_H
 #define ATTUNE_TOOLS_ATTUNE_KERNELREPORT_H
 
+#include "ir/Locations.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/raw_ostream.h"
@@ -21,11 +22,15 @@ struct Roofline {
 /// Two lines per attune.attention: FLOPs, bytes moved and intensity at batch 1 and the longest
 /// sequence the library accepts (`bounds`); then the bound the roofline puts on it, fused and
 /// decomposed.
-void reportKernels(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bounds,
-                   const Roofline &machine, llvm::raw_ostream &os);
+void reportAttention(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bounds,
+                     const Roofline &machine, llvm::raw_ostream &os);
 
-/// "prelude:52:12 in models/gpt2.tfm:22:9": a location with the call sites that led to it.
-std::string describeLocation(mlir::Location loc);
+/// After the `tiled` stage: every kernel of the kernel table (attune-instrument-kernels),
+/// those with the same name, fused ops and location on one line, with FLOPs, bytes and
+/// intensity at batch 1 and the longest bound of every other dim (the sizes the profiling
+/// hooks compute, evaluated here), and the bound the roofline puts on it.
+void reportKernelTable(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bounds,
+                       const Roofline &machine, llvm::raw_ostream &os);
 
 } // namespace attune
 

@@ -83,6 +83,8 @@ std::unique_ptr<LoadedLibrary> LoadedLibrary::open(const std::string &path, std:
   bind(rt.output, "attune_model_entry_output");
   bind(rt.dimBound, "attune_model_dim_bound");
   bind(rt.arenaBytes, "attune_model_arena_bytes");
+  bind(rt.setProfiling, "attune_model_set_profiling");
+  bind(rt.printProfile, "attune_model_print_profile");
   bind(rt.lastError, "attune_last_error");
   bind(rt.setNumThreads, "attune_set_num_threads");
   bind(rt.getNumThreads, "attune_get_num_threads");

@@ -45,6 +45,8 @@ struct RuntimeApi {
   decltype(&attune_model_entry_output) output;
   decltype(&attune_model_dim_bound) dimBound;
   decltype(&attune_model_arena_bytes) arenaBytes;
+  decltype(&attune_model_set_profiling) setProfiling;
+  decltype(&attune_model_print_profile) printProfile;
   decltype(&attune_last_error) lastError;
   decltype(&attune_set_num_threads) setNumThreads;
   decltype(&attune_get_num_threads) getNumThreads;

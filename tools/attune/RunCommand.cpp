@@ -207,6 +207,10 @@ int attune::runCommand(int argc, char **argv) {
                        cl::desc("Threads for parallel kernels (default: ATTUNE_NUM_THREADS, "
                                 "else every CPU this process may use)"),
                        cl::init(0), cl::cat(category));
+  cl::opt<bool> profile("profile",
+                        cl::desc("Time every kernel and print the table after the runs (with "
+                                 "--repeat N > 1, the first run is a warm-up and not counted)"),
+                        cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "attune run: run a built model library\n");
 
@@ -241,7 +245,14 @@ int attune::runCommand(int argc, char **argv) {
 
   std::vector<OwnedTensor> outputs;
   double best = 0;
-  for (unsigned i = 0; i < std::max(1u, unsigned(repeat)); ++i) {
+  unsigned runs = std::max(1u, unsigned(repeat));
+  for (unsigned i = 0; i < runs; ++i) {
+    // Profiled from the second run on when there are several (the first faults in pages).
+    if (profile && i == (runs > 1 ? 1 : 0) &&
+        library->api().setProfiling(library->model(), 1) != ATTUNE_OK) {
+      llvm::errs() << "attune: " << library->api().lastError() << "\n";
+      return 1;
+    }
     auto start = std::chrono::steady_clock::now();
     if (!library->run(inputs, outputs, entry))
       return 1;
@@ -258,6 +269,14 @@ int attune::runCommand(int argc, char **argv) {
   if (library->api().arenaBytes(library->model(), &peak, &reserved) == ATTUNE_OK)
     llvm::outs() << "intermediates: " << llvm::format("%.2f", peak / 1048576.0)
                  << " MiB peak, arena " << llvm::format("%.2f", reserved / 1048576.0) << " MiB\n";
+  if (profile) {
+    llvm::outs().flush();
+    if (library->api().printProfile(library->model(), stdout) != ATTUNE_OK) {
+      llvm::errs() << "attune: " << library->api().lastError() << "\n";
+      return 1;
+    }
+    fflush(stdout);
+  }
   if (!output.empty() && !writeOutputs(output, outputs))
     return 1;
   return 0;

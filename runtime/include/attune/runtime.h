@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -107,6 +108,30 @@ attune_status attune_model_run_entry(attune_model *model, const char *entry,
 /* Memory for intermediates: the most bytes live at once during any run so far, and the bytes
  * the model's arena holds from the system. */
 attune_status attune_model_arena_bytes(const attune_model *model, size_t *peak, size_t *reserved);
+
+/* Profiling (docs/c-api.md). Every kernel a model runs has an id (0 .. num_kernels - 1) with
+ * a name ("matmul k768 n3072"), the ops fused into it ("bias, gelu_tanh") and the place in the
+ * model description it comes from. While profiling is on, each run adds each kernel's time,
+ * FLOPs and bytes to its counters. ATTUNE_PROFILE=1 in the environment when a model opens
+ * turns it on and prints the table to stderr when the model closes.
+ * attune_model_set_profiling turns it on (counters reset) or off; attune_model_print_profile
+ * prints the table (kernels summed by name, fused ops and location, sorted by time, against
+ * the FMA peak and memory bandwidth measured on first use for the current thread count). */
+typedef struct attune_kernel_profile {
+  const char *name;
+  const char *fused;
+  const char *location;
+  int64_t calls;
+  double seconds;
+  double flops;
+  double bytes;
+} attune_kernel_profile;
+
+attune_status attune_model_set_profiling(attune_model *model, int enabled);
+size_t attune_model_num_kernels(const attune_model *model);
+attune_status attune_model_kernel_profile(const attune_model *model, size_t id,
+                                          attune_kernel_profile *out);
+attune_status attune_model_print_profile(attune_model *model, FILE *out);
 
 /* Threads that run a model's parallel kernels (the attention kernel's tasks), shared by all
  * models in the process. The default is ATTUNE_NUM_THREADS from the environment, else the
