@@ -221,8 +221,51 @@ struct PackedMatmulLowering : OpRewritePattern<PackedMatmulOp> {
           Value product = b.create<arith::MulFOp>(l, args[0], args[1]);
           b.create<linalg::YieldOp>(l, ValueRange{b.create<arith::AddFOp>(l, args[2], product)});
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    // The handle a schedule (attune build --schedule) matches products by.
+    generic->setAttr(kMatmulAttr, rewriter.getUnitAttr());
+    rewriter.replaceOp(op, applyEpilogue(rewriter, op, generic.getResult(0)));
     return success();
+  }
+
+  /// activation(product + bias) + residual, each part the op has, as one elementwise loop:
+  /// what the vector kernel applies in its registers.
+  static Value applyEpilogue(PatternRewriter &rewriter, PackedMatmulOp op, Value product) {
+    if (!op.getBias() && !op.getResidual() && !op.getActivation())
+      return product;
+    Location loc = op.getLoc();
+    RankedTensorType result = op.getType();
+    int64_t rank = result.getRank();
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    SmallVector<Value> inputs{product};
+    SmallVector<AffineMap> maps{identity};
+    if (op.getBias()) {
+      inputs.push_back(op.getBias());
+      maps.push_back(AffineMap::get(rank, 0, rewriter.getAffineDimExpr(rank - 1)));
+    }
+    if (op.getResidual()) {
+      inputs.push_back(op.getResidual());
+      maps.push_back(identity);
+    }
+    maps.push_back(identity);
+    Value init = emptyTensor(rewriter, loc, result, [&](int64_t i) -> Value {
+      return rewriter.create<tensor::DimOp>(loc, product, i);
+    });
+    StringRef activation = op.getActivation() ? *op.getActivation() : "";
+    bool bias = bool(op.getBias()), residual = bool(op.getResidual());
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, result, inputs, init, maps, iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value x = args[0];
+          unsigned next = 1;
+          if (bias)
+            x = b.create<arith::AddFOp>(l, x, args[next++]);
+          if (!activation.empty())
+            x = buildActivation(b, l, activation, x);
+          if (residual)
+            x = b.create<arith::AddFOp>(l, x, args[next++]);
+          b.create<linalg::YieldOp>(l, x);
+        });
+    return generic.getResult(0);
   }
 };
 

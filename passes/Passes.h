@@ -73,6 +73,10 @@ void populateAttentionDecompositionPatterns(mlir::RewritePatternSet &patterns);
 /// deallocation is done (attune-insert-prefetches; memref.prefetch has no memory effects the
 /// deallocation passes accept).
 constexpr llvm::StringLiteral kPrefetchAttr = "attune.prefetch";
+/// On the reference lowering's contraction of a packed matmul (attune-lower-to-linalg with
+/// --reference-matmul): what a schedule matches products by,
+/// `transform.structured.match attributes{attune.matmul}`.
+constexpr llvm::StringLiteral kMatmulAttr = "attune.matmul";
 
 /// Which epilogue parts attune-fuse-epilogues folds into packed matmuls.
 struct EpilogueFusionOptions {
@@ -139,6 +143,9 @@ void buildCpuKernelPipeline(mlir::OpPassManager &pm, const KernelPipelineOptions
 /// To the `kernels` stage: every op a kernel on tensors (a call of a register-tiled matmul,
 /// a vector task loop, a linalg op), elementwise chains fused, math approximated.
 void buildKernelsPipeline(mlir::OpPassManager &pm, const KernelPipelineOptions &options);
+/// A user's transform script (a module with `@__transform_main`, read from `path`) applied to
+/// the `kernels` stage, then canonicalized: `attune build --schedule`.
+void buildSchedulePipeline(mlir::OpPassManager &pm, const std::string &path);
 /// `kernels` to `tiled`: buffers, deallocation, prefetches, the kernel table and profiling
 /// hooks, task loops outlined into functions over task ranges.
 void buildTiledPipeline(mlir::OpPassManager &pm, const KernelPipelineOptions &options);

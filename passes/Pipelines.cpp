@@ -71,6 +71,12 @@ void attune::buildKernelsPipeline(OpPassManager &pm, const KernelPipelineOptions
   addStep(pm, "func.func(attune-approximate-math)");
 }
 
+void attune::buildSchedulePipeline(OpPassManager &pm, const std::string &path) {
+  // The script is loaded as a transform library; its entry point runs on the whole module.
+  addStep(pm, "transform-preload-library{transform-library-paths=" + path +
+                  "},transform-interpreter,canonicalize,cse");
+}
+
 void attune::buildTiledPipeline(OpPassManager &pm, const KernelPipelineOptions &options) {
   // Tensors to buffers; empty tensors that feed a destination are reused rather than copied.
   // The attention kernel's loop carries new running statistics each step: allowed to allocate.

@@ -203,3 +203,35 @@ func.func @matmul_transposed_weight(%x: tensor<?x?x8xf32>, %w: tensor<16x8xf32>)
   %0 = attune.matmul %x, %wt : tensor<?x?x8xf32>, tensor<8x16xf32>
   return %0 : tensor<?x?x16xf32>
 }
+
+// -----
+
+// The reference lowering of a packed matmul: a contraction over the panels (marked
+// attune.matmul for schedules), then its epilogue as one elementwise loop in the kernel's
+// order, activation(x·W + bias) + residual. Without an epilogue, the contraction alone.
+// CHECK-DAG: #[[$PANEL:.+]] = affine_map<(d0, d1, d2) -> (d1 floordiv 16, d2, d1 mod 16)>
+// CHECK-DAG: #[[$COLUMN:.+]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func @packed_matmul_epilogue
+// CHECK-SAME: (%[[X:.+]]: tensor<?x8xf32>, %[[W:.+]]: tensor<2x8x16xf32>, %[[B:.+]]: tensor<32xf32>, %[[R:.+]]: tensor<?x32xf32>)
+// CHECK: %[[PRODUCT:.+]] = linalg.generic {{{.*}}#[[$PANEL]]{{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]], %[[W]] : {{.*}}) {{.*}}attrs = {{ *}}{attune.matmul}
+// CHECK: linalg.generic {{{.*}}#[[$COLUMN]]{{.*}}} ins(%[[PRODUCT]], %[[B]], %[[R]] : {{.*}})
+// CHECK-NEXT: ^bb0(%[[P:.+]]: f32, %[[BIAS:.+]]: f32, %[[RES:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT: %[[SUM:.+]] = arith.addf %[[P]], %[[BIAS]]
+// CHECK-NEXT: %[[ZERO:.+]] = arith.constant 0.0
+// CHECK-NEXT: %[[RELU:.+]] = arith.maximumf %[[SUM]], %[[ZERO]]
+// CHECK-NEXT: %[[OUT:.+]] = arith.addf %[[RELU]], %[[RES]]
+// CHECK-NEXT: linalg.yield %[[OUT]]
+// CHECK-LABEL: func @packed_matmul_plain
+// CHECK: %[[ONLY:.+]] = linalg.generic {{.*}}attrs = {{ *}}{attune.matmul}
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[ONLY]]
+func.func @packed_matmul_epilogue(%x: tensor<?x8xf32>, %w: tensor<2x8x16xf32>, %b: tensor<32xf32>,
+                                  %r: tensor<?x32xf32>) -> tensor<?x32xf32> {
+  %y = attune.packed_matmul %x, %w bias %b residual %r {activation = "relu", columns = 32 : i64}
+      : tensor<?x8xf32>, tensor<2x8x16xf32>, tensor<32xf32>, tensor<?x32xf32> -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+func.func @packed_matmul_plain(%x: tensor<?x8xf32>, %w: tensor<2x8x16xf32>) -> tensor<?x32xf32> {
+  %y = attune.packed_matmul %x, %w {columns = 32 : i64} : tensor<?x8xf32>, tensor<2x8x16xf32> -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}

@@ -163,6 +163,12 @@ int attune::buildCommand(int argc, char **argv) {
                                           "the ops fused into it, its FLOPs, bytes and "
                                           "roofline bound"),
                        cl::cat(category));
+  cl::opt<std::string> schedule(
+      "schedule",
+      cl::desc("A transform-dialect script (@__transform_main) applied to the kernels stage: "
+               "its matchers pick the kernels (linalg ops; with --reference-matmul the "
+               "products too) and its transforms tile, vectorize, ... them"),
+      cl::value_desc("file.mlir"), cl::cat(category));
   cl::opt<bool> noProfileHooks(
       "no-profile-hooks",
       cl::desc("Build without the per-kernel timing hooks ATTUNE_PROFILE reads (each costs "
@@ -293,6 +299,15 @@ int attune::buildCommand(int argc, char **argv) {
   };
   if (!lower([&](mlir::OpPassManager &pm) { buildKernelsPipeline(pm, kernels); }))
     return 1;
+  if (!schedule.empty()) {
+    // The user's schedule, then the cleanups the rest of the pipeline expects.
+    if (!llvm::sys::fs::exists(schedule)) {
+      llvm::errs() << "attune: cannot read the schedule " << schedule << "\n";
+      return 1;
+    }
+    if (!lower([&](mlir::OpPassManager &pm) { buildSchedulePipeline(pm, schedule); }))
+      return 1;
+  }
   if (emit == Stage::Kernels)
     return printModule();
   if (!lower([&](mlir::OpPassManager &pm) { buildTiledPipeline(pm, kernels); }))

@@ -1,0 +1,10 @@
+// Tiles every transpose by more sizes than it has loops: the interpreter reports it.
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %transposes = transform.structured.match ops{["linalg.transpose"]} in %root
+        : (!transform.any_op) -> !transform.any_op
+    %tiled, %l:5 = transform.structured.tile_using_for %transposes tile_sizes [1, 1, 1, 1, 1]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
+    transform.yield
+  }
+}
