@@ -24,6 +24,8 @@
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -93,9 +95,10 @@ public:
     keys = b.create<memref::DimOp>(loc, k, memRank(k) - 2);
 
     // The output and the batch dims it has: each from an operand that has it dynamic.
-    SmallVector<Value> dynamicSizes;
+    SmallVector<Value> sizes, dynamicSizes;
     for (int64_t i = 0; i < rank; ++i) {
       Value size = i == rank - 2 ? queries : i == rank - 1 ? index(valueDim) : batchDimSize(i);
+      sizes.push_back(size);
       if (i < batchRank)
         batchSizes.push_back(size);
       if (result.isDynamicDim(i))
@@ -103,9 +106,24 @@ public:
     }
     // A result written straight into an output buffer needs no buffer of its own. (The
     // kernel owns its output buffer, so it picks the destination here; destination passing
-    // through the whole graph is the memory plan's job.)
+    // through the whole graph is the memory plan's job.) A head merge after the kernel
+    // ([batch, heads, seq, dv] to [batch, seq, heads, dv]) is written in place: the kernel
+    // stores through a transposed view of the merged buffer.
     bufferization::MaterializeInDestinationOp destination;
-    out = resultBuffer(b, loc, op, dynamicSizes, destination);
+    Value merged;
+    ArrayRef<int64_t> mergePermutation;
+    Operation *merge = headMerge(mergePermutation);
+    if (merge) {
+      auto mergedType = cast<RankedTensorType>(merge->getResult(0).getType());
+      SmallVector<Value> mergedSizes;
+      for (int64_t i = 0; i < rank; ++i)
+        if (mergedType.isDynamicDim(i))
+          mergedSizes.push_back(sizes[mergePermutation[i]]);
+      merged = resultBuffer(b, loc, merge, mergedSizes, destination);
+      out = transposedView(merged, mergePermutation);
+    } else {
+      out = resultBuffer(b, loc, op, dynamicSizes, destination);
+    }
 
     Value queryBlocks = b.create<arith::DivUIOp>(
         loc, b.create<arith::AddIOp>(loc, queries, index(tile.queryBlock - 1)),
@@ -117,6 +135,13 @@ public:
     this->tasks(tasks, [&](Value task) { emitTask(task, queryBlocks); });
     if (destination)
       rewriter.eraseOp(destination);
+    if (merge) {
+      rewriter.replaceOp(merge, b.create<bufferization::ToTensorOp>(loc, merged, /*restrict=*/true,
+                                                                    /*writable=*/true));
+      // The attention's own result has no use left.
+      return b.create<tensor::EmptyOp>(loc, result.getShape(), result.getElementType(),
+                                       dynamicSizes);
+    }
     return b.create<bufferization::ToTensorOp>(loc, out, /*restrict=*/true, /*writable=*/true);
   }
 
@@ -136,7 +161,55 @@ private:
   }
   int64_t memRank(Value memref) { return cast<MemRefType>(memref.getType()).getRank(); }
 
-  Value toBuffer(Value tensor) { return readOnlyView(b, loc, tensor); }
+  /// The transpose that is the result's only use, if the kernel can write through it.
+  Operation *headMerge(ArrayRef<int64_t> &permutation) {
+    if (!op->hasOneUse())
+      return nullptr;
+    Operation *user = *op->user_begin();
+    if (auto transpose = dyn_cast<TransposeOp>(user))
+      permutation = transpose.getPermutation();
+    else if (auto transpose = dyn_cast<linalg::TransposeOp>(user))
+      permutation = transpose.getPermutation();
+    else
+      return nullptr;
+    return foldableTranspose(permutation) ? user : nullptr;
+  }
+
+  Value transposedView(Value buffer, ArrayRef<int64_t> permutation) {
+    SmallVector<unsigned> dims(permutation.begin(), permutation.end());
+    auto map = AffineMap::getPermutationMap(dims, b.getContext());
+    return b.create<memref::TransposeOp>(loc, buffer, AffineMapAttr::get(map));
+  }
+
+  /// A read-only view of an operand. A head split (a transpose of the dims before the last,
+  /// [batch, seq, heads, d] to [batch, heads, seq, d]) is read through a transposed view of
+  /// its input instead: the kernel takes any strides, so the copy is never made.
+  Value toBuffer(Value tensor) {
+    Value source;
+    ArrayRef<int64_t> permutation;
+    if (auto transpose = tensor.getDefiningOp<TransposeOp>()) {
+      source = transpose.getInput();
+      permutation = transpose.getPermutation();
+    } else if (auto transpose = tensor.getDefiningOp<linalg::TransposeOp>()) {
+      source = transpose.getInput();
+      permutation = transpose.getPermutation();
+    }
+    if (!source || !foldableTranspose(permutation))
+      return readOnlyView(b, loc, tensor);
+    return transposedView(readOnlyView(b, loc, source), permutation);
+  }
+
+  /// Keeps the last dim (contiguous vectors) in place and is its own inverse (so which way
+  /// memref.transpose reads the map does not matter).
+  static bool foldableTranspose(ArrayRef<int64_t> permutation) {
+    int64_t rank = permutation.size();
+    if (rank < 2 || permutation.back() != rank - 1)
+      return false;
+    for (int64_t i = 0; i < rank; ++i)
+      if (permutation[permutation[i]] != i)
+        return false;
+    return true;
+  }
 
   /// Result batch dim `i`, from the first of q, k, v that has it (not as a broadcast 1).
   Value batchDimSize(int64_t i) {

@@ -82,3 +82,36 @@ func.func @dynamic_head_dim(%q: tensor<?x2x?x?xf32>, %k: tensor<?x2x?x?xf32>, %v
   %0 = attune.attention %q, %k, %v {masked_value = -1.0e9 : f64, scale = 1.0 : f64} : (tensor<?x2x?x?xf32>, tensor<?x2x?x?xf32>, tensor<?x2x?x?xf32>) -> tensor<?x2x?x?xf32>
   return %0 : tensor<?x2x?x?xf32>
 }
+
+// The heads' split ([b, s, h, d] to [b, h, s, d]) before the kernel and their merge after
+// it are folded into transposed views: the kernel reads q, k, v and writes its result through
+// memref.transpose views of the unsplit buffers, and no transpose is left.
+// CHECK-LABEL: func @head_views
+// CHECK-SAME: (%[[QS:.+]]: tensor<?x?x2x8xf32>, %[[KS:.+]]: tensor<?x?x2x8xf32>, %[[VS:.+]]: tensor<?x?x2x8xf32>)
+// CHECK: %[[QB:.+]] = bufferization.to_memref %[[QS]] read_only : memref<?x?x2x8xf32, strided<[?, ?, ?, 1], offset: ?>>
+// CHECK: memref.transpose %[[QB]] (d0, d1, d2, d3) -> (d0, d2, d1, d3) : memref<?x?x2x8xf32, strided<[?, ?, ?, 1], offset: ?>> to memref<?x2x?x8xf32, strided<[?, ?, ?, 1], offset: ?>>
+// CHECK: %[[MERGED:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x2x8xf32>
+// CHECK: memref.transpose %[[MERGED]] (d0, d1, d2, d3) -> (d0, d2, d1, d3)
+// CHECK: } {attune.tasks}
+// CHECK: %[[RESULT:.+]] = bufferization.to_tensor %[[MERGED]] restrict writable
+// CHECK-NOT: linalg.transpose
+// CHECK: return %[[RESULT]]
+func.func @head_views(%qs: tensor<?x?x2x8xf32>, %ks: tensor<?x?x2x8xf32>, %vs: tensor<?x?x2x8xf32>) -> tensor<?x?x2x8xf32> {
+  %q = attune.transpose %qs [0, 2, 1, 3] : tensor<?x?x2x8xf32>
+  %k = attune.transpose %ks [0, 2, 1, 3] : tensor<?x?x2x8xf32>
+  %v = attune.transpose %vs [0, 2, 1, 3] : tensor<?x?x2x8xf32>
+  %0 = attune.attention %q, %k, %v {causal, masked_value = -1.0e9 : f64, scale = 1.0 : f64} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32>
+  %1 = attune.transpose %0 [0, 2, 1, 3] : tensor<?x2x?x8xf32>
+  return %1 : tensor<?x?x2x8xf32>
+}
+
+// Negative: a result with another use than the merge is written to its own buffer, and the
+// merge stays a transpose.
+// CHECK-LABEL: func @head_merge_shared
+// CHECK: memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x2x?x8xf32>
+// CHECK: linalg.transpose
+func.func @head_merge_shared(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>) -> (tensor<?x?x2x8xf32>, tensor<?x2x?x8xf32>) {
+  %0 = attune.attention %q, %k, %v {masked_value = -1.0e9 : f64, scale = 1.0 : f64} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32>
+  %1 = attune.transpose %0 [0, 2, 1, 3] : tensor<?x2x?x8xf32>
+  return %1, %0 : tensor<?x?x2x8xf32>, tensor<?x2x?x8xf32>
+}

@@ -140,6 +140,8 @@ std::optional<int64_t> StaticSizes::dimOf(Value memref, int64_t index) {
         return valueOf(sizes[i]);
     return std::nullopt;
   }
+  if (auto transpose = dyn_cast<memref::TransposeOp>(op))
+    return dimOf(transpose.getIn(), transpose.getPermutation().getDimPosition(index));
   if (auto reinterpret = dyn_cast<memref::ReinterpretCastOp>(op))
     return valueOf(reinterpret.getMixedSizes()[index]);
   return std::nullopt;
