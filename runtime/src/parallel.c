@@ -2,7 +2,10 @@
  * that attune-lower-parallel-calls produced). Plain pthreads: a generated library needs no
  * OpenMP runtime.
  *
- * Workers sleep on a condition variable between jobs. A job is a task range; the caller and
+ * Between jobs, workers spin for a while (100 µs, ATTUNE_SPIN_US) watching for the next one, then
+ * sleep on a condition variable: a model's kernels come back to back, and waking a sleeping
+ * thread costs tens of microseconds, as much as a small kernel. The caller likewise spins
+ * before it sleeps waiting for the workers to finish. A job is a task range; the caller and
  * the workers take tasks one at a time from a shared counter, so uneven tasks (causal
  * attention's later query blocks see more keys) balance themselves. The caller returns once
  * every worker has checked out of the job, since the job's context lives on its stack. One
@@ -17,9 +20,24 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_THREADS 256
+
+/* How long an idle thread watches for the next job before it sleeps: 100 µs, or
+ * ATTUNE_SPIN_US (0: sleep at once, for machines with more busy threads than cores). */
+static int64_t spin_nanoseconds = -1;
+
+static int64_t spin_budget(void) {
+  if (spin_nanoseconds < 0) {
+    const char *env = getenv("ATTUNE_SPIN_US");
+    char *rest = NULL;
+    long us = env && *env ? strtol(env, &rest, 10) : -1;
+    spin_nanoseconds = us >= 0 && rest && *rest == '\0' ? (int64_t)us * 1000 : 100000;
+  }
+  return spin_nanoseconds;
+}
 
 static struct {
   pthread_mutex_t lock;
@@ -29,13 +47,14 @@ static struct {
   int workers;             /* worker threads running (the caller is one more) */
   int wanted;              /* threads wanted in all, the caller included; 0: not chosen yet */
   unsigned long generation;
+  atomic_ulong published; /* = generation, readable without the lock (spinning workers) */
   bool shutdown;
   /* The current job. */
   attune_task_fn fn;
   void *ctx;
   int64_t end;
   atomic_int_fast64_t next;
-  int checked_out;
+  atomic_int checked_out;
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
           .wake = PTHREAD_COND_INITIALIZER,
           .finished = PTHREAD_COND_INITIALIZER};
@@ -56,10 +75,50 @@ static void run_tasks(attune_task_fn fn, void *ctx, int64_t end) {
   inside_task = outer;
 }
 
+static int64_t monotonic_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+/* Spins until done() or the spin budget passes; whether done() became true. */
+static bool spin_until(bool (*done)(const void *), const void *arg) {
+  int64_t deadline = monotonic_ns() + spin_nanoseconds;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (done(arg))
+        return true;
+      cpu_relax();
+    }
+    if (monotonic_ns() >= deadline)
+      return false;
+  }
+}
+
+static bool new_job(const void *seen) {
+  return atomic_load_explicit(&pool.published, memory_order_acquire) !=
+         *(const unsigned long *)seen;
+}
+
+static bool all_checked_out(const void *workers) {
+  return atomic_load_explicit(&pool.checked_out, memory_order_acquire) >= *(const int *)workers;
+}
+
 static void *worker_main(void *arg) {
   unsigned long seen = (unsigned long)(uintptr_t)arg;
   pthread_mutex_lock(&pool.lock);
   for (;;) {
+    if (!pool.shutdown && pool.generation == seen) {
+      pthread_mutex_unlock(&pool.lock);
+      spin_until(new_job, &seen);
+      pthread_mutex_lock(&pool.lock);
+    }
     while (!pool.shutdown && pool.generation == seen)
       pthread_cond_wait(&pool.wake, &pool.lock);
     if (pool.shutdown)
@@ -71,7 +130,7 @@ static void *worker_main(void *arg) {
     pthread_mutex_unlock(&pool.lock);
     run_tasks(fn, ctx, end);
     pthread_mutex_lock(&pool.lock);
-    if (++pool.checked_out == pool.workers)
+    if (atomic_fetch_add_explicit(&pool.checked_out, 1, memory_order_acq_rel) + 1 == pool.workers)
       pthread_cond_signal(&pool.finished);
   }
   pthread_mutex_unlock(&pool.lock);
@@ -97,6 +156,8 @@ static int default_threads(void) {
 static void stop_workers(void) {
   pthread_mutex_lock(&pool.lock);
   pool.shutdown = true;
+  ++pool.generation; /* spinning workers look, then see the shutdown */
+  atomic_store_explicit(&pool.published, pool.generation, memory_order_release);
   pthread_cond_broadcast(&pool.wake);
   pthread_mutex_unlock(&pool.lock);
   for (int i = 0; i < pool.workers; ++i)
@@ -107,6 +168,7 @@ static void stop_workers(void) {
 
 /* With `submit` held: as many workers as wanted (fewer if threads cannot be created). */
 static void ensure_workers(void) {
+  spin_budget();
   if (pool.wanted == 0)
     pool.wanted = default_threads();
   if (pool.workers == pool.wanted - 1)
@@ -137,13 +199,16 @@ void attune_parallel_for(attune_task_fn fn, void *ctx, int64_t begin, int64_t en
   pool.ctx = ctx;
   pool.end = end;
   atomic_store(&pool.next, begin);
-  pool.checked_out = 0;
+  atomic_store(&pool.checked_out, 0);
   ++pool.generation;
+  atomic_store_explicit(&pool.published, pool.generation, memory_order_release);
   pthread_cond_broadcast(&pool.wake);
   pthread_mutex_unlock(&pool.lock);
 
   run_tasks(fn, ctx, end);
 
+  int workers = pool.workers;
+  spin_until(all_checked_out, &workers);
   pthread_mutex_lock(&pool.lock);
   while (pool.checked_out < pool.workers)
     pthread_cond_wait(&pool.finished, &pool.lock);
