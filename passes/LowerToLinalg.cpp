@@ -483,16 +483,43 @@ struct RopeLowering : OpRewritePattern<RopeOp> {
     Value table = rewriter.create<arith::ConstantOp>(
         loc, DenseElementsAttr::get(tableType, ArrayRef<float>(inverseFrequencies)));
 
+    // cos and sin of every (position, frequency) once, [seq, head_dim / 2]: every head and
+    // batch row reads the same table (and CSE shares it between layers), so the
+    // transcendental functions run seq · head_dim / 2 times, not once per element.
+    Value positions = op.getPositions();
+    auto positionsType = cast<RankedTensorType>(positions.getType());
+    auto angleType = RankedTensorType::get({positionsType.getDimSize(0), half}, f);
+    auto angleInit = [&]() {
+      return emptyTensor(rewriter, loc, angleType, [&](int64_t) -> Value {
+        return rewriter.create<tensor::DimOp>(loc, positions, 0);
+      });
+    };
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap table2d = rewriter.getMultiDimIdentityMap(2);
+    SmallVector<utils::IteratorType> tableIterators(2, utils::IteratorType::parallel);
+    auto trig = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{angleType, angleType}, ValueRange{positions, table},
+        ValueRange{angleInit(), angleInit()},
+        ArrayRef<AffineMap>{AffineMap::get(2, 0, getAffineDimExpr(0, ctx)),
+                            AffineMap::get(2, 0, getAffineDimExpr(1, ctx)), table2d, table2d},
+        tableIterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value angle = b.create<arith::MulFOp>(l, b.create<arith::SIToFPOp>(l, f, args[0]), args[1]);
+          b.create<linalg::YieldOp>(
+              l, ValueRange{b.create<math::CosOp>(l, angle), b.create<math::SinOp>(l, angle)});
+        });
+
+    // out[.., s, j] = x[j] · cos[s, j mod h/2] + rotate_half(x)[j] · sin[s, j mod h/2].
     AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
-    AffineMap positionMap = AffineMap::get(rank, 0, rewriter.getAffineDimExpr(rank - 2));
+    AffineMap tableMap = AffineMap::get(
+        rank, 0, {getAffineDimExpr(rank - 2, ctx), getAffineDimExpr(rank - 1, ctx) % half}, ctx);
     Value init = emptyTensor(rewriter, loc, type, [&](int64_t i) -> Value {
       return rewriter.create<tensor::DimOp>(loc, op.getInput(), i);
     });
     Value halfIndex = rewriter.create<arith::ConstantIndexOp>(loc, half);
     SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
     auto generic = rewriter.create<linalg::GenericOp>(
-        loc, type, ValueRange{op.getInput(), op.getPositions()}, init,
-        ArrayRef<AffineMap>{identity, positionMap, identity}, iterators,
+        loc, type, ValueRange{op.getInput(), trig.getResult(0), trig.getResult(1)}, init,
+        ArrayRef<AffineMap>{identity, tableMap, tableMap, identity}, iterators,
         [&](OpBuilder &b, Location l, ValueRange args) {
           SmallVector<Value> indices;
           for (int64_t d = 0; d < rank; ++d)
@@ -502,18 +529,13 @@ struct RopeLowering : OpRewritePattern<RopeOp> {
           Value pair = b.create<arith::SelectOp>(l, firstHalf,
                                                  b.create<arith::AddIOp>(l, j, halfIndex),
                                                  b.create<arith::SubIOp>(l, j, halfIndex));
-          Value frequencyIndex = b.create<arith::RemUIOp>(l, j, halfIndex);
-          Value frequency = b.create<tensor::ExtractOp>(l, table, frequencyIndex);
-          Value position = b.create<arith::SIToFPOp>(l, f, args[1]);
-          Value angle = b.create<arith::MulFOp>(l, position, frequency);
           indices.back() = pair;
           Value partner = b.create<tensor::ExtractOp>(l, op.getInput(), indices);
           // rotate_half(x)[j] is -x[j + h/2] in the first half and x[j - h/2] in the second.
           Value rotated = b.create<arith::SelectOp>(l, firstHalf,
                                                     b.create<arith::NegFOp>(l, partner), partner);
-          Value result = b.create<arith::AddFOp>(
-              l, b.create<arith::MulFOp>(l, args[0], b.create<math::CosOp>(l, angle)),
-              b.create<arith::MulFOp>(l, rotated, b.create<math::SinOp>(l, angle)));
+          Value result = b.create<arith::AddFOp>(l, b.create<arith::MulFOp>(l, args[0], args[1]),
+                                                 b.create<arith::MulFOp>(l, rotated, args[2]));
           b.create<linalg::YieldOp>(l, result);
         });
     rewriter.replaceOp(op, generic.getResult(0));

@@ -172,18 +172,25 @@ func.func @rms_norm(%x: tensor<?x?x8xf32>, %g: tensor<8xf32>) -> tensor<?x?x8xf3
 
 // -----
 
-// RoPE: the inverse frequencies are a constant table; each element reads its partner half a
-// head away and rotates by cos/sin of position * frequency.
+// RoPE: the inverse frequencies are a constant table; cos and sin of position * frequency are
+// computed once per (position, frequency) into [seq, head_dim / 2] tables, which the rotation
+// reads at (position, j mod head_dim / 2); each element reads its partner half a head away.
+// CHECK-DAG: #[[$POS:.+]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG: #[[$FREQ:.+]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-DAG: #[[$TRIG:.+]] = affine_map<(d0, d1, d2, d3) -> (d2, d3 mod 4)>
 // CHECK-LABEL: func @rope
 // CHECK: %[[TABLE:.+]] = arith.constant dense<[1.000000e+00, 1.000000e-01, 0.00999999977, 1.000000e-03]> : tensor<4xf32>
-// CHECK: linalg.generic
-// CHECK: arith.cmpi ult
-// CHECK: tensor.extract %[[TABLE]]
+// CHECK: %[[COSSIN:.+]]:2 = linalg.generic {indexing_maps = [#[[$POS]], #[[$FREQ]], {{.*}}]{{.*}} ins(%{{.+}}, %[[TABLE]] : tensor<?xi32>, tensor<4xf32>) outs({{.*}} : tensor<?x4xf32>, tensor<?x4xf32>)
 // CHECK: arith.sitofp
+// CHECK-NEXT: arith.mulf
+// CHECK-NEXT: math.cos
+// CHECK-NEXT: math.sin
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[$TRIG]], #[[$TRIG]], #{{.+}}]{{.*}} ins(%{{.+}}, %[[COSSIN]]#0, %[[COSSIN]]#1 :
+// CHECK: arith.cmpi ult
 // CHECK: tensor.extract %{{.*}}[
 // CHECK: arith.negf
-// CHECK: math.cos
-// CHECK: math.sin
+// CHECK-NOT: math.cos
+// CHECK: linalg.yield
 func.func @rope(%x: tensor<?x2x?x8xf32>, %p: tensor<?xi32>) -> tensor<?x2x?x8xf32> {
   %0 = attune.rope %x, %p {theta = 1.0e4 : f64} : tensor<?x2x?x8xf32>, tensor<?xi32>
   return %0 : tensor<?x2x?x8xf32>
