@@ -7,6 +7,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -185,7 +186,8 @@ static int64_t hostCacheBytes(int level) {
       break;
     if (read("level") != std::to_string(level) || type == "Instruction")
       continue;
-    StringRef size = read("size");
+    std::string text = read("size"); // owns what `size` views
+    StringRef size = text;
     int64_t value = 0;
     if (size.consume_back("K") && !size.getAsInteger(10, value))
       return value * 1024;
@@ -221,8 +223,27 @@ Expected<TargetDescription> describeTarget(const CpuTargetOptions &options) {
   return target;
 }
 
+/// LLVM's pre-register-allocation scheduler, bidirectional by default, hoists the panel loads
+/// of a matmul kernel's unrolled k loop far enough ahead that in some shapes the 24
+/// accumulators of the register tile no longer fit and are spilled in the inner loop (Llama's
+/// attention output and k/v products ran at 47% of the FMA peak). Scheduling top-down keeps
+/// every kernel in registers at the same speed (bench/RESULTS.md). A user's own
+/// --misched-topdown / --misched-bottomup on the command line wins.
+void scheduleTopDown() {
+  StringMap<cl::Option *> &options = cl::getRegisteredOptions();
+  auto set = [&](StringRef name) {
+    auto it = options.find(name);
+    return it != options.end() ? it->second : nullptr;
+  };
+  cl::Option *topDown = set("misched-topdown"), *bottomUp = set("misched-bottomup");
+  if (!topDown || topDown->getNumOccurrences() || (bottomUp && bottomUp->getNumOccurrences()))
+    return;
+  topDown->addOccurrence(0, "misched-topdown", "true");
+}
+
 Error emitMachineCode(Module &module, const CpuTargetOptions &options, StringRef path,
                       bool assembly) {
+  scheduleTopDown();
   Expected<std::unique_ptr<TargetMachine>> machine = createTargetMachine(options);
   if (!machine)
     return machine.takeError();
