@@ -9,12 +9,13 @@ int main(int argc, char **argv) {
     return 2;
   }
   float checksum = 0;
-  double gflops = measure_fma_peak(threads, 100000000L, &checksum);
+  int lanes = 0;
+  double gflops = attune_measure_fma_peak(threads, 100000000L, &lanes, &checksum);
   if (gflops <= 0) {
     fprintf(stderr, "attune-fma-peak: cannot start %d threads\n", threads);
     return 1;
   }
   printf("fma peak: %.1f GFLOP/s (%d threads, %d-lane vectors; checksum %g)\n", gflops, threads,
-         LANES, checksum);
+         lanes, checksum);
   return 0;
 }

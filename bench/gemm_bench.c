@@ -101,7 +101,7 @@ int main(int argc, char **argv) {
   for (int i = 0; i < count; ++i)
     best[i] = 1e30;
   for (int round = 0; round < rounds; ++round) {
-    double p = measure_fma_peak(threads, 20000000L, NULL);
+    double p = attune_measure_fma_peak(threads, 20000000L, NULL, NULL);
     if (p > peak)
       peak = p;
     for (int i = 0; i < count; ++i) {

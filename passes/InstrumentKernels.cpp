@@ -60,7 +60,7 @@ int64_t floatOpsIn(Block &body) {
   for (Operation &op : body)
     if ((isa<arith::ArithDialect, math::MathDialect>(op.getDialect())) &&
         op.getNumResults() == 1 && isa<FloatType>(getElementTypeOrSelf(op.getResult(0))) &&
-        !isa<arith::ConstantOp, arith::SelectOp>(op) && !isa<arith::SIToFPOp>(op))
+        !isa<arith::ConstantOp, arith::SelectOp, arith::SIToFPOp>(op))
       ++count;
   return count;
 }

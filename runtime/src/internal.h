@@ -112,5 +112,9 @@ void attune_kernel_stop(int64_t start, int64_t id, int64_t flops, int64_t bytes)
  * memory bandwidth, measured once per process (ATTUNE_PEAK_GFLOPS / ATTUNE_BANDWIDTH_GBS
  * override them); `measured` says whether they were (roofline.c). */
 void attune_roofline(int threads, double *peak_gflops, double *bandwidth_gbs, bool *measured);
+/* GFLOP/s of `threads` threads (1..256) each running independent FMA chains in registers for
+ * `iterations` steps, in the widest vectors the CPU has (their lanes in `lanes`); 0 if a thread
+ * cannot start. The reference every efficiency figure divides by (bench/ uses it too). */
+double attune_measure_fma_peak(int threads, long iterations, int *lanes, float *checksum);
 
 #endif /* ATTUNE_RUNTIME_INTERNAL_H */

@@ -15,7 +15,7 @@
 #include <time.h>
 
 #define CHAINS 12
-#define PEAK_ITERATIONS 20000000L
+#define PEAK_ITERATIONS 20000000L /* ~0.1 s on a Zen 4 core: enough for a profile's roofline */
 #define MAX_THREADS 256
 #define STREAM_BYTES ((size_t)256 << 20)
 
@@ -25,9 +25,10 @@ static double seconds_now(void) {
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-/* FMA chains of LANES floats; `sink` keeps the result alive. Returns FLOPs done. */
+/* FMA chains of LANES floats, `iterations` steps; `sink` keeps the result alive. Returns FLOPs
+ * done. */
 #define DEFINE_CHAINS(NAME, ATTRIBUTES, LANES)                                                \
-  ATTRIBUTES static double NAME(float *sink) {                                                \
+  ATTRIBUTES static double NAME(long iterations, float *sink) {                               \
     typedef float vec __attribute__((vector_size(LANES * 4)));                                \
     vec acc[CHAINS], x, y;                                                                     \
     for (int i = 0; i < CHAINS; ++i)                                                          \
@@ -37,7 +38,7 @@ static double seconds_now(void) {
       x[l] = 0.9999f;                                                                          \
       y[l] = 1e-4f;                                                                            \
     }                                                                                          \
-    for (long it = 0; it < PEAK_ITERATIONS; ++it) {                                           \
+    for (long it = 0; it < iterations; ++it) {                                                \
       __asm__ volatile("" : "+x"(x)); /* unknown each iteration: no folding */               \
       for (int i = 0; i < CHAINS; ++i)                                                        \
         acc[i] = acc[i] * x + y;                                                               \
@@ -47,7 +48,7 @@ static double seconds_now(void) {
       for (int l = 0; l < LANES; ++l)                                                         \
         sum += acc[i][l];                                                                      \
     *sink = sum;                                                                               \
-    return 2.0 * LANES * CHAINS * PEAK_ITERATIONS;                                            \
+    return 2.0 * LANES * CHAINS * iterations;                                                 \
   }
 
 #if defined(__x86_64__)
@@ -57,6 +58,8 @@ DEFINE_CHAINS(chains_avx2, __attribute__((target("avx2,fma"))), 8)
 DEFINE_CHAINS(chains_plain, , 4)
 
 typedef struct worker {
+  long iterations;
+  int lanes;
   double flops;
   float sink;
   const uint64_t *data;
@@ -67,13 +70,19 @@ typedef struct worker {
 static void *peak_worker(void *arg) {
   worker *w = arg;
 #if defined(__x86_64__)
-  if (__builtin_cpu_supports("avx512f"))
-    w->flops = chains_avx512(&w->sink);
-  else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    w->flops = chains_avx2(&w->sink);
-  else
+  if (__builtin_cpu_supports("avx512f")) {
+    w->lanes = 16;
+    w->flops = chains_avx512(w->iterations, &w->sink);
+    return NULL;
+  }
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    w->lanes = 8;
+    w->flops = chains_avx2(w->iterations, &w->sink);
+    return NULL;
+  }
 #endif
-    w->flops = chains_plain(&w->sink);
+  w->lanes = 4;
+  w->flops = chains_plain(w->iterations, &w->sink);
   return NULL;
 }
 
@@ -103,13 +112,21 @@ static double run_workers(int threads, void *(*fn)(void *), worker *workers) {
   return started == threads ? seconds_now() - start : -1;
 }
 
-static double measure_peak(int threads) {
+double attune_measure_fma_peak(int threads, long iterations, int *lanes, float *checksum) {
+  if (threads < 1 || threads > MAX_THREADS)
+    return 0;
   worker workers[MAX_THREADS];
   memset(workers, 0, sizeof workers);
+  for (int t = 0; t < threads; ++t)
+    workers[t].iterations = iterations;
   double seconds = run_workers(threads, peak_worker, workers);
   double flops = 0;
   for (int t = 0; t < threads; ++t)
     flops += workers[t].flops;
+  if (lanes)
+    *lanes = workers[0].lanes;
+  if (checksum)
+    *checksum = workers[0].sink;
   return seconds > 0 ? flops / seconds / 1e9 : 0;
 }
 
@@ -156,7 +173,7 @@ void attune_roofline(int threads, double *peak_gflops, double *bandwidth_gbs, bo
   if (*measured) {
     pthread_mutex_lock(&cache_lock);
     if (cached_threads != threads) {
-      cached_peak = measure_peak(threads);
+      cached_peak = attune_measure_fma_peak(threads, PEAK_ITERATIONS, NULL, NULL);
       cached_bandwidth = measure_bandwidth(threads);
       cached_threads = threads;
     }
