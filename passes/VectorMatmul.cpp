@@ -185,19 +185,30 @@ private:
           [&] { return accessC(lead, firstColumn, panel, {}); });
     }
 
-    auto step = [&](Value k, ValueRange acc) {
+    // The panel rows of `steps` k steps from k as one view: its address is computed once per
+    // iteration and every load of the unrolled steps is at a constant offset from it.
+    auto panelRows = [&](Value k, int64_t steps) -> Value {
+      auto strided = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, {width, 1});
+      auto type = MemRefType::get({steps, width}, b.getF32Type(), strided);
+      return b.create<memref::SubViewOp>(
+          loc, type, panels, ArrayRef<OpFoldResult>{panel, k, b.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(steps), b.getIndexAttr(width)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(1)});
+    };
+    auto step = [&](Value k, Value rowsView, int64_t u, ValueRange acc) {
       SmallVector<Value> next(acc);
       SmallVector<Value> weights;
       for (int64_t v = 0; v < g.vectors; ++v) {
-        auto load = b.create<vector::LoadOp>(loc, vecType(), panels,
-                                             ValueRange{panel, k, index(v * g.lanes)});
+        auto load = b.create<vector::LoadOp>(loc, vecType(), rowsView,
+                                             ValueRange{index(u), index(v * g.lanes)});
         // One prefetch per 64-byte line of the panel row.
         if (v * g.lanes * 4 % 64 == 0)
-          load->setAttr(kPrefetchAttr, b.getI64ArrayAttr({0, g.prefetch, 0}));
+          load->setAttr(kPrefetchAttr, b.getI64ArrayAttr({g.prefetch, 0}));
         weights.push_back(load);
       }
+      Value kk = u == 0 ? k : add(k, index(u));
       for (int64_t r = 0; r < rows; ++r) {
-        Value a = b.create<memref::LoadOp>(loc, lhs, ValueRange{lead[r], k});
+        Value a = b.create<memref::LoadOp>(loc, lhs, ValueRange{lead[r], kk});
         Value broadcast = b.create<vector::BroadcastOp>(loc, vecType(), a);
         for (int64_t v = 0; v < g.vectors; ++v)
           next[r * g.vectors + v] =
@@ -211,13 +222,14 @@ private:
                                 index(g.unroll)));
     SmallVector<Value> acc = loop(k0, mainEnd, g.unroll, init, [&](Value k, ValueRange carried) {
       SmallVector<Value> current(carried);
+      Value view = panelRows(k, g.unroll);
       for (int64_t u = 0; u < g.unroll; ++u)
-        current = step(add(k, index(u)), current);
+        current = step(k, view, u, current);
       return current;
     });
     if (depth % g.unroll != 0 || g.kBlock % g.unroll != 0)
       acc = loop(mainEnd, k1, 1, acc,
-                 [&](Value k, ValueRange carried) { return step(k, carried); });
+                 [&](Value k, ValueRange carried) { return step(k, panelRows(k, 1), 0, carried); });
     // The epilogue applies once the sum is complete: in the last K block.
     if (!epilogue.any()) {
       accessC(lead, firstColumn, panel, acc);

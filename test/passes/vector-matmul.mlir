@@ -23,9 +23,12 @@
 // CHECK: scf.parallel
 // 12 rows x 2 vectors of 16 lanes.
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// The panel stream is prefetched 16 k steps (2 KiB) ahead: attune-insert-prefetches.
-// CHECK: vector.load %[[KP]][%{{.*}}, %{{.*}}, %c0{{.*}}] {attune.prefetch = [0, 16, 0]} : memref<2x64x32xf32>, vector<16xf32>
-// CHECK: vector.load %[[KP]][%{{.*}}, %{{.*}}, %c16{{.*}}] {attune.prefetch = [0, 16, 0]} : memref<2x64x32xf32>, vector<16xf32>
+// The panel rows of the 4 unrolled k steps are one view: its address is computed once per
+// iteration, the loads are at constant indices in it. The panel stream is prefetched 16 k
+// steps (2 KiB) ahead: attune-insert-prefetches.
+// CHECK: %[[ROWS:.+]] = memref.subview %[[KP]][%{{.*}}, %{{.*}}, 0] [1, 4, 32] [1, 1, 1] : memref<2x64x32xf32> to memref<4x32xf32, strided<[32, 1], offset: ?>>
+// CHECK: vector.load %[[ROWS]][%c0{{.*}}, %c0{{.*}}] {attune.prefetch = [16, 0]}
+// CHECK: vector.load %[[ROWS]][%c0{{.*}}, %c16{{.*}}] {attune.prefetch = [16, 0]}
 // CHECK: memref.load %[[KA]]
 // CHECK: vector.broadcast
 // CHECK: vector.fma
