@@ -8,7 +8,7 @@
 // of a panel and broadcasts one element of A per row. A and C come as dense [rows, columns]
 // buffers (the lhs's leading dims flattened: batch · seq rows):
 //
-//   task (block of MB rows at m0, block of NB panels at p0):
+//   task (block of MB rows at m0, block of NB panels at p0; tasks in panel-major order):
 //     for K block [k0, k1) (a tile's rows of A for it fill at most half the L1):
 //       for row tile of R rows (then tiles of R/2, R/4, ... rows for the remainder):
 //         for panel p in the block (its K block streams from L2, prefetched ahead):
@@ -126,13 +126,16 @@ public:
     Value panelBlocks = b.create<arith::DivUIOp>(
         loc, sub(add(index(numPanels), panelsPerTask), index(1)), panelsPerTask);
     Value tasks = mul(rowBlocks, panelBlocks);
-    this->tasks(tasks, [&](Value task) { emitTask(task, panelBlocks); });
+    this->tasks(tasks, [&](Value task) { emitTask(task, rowBlocks); });
   }
 
 private:
-  void emitTask(Value task, Value panelBlocks) {
-    Value rowBlock = b.create<arith::DivUIOp>(loc, task, panelBlocks);
-    Value panelBlock = b.create<arith::RemUIOp>(loc, task, panelBlocks);
+  void emitTask(Value task, Value rowBlocks) {
+    // Panel-major: consecutive tasks, which the threads take at the same time, share a block
+    // of panels, so it comes from memory once for all of them (then from the shared L3)
+    // rather than once per thread. BERT-base batch 8 and GPT-2 seq 512 on 2 threads: ~6%.
+    Value rowBlock = b.create<arith::RemUIOp>(loc, task, rowBlocks);
+    Value panelBlock = b.create<arith::DivUIOp>(loc, task, rowBlocks);
     Value firstRow = mul(rowBlock, index(g.rowsPerTask));
     Value endRow = minIndex(rowCount, add(firstRow, index(g.rowsPerTask)));
     Value firstPanel = mul(panelBlock, panelsPerTask);

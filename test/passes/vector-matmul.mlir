@@ -20,7 +20,11 @@
 // CHECK: call @[[KERNEL]](
 // CHECK-NOT: attune.packed_matmul
 // CHECK: func.func private @[[KERNEL]](%[[KA:[^:]+]]: memref<?x64xf32>, %[[KP:[^:]+]]: memref<2x64x32xf32>, %[[KC:[^:]+]]: memref<?x40xf32>)
-// CHECK: scf.parallel
+// Tasks in panel-major order: task t is row block t mod (row blocks), panel block t div it.
+// CHECK: %[[ROWBLOCKS:.+]] = arith.divui %{{.*}}, %c132
+// CHECK: scf.parallel (%[[TASK:.+]]) =
+// CHECK-NEXT: arith.remui %[[TASK]], %[[ROWBLOCKS]]
+// CHECK-NEXT: arith.divui %[[TASK]], %[[ROWBLOCKS]]
 // 12 rows x 2 vectors of 16 lanes.
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // The panel rows of the 4 unrolled k steps are one view: its address is computed once per
