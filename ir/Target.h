@@ -16,6 +16,11 @@ namespace attune {
 
 constexpr llvm::StringLiteral kTargetAttrName = "attune.target";
 
+/// Functions named with this prefix are matmul kernels (attune-lower-matmul names them, the
+/// task functions outlined from them keep it); code generation schedules them apart from the
+/// rest of the model (backends/cpu/CodeGen.cpp).
+constexpr llvm::StringLiteral kMatmulKernelPrefix = "attune_matmul_";
+
 struct TargetDescription {
   /// The LLVM CPU name the code is generated for.
   std::string cpu = "x86-64-v3";

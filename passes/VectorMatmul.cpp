@@ -395,8 +395,8 @@ private:
     if (func::FuncOp existing = kernels.lookup(key))
       return existing;
     auto panelsType = cast<MemRefType>(arguments[1]);
-    std::string name =
-        llvm::formatv("attune_matmul_k{0}_n{1}", panelsType.getDimSize(1), columns);
+    std::string name = llvm::formatv("{0}k{1}_n{2}", kMatmulKernelPrefix,
+                                     panelsType.getDimSize(1), columns);
     if (bias)
       name += "_bias";
     if (!activation.empty())

@@ -15,6 +15,7 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/TargetParser/Host.h"
 
 using namespace llvm;
@@ -223,58 +224,119 @@ Expected<TargetDescription> describeTarget(const CpuTargetOptions &options) {
   return target;
 }
 
+namespace {
+
 /// LLVM's pre-register-allocation scheduler, bidirectional by default, hoists the panel loads
 /// of a matmul kernel's unrolled k loop far enough ahead that in some shapes the 24
 /// accumulators of the register tile no longer fit and are spilled in the inner loop (Llama's
-/// attention output and k/v products ran at 47% of the FMA peak). Scheduling top-down keeps
-/// every kernel in registers at the same speed (bench/RESULTS.md). A user's own
-/// --misched-topdown / --misched-bottomup on the command line wins.
-void scheduleTopDown() {
+/// attention output and k/v products ran at 47% of the FMA peak). Scheduled top-down, every
+/// matmul kernel stays in registers at the same speed; the other kernels are better off with
+/// the default (the attention kernel on AVX2 runs ~30% slower top-down: bench/RESULTS.md).
+/// The scheduler's direction is a process-wide LLVM option, so the matmul kernels are
+/// generated as a module of their own. A user's --misched-topdown / --misched-bottomup on the
+/// command line wins, for the whole library.
+cl::opt<bool> *schedulerDirectionOption() {
   StringMap<cl::Option *> &options = cl::getRegisteredOptions();
-  auto set = [&](StringRef name) {
+  auto find = [&](StringRef name) -> cl::Option * {
     auto it = options.find(name);
     return it != options.end() ? it->second : nullptr;
   };
-  cl::Option *topDown = set("misched-topdown"), *bottomUp = set("misched-bottomup");
+  cl::Option *topDown = find("misched-topdown"), *bottomUp = find("misched-bottomup");
   if (!topDown || topDown->getNumOccurrences() || (bottomUp && bottomUp->getNumOccurrences()))
-    return;
-  topDown->addOccurrence(0, "misched-topdown", "true");
+    return nullptr;
+  return static_cast<cl::opt<bool> *>(topDown);
 }
 
-Error emitMachineCode(Module &module, const CpuTargetOptions &options, StringRef path,
-                      bool assembly) {
-  scheduleTopDown();
-  Expected<std::unique_ptr<TargetMachine>> machine = createTargetMachine(options);
-  if (!machine)
-    return machine.takeError();
-  std::error_code ec;
-  ToolOutputFile out(path, ec, assembly ? sys::fs::OF_Text : sys::fs::OF_None);
-  if (ec)
-    return makeError("cannot write " + path + ": " + ec.message());
+bool isMatmulKernel(const GlobalValue &global) {
+  return isa<Function>(global) && !global.isDeclaration() &&
+         global.getName().starts_with(kMatmulKernelPrefix);
+}
+
+/// Splits the matmul kernels out of `module` into a module of their own: definitions there,
+/// declarations here. Local symbols become hidden external ones, so the two object files
+/// link into one library without exporting anything more. Null when there are none.
+std::unique_ptr<Module> splitMatmulKernels(Module &module) {
+  if (llvm::none_of(module.functions(), [](Function &f) { return isMatmulKernel(f); }))
+    return nullptr;
+  for (GlobalValue &global : module.global_values())
+    if (global.hasLocalLinkage()) {
+      global.setLinkage(GlobalValue::ExternalLinkage);
+      global.setVisibility(GlobalValue::HiddenVisibility);
+    }
+  ValueToValueMapTy map;
+  std::unique_ptr<Module> kernels =
+      CloneModule(module, map, [](const GlobalValue *global) { return isMatmulKernel(*global); });
+  for (Function &function : module)
+    if (isMatmulKernel(function))
+      function.deleteBody();
+  return kernels;
+}
+
+Error emitOne(Module &module, TargetMachine &machine, raw_pwrite_stream &out, bool assembly) {
   legacy::PassManager passes;
-  if ((*machine)->addPassesToEmitFile(passes, out.os(), nullptr,
-                                      assembly ? CodeGenFileType::AssemblyFile
-                                               : CodeGenFileType::ObjectFile))
+  if (machine.addPassesToEmitFile(passes, out, nullptr,
+                                  assembly ? CodeGenFileType::AssemblyFile
+                                           : CodeGenFileType::ObjectFile))
     return makeError("the target cannot emit this file type");
   passes.run(module);
-  out.keep();
   return Error::success();
 }
 
-Error linkSharedLibrary(StringRef linker, StringRef object, StringRef runtimeArchive,
-                        StringRef output) {
+} // namespace
+
+Expected<std::vector<std::string>> emitMachineCode(Module &module,
+                                                   const CpuTargetOptions &options,
+                                                   StringRef path, bool assembly) {
+  Expected<std::unique_ptr<TargetMachine>> machine = createTargetMachine(options);
+  if (!machine)
+    return machine.takeError();
+  cl::opt<bool> *topDown = schedulerDirectionOption();
+  std::unique_ptr<Module> kernels = topDown ? splitMatmulKernels(module) : nullptr;
+  // Assembly to stdout is one stream; object files are one per module.
+  bool oneStream = assembly && path == "-";
+  std::vector<std::string> paths{path.str()};
+  if (kernels && !oneStream)
+    paths.push_back((path + ".matmul" + sys::path::extension(path)).str());
+  std::error_code ec;
+  ToolOutputFile out(paths[0], ec, assembly ? sys::fs::OF_Text : sys::fs::OF_None);
+  if (ec)
+    return makeError("cannot write " + paths[0] + ": " + ec.message());
+  if (topDown)
+    topDown->addOccurrence(0, "misched-topdown", "false");
+  if (Error error = emitOne(module, **machine, out.os(), assembly))
+    return std::move(error);
+  if (kernels) {
+    topDown->addOccurrence(0, "misched-topdown", "true");
+    std::unique_ptr<ToolOutputFile> second;
+    if (!oneStream) {
+      second = std::make_unique<ToolOutputFile>(paths[1], ec,
+                                                assembly ? sys::fs::OF_Text : sys::fs::OF_None);
+      if (ec)
+        return makeError("cannot write " + paths[1] + ": " + ec.message());
+    }
+    Error error = emitOne(*kernels, **machine, second ? second->os() : out.os(), assembly);
+    topDown->addOccurrence(0, "misched-topdown", "false");
+    if (error)
+      return std::move(error);
+    if (second)
+      second->keep();
+  }
+  out.keep();
+  return paths;
+}
+
+Error linkSharedLibrary(StringRef linker, ArrayRef<std::string> objects,
+                        StringRef runtimeArchive, StringRef output) {
   ErrorOr<std::string> program = sys::findProgramByName(linker);
   if (!program)
     return makeError("linker '" + linker + "' not found (set --linker)");
   std::string temp = (output + ".partial").str();
   // The whole runtime is linked in: the library exports the attune_* C API its header
   // declares. -Bsymbolic: its own runtime wins over any other copy in the process.
-  SmallVector<StringRef> args{*program,        "-shared",
-                              "-o",            temp,
-                              object,          "-Wl,--whole-archive",
-                              runtimeArchive,  "-Wl,--no-whole-archive",
-                              "-lm",           "-Wl,-Bsymbolic",
-                              "-Wl,-z,noexecstack"};
+  SmallVector<StringRef> args{*program, "-shared", "-o", temp};
+  args.append(objects.begin(), objects.end());
+  args.append({"-Wl,--whole-archive", runtimeArchive, "-Wl,--no-whole-archive", "-lm",
+               "-Wl,-Bsymbolic", "-Wl,-z,noexecstack"});
   std::string message;
   int rc = sys::ExecuteAndWait(*program, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0) {

@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace attune {
 
@@ -35,14 +36,18 @@ llvm::Expected<std::unique_ptr<llvm::Module>>
 translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &context,
                   const ModelInterface &interface, const CpuTargetOptions &options);
 
-/// Writes `module` as an object file (or as assembly text) to `path`.
-llvm::Error emitMachineCode(llvm::Module &module, const CpuTargetOptions &options,
-                            llvm::StringRef path, bool assembly);
+/// Writes `module` as object code (or as assembly text) to `path`, and returns the files
+/// written: the matmul kernels (functions named kMatmulKernelPrefix...) are generated apart,
+/// scheduled top-down, into `path` with ".matmul" before its extension; assembly to "-" is
+/// both, one after the other. Moves the kernels' bodies out of `module`.
+llvm::Expected<std::vector<std::string>> emitMachineCode(llvm::Module &module,
+                                                         const CpuTargetOptions &options,
+                                                         llvm::StringRef path, bool assembly);
 
-/// Links `object` and the runtime archive into the shared library `output` with `linker`
+/// Links `objects` and the runtime archive into the shared library `output` with `linker`
 /// (a C compiler driver). The library is written under a temporary name and renamed, so a
 /// failed link leaves no partial file.
-llvm::Error linkSharedLibrary(llvm::StringRef linker, llvm::StringRef object,
+llvm::Error linkSharedLibrary(llvm::StringRef linker, llvm::ArrayRef<std::string> objects,
                               llvm::StringRef runtimeArchive, llvm::StringRef output);
 
 } // namespace attune

@@ -332,8 +332,9 @@ int attune::buildCommand(int argc, char **argv) {
     return 0;
   }
   if (emit == Stage::Asm) {
-    if (llvm::Error error = emitMachineCode(**llvmModule, target, "-", /*assembly=*/true)) {
-      llvm::errs() << "attune: " << llvm::toString(std::move(error)) << "\n";
+    if (auto written = emitMachineCode(**llvmModule, target, "-", /*assembly=*/true);
+        !written) {
+      llvm::errs() << "attune: " << llvm::toString(written.takeError()) << "\n";
       return 1;
     }
     return 0;
@@ -354,11 +355,16 @@ int attune::buildCommand(int argc, char **argv) {
   llvm::FileRemover removeObject(object);
   llvm::sys::path::append(library, outputDir, "lib" + model->name + ".so");
   llvm::sys::path::append(header, outputDir, model->name + ".h");
-  if (llvm::Error error = emitMachineCode(**llvmModule, target, object, /*assembly=*/false)) {
-    llvm::errs() << "attune: " << llvm::toString(std::move(error)) << "\n";
+  auto objects = emitMachineCode(**llvmModule, target, object, /*assembly=*/false);
+  std::vector<std::unique_ptr<llvm::FileRemover>> removeObjects;
+  if (objects)
+    for (const std::string &path : llvm::drop_begin(*objects))
+      removeObjects.push_back(std::make_unique<llvm::FileRemover>(path));
+  if (!objects) {
+    llvm::errs() << "attune: " << llvm::toString(objects.takeError()) << "\n";
     return 1;
   }
-  if (llvm::Error error = linkSharedLibrary(linker, object, runtime, library)) {
+  if (llvm::Error error = linkSharedLibrary(linker, *objects, runtime, library)) {
     llvm::errs() << "attune: " << llvm::toString(std::move(error)) << "\n";
     return 1;
   }
