@@ -344,6 +344,30 @@ def AttuneOutlineParallelPass : Pass<"attune-outline-parallel", "mlir::ModuleOp"
   let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect"];
 }
 
+def AttuneMergeIdenticalFunctionsPass
+    : Pass<"attune-merge-identical-functions", "mlir::ModuleOp"> {
+  let summary = "Private functions with the same body and type become one";
+  let description = [{
+    Functions are compared as printed with their names left out (the printer names values
+    by position, so equal text is equal structure); every use of a later copy is redirected
+    to the first and the copy erased. Runs after `attune-outline-parallel`: each layer's
+    attention and norm kernels are outlined into task functions of their own, identical from
+    layer to layer, and merged they are lowered, optimized and generated once.
+
+    Before:
+    ```mlir
+    func.func private @forward_tasks0(%b: index, %e: index, %x: memref<4xf32>) { ... }
+    func.func private @forward_tasks1(%b: index, %e: index, %x: memref<4xf32>) { ... }  // same
+    call @forward_tasks1(%c0, %n, %y) : (index, index, memref<4xf32>) -> ()
+    ```
+    After:
+    ```mlir
+    func.func private @forward_tasks0(%b: index, %e: index, %x: memref<4xf32>) { ... }
+    call @forward_tasks0(%c0, %n, %y) : (index, index, memref<4xf32>) -> ()
+    ```
+  }];
+}
+
 def AttuneLowerParallelCallsPass : Pass<"attune-lower-parallel-calls", "mlir::ModuleOp"> {
   let summary = "Runs calls to task-range functions on the runtime's thread pool";
   let description = [{

@@ -94,6 +94,8 @@ void attune::buildTiledPipeline(OpPassManager &pm, const KernelPipelineOptions &
   // Copies of strided buffers (a slice into the dense buffer a kernel reads) become loops:
   // the library has no MLIR runtime for memref.copy of them.
   addStep(pm, "func.func(attune-lower-strided-copies)");
+  // Each layer's kernels, outlined alike, become one function: lowered and generated once.
+  addStep(pm, "attune-merge-identical-functions");
 }
 
 void attune::buildLlvmPipeline(OpPassManager &pm) {
