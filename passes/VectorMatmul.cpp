@@ -10,7 +10,7 @@
 //
 //   task (block of MB rows at m0, block of NB panels at p0; tasks in panel-major order):
 //     for K block [k0, k1) (a tile's rows of A for it fill at most half the L1):
-//       for row tile of R rows (then tiles of R/2, R/4, ... rows for the remainder):
+//       for row tile of R rows (then, per panel, tiles of R/2, R/4, ... rows for the rest):
 //         for panel p in the block (its K block streams from L2, prefetched ahead):
 //           acc[r][v] = k0 == 0 ? 0 : C[m + r][p·width + v·lanes ...]
 //           for k in [k0, k1):  acc[r][v] += A[m + r][k] · panels[p][k][v·lanes ...]
@@ -146,25 +146,29 @@ private:
     Value remainder = sub(endRow, fullEnd);
     loop(index(0), index(depth), g.kBlock, [&](Value k0) {
       Value k1 = minIndex(add(k0, index(g.kBlock)), index(depth));
-      auto tiles = [&](function_ref<void(int64_t, Value)> tile) {
-        loop(firstRow, fullEnd, g.rows, [&](Value row) { tile(g.rows, row); });
-        // The remainder as tiles of rows/2, rows/4, ..., 1 rows: bit `half` of the
-        // remainder says whether that tile is there; it starts after the larger ones.
-        for (int64_t half = llvm::PowerOf2Ceil(g.rows) / 2; half >= 1; half /= 2) {
-          Value bit = b.create<arith::AndIOp>(loc, remainder, index(half));
-          Value present =
-              b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, bit, index(0));
-          when(present, [&] {
-            Value before =
-                sub(remainder, b.create<arith::RemUIOp>(loc, remainder, index(2 * half)));
-            tile(half, add(fullEnd, before));
-          });
-        }
-      };
-      // Row tiles outside, panels inside: a tile's rows (in L1) meet every panel of the
-      // task, whose K blocks stream from L2.
-      tiles([&](int64_t rows, Value row) {
-        loop(firstPanel, endPanel, 1, [&](Value panel) { emitTile(rows, row, panel, k0, k1); });
+      // Full row tiles outside, panels inside: a tile's rows (in L1) meet every panel of
+      // the task, whose K blocks stream from L2.
+      loop(firstRow, fullEnd, g.rows, [&](Value row) {
+        loop(firstPanel, endPanel, 1, [&](Value panel) { emitTile(g.rows, row, panel, k0, k1); });
+      });
+      // The remainder as tiles of rows/2, rows/4, ..., 1 rows (bit `half` of the remainder
+      // says whether that tile is there; it starts after the larger ones), panels outside:
+      // each panel's K block comes from memory once for all of them (M = 7 is one sweep of
+      // the weights, not two; what decoding a few rows at a time is bound by).
+      Value any = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, remainder, index(0));
+      when(any, [&] {
+        loop(firstPanel, endPanel, 1, [&](Value panel) {
+          for (int64_t half = llvm::PowerOf2Ceil(g.rows) / 2; half >= 1; half /= 2) {
+            Value bit = b.create<arith::AndIOp>(loc, remainder, index(half));
+            Value present =
+                b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, bit, index(0));
+            when(present, [&] {
+              Value before =
+                  sub(remainder, b.create<arith::RemUIOp>(loc, remainder, index(2 * half)));
+              emitTile(half, add(fullEnd, before), panel, k0, k1);
+            });
+          }
+        });
       });
     });
   }
