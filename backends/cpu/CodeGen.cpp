@@ -234,17 +234,23 @@ namespace {
 /// the default (the attention kernel on AVX2 runs ~30% slower top-down: bench/RESULTS.md).
 /// The scheduler's direction is a process-wide LLVM option, so the matmul kernels are
 /// generated as a module of their own. A user's --misched-topdown / --misched-bottomup on the
-/// command line wins, for the whole library.
+/// command line wins, for the whole library. Null then; else the option, which code
+/// generation sets per module.
 cl::opt<bool> *schedulerDirectionOption() {
-  StringMap<cl::Option *> &options = cl::getRegisteredOptions();
-  auto find = [&](StringRef name) -> cl::Option * {
-    auto it = options.find(name);
-    return it != options.end() ? it->second : nullptr;
-  };
-  cl::Option *topDown = find("misched-topdown"), *bottomUp = find("misched-bottomup");
-  if (!topDown || topDown->getNumOccurrences() || (bottomUp && bottomUp->getNumOccurrences()))
-    return nullptr;
-  return static_cast<cl::opt<bool> *>(topDown);
+  // Decided on the first call, before this file sets the option itself (which counts as an
+  // occurrence too).
+  static cl::opt<bool> *const option = []() -> cl::opt<bool> * {
+    StringMap<cl::Option *> &options = cl::getRegisteredOptions();
+    auto find = [&](StringRef name) -> cl::Option * {
+      auto it = options.find(name);
+      return it != options.end() ? it->second : nullptr;
+    };
+    cl::Option *topDown = find("misched-topdown"), *bottomUp = find("misched-bottomup");
+    if (!topDown || topDown->getNumOccurrences() || (bottomUp && bottomUp->getNumOccurrences()))
+      return nullptr;
+    return static_cast<cl::opt<bool> *>(topDown);
+  }();
+  return option;
 }
 
 bool isMatmulKernel(const GlobalValue &global) {

@@ -356,14 +356,14 @@ int attune::buildCommand(int argc, char **argv) {
   llvm::sys::path::append(library, outputDir, "lib" + model->name + ".so");
   llvm::sys::path::append(header, outputDir, model->name + ".h");
   auto objects = emitMachineCode(**llvmModule, target, object, /*assembly=*/false);
-  std::vector<std::unique_ptr<llvm::FileRemover>> removeObjects;
-  if (objects)
-    for (const std::string &path : llvm::drop_begin(*objects))
-      removeObjects.push_back(std::make_unique<llvm::FileRemover>(path));
   if (!objects) {
     llvm::errs() << "attune: " << llvm::toString(objects.takeError()) << "\n";
     return 1;
   }
+  // The first is `object`, removed above; the matmul kernels' object beside it.
+  std::vector<std::unique_ptr<llvm::FileRemover>> removeObjects;
+  for (const std::string &path : llvm::drop_begin(*objects))
+    removeObjects.push_back(std::make_unique<llvm::FileRemover>(path));
   if (llvm::Error error = linkSharedLibrary(linker, *objects, runtime, library)) {
     llvm::errs() << "attune: " << llvm::toString(std::move(error)) << "\n";
     return 1;
