@@ -325,7 +325,7 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
 
 LogicalResult PackedMatmulOp::verify() {
   RankedTensorType lhs = getLhs().getType(), panels = getPanels().getType();
-  RankedTensorType result = getType();
+  RankedTensorType result = getResult().getType();
   if (panels.getRank() != 3 || !panels.hasStaticShape())
     return emitOpError("panels must be a static [P, K, width] tensor, got ")
            << shapeString(panels.getShape());
@@ -349,6 +349,31 @@ LogicalResult PackedMatmulOp::verify() {
     return emitOpError("residual must have the result's shape ")
            << shapeString(result.getShape()) << ", got "
            << shapeString(getResidual().getType().getShape());
+  return verifyNorm(columns);
+}
+
+LogicalResult PackedMatmulOp::verifyNorm(int64_t columns) {
+  std::optional<StringRef> norm = getNorm();
+  bool normalized = bool(getNormalized());
+  if (!norm) {
+    if (getNormGain() || getNormBias() || getNormEpsilon() || normalized)
+      return emitOpError("norm_gain, norm_bias, norm_epsilon and a normalized result need a "
+                         "norm");
+    return success();
+  }
+  if (!getNormGain() || !getNormEpsilon() || !normalized)
+    return emitOpError("norm '") << *norm << "' needs norm_gain, norm_epsilon and a "
+                                 << "normalized result";
+  if (bool(getNormBias()) != (*norm == "layer_norm"))
+    return emitOpError("norm_bias goes with layer_norm only, and layer_norm needs one");
+  for (Value vector : {getNormGain(), getNormBias()})
+    if (vector && cast<RankedTensorType>(vector.getType()).getShape() !=
+                      ArrayRef<int64_t>{columns})
+      return emitOpError("norm_gain and norm_bias must be [")
+             << columns << "], got "
+             << shapeString(cast<RankedTensorType>(vector.getType()).getShape());
+  if (getNormalized().getType() != getResult().getType())
+    return emitOpError("the normalized result must have the result's type");
   return success();
 }
 

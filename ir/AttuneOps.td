@@ -210,29 +210,53 @@ def Attune_PackedMatmulOp : Attune_Op<"packed_matmul", [Pure, AttrSizedOperandSe
     `activation(x·W + bias) + residual`, each part optional. `bias` is [columns]; `residual`
     has the result's shape; `activation` is one of `gelu_tanh`, `gelu_erf`, `relu`, `silu`.
 
+    A norm over each output row may follow (`attune-fuse-norms`): `norm` names it
+    (`layer_norm` with `norm_gain` and `norm_bias`, or `rms_norm` with `norm_gain` only, each
+    [columns], and `norm_epsilon`), and the op then has a second result, `normalized`: the
+    norm of the first, as `attune.layer_norm` / `attune.rms_norm` define it.
+
     ```mlir
     %y = attune.packed_matmul %x, %wp bias %b {activation = "gelu_tanh", columns = 3072 : i64}
-        : tensor<?x?x768xf32>, tensor<96x768x32xf32>, tensor<3072xf32> -> tensor<?x?x3072xf32>
+        : tensor<?x?x768xf32>, tensor<96x768x32xf32> bias tensor<3072xf32>
+        -> tensor<?x?x3072xf32>
+    %h, %n = attune.packed_matmul %x, %wp residual %h0 norm_gain %g norm_bias %beta
+        {columns = 768 : i64, norm = "layer_norm", norm_epsilon = 1.0e-05 : f64}
+        : tensor<?x?x768xf32>, tensor<24x768x32xf32> residual tensor<?x?x768xf32>
+          norm_gain tensor<768xf32> norm_bias tensor<768xf32>
+        -> tensor<?x?x768xf32>, tensor<?x?x768xf32>
     ```
   }];
   let arguments = (ins Attune_FloatTensor:$lhs, Attune_FloatTensor:$panels,
                        Optional<Attune_FloatTensor>:$bias,
-                       Optional<Attune_FloatTensor>:$residual, I64Attr:$columns,
+                       Optional<Attune_FloatTensor>:$residual,
+                       Optional<Attune_FloatTensor>:$norm_gain,
+                       Optional<Attune_FloatTensor>:$norm_bias, I64Attr:$columns,
                        OptionalAttr<Attune_StrAttrOf<["gelu_tanh", "gelu_erf", "relu",
-                                                      "silu"]>>:$activation);
-  let results = (outs Attune_FloatTensor:$result);
+                                                      "silu"]>>:$activation,
+                       OptionalAttr<Attune_StrAttrOf<["layer_norm", "rms_norm"]>>:$norm,
+                       OptionalAttr<F64Attr>:$norm_epsilon);
+  let results = (outs Attune_FloatTensor:$result, Optional<Attune_FloatTensor>:$normalized);
+  // Each optional operand's type follows its keyword: which of them an op has is then
+  // unambiguous when parsing (a residual without a bias, a norm without either).
   let assemblyFormat = [{
-    $lhs `,` $panels (`bias` $bias^)? (`residual` $residual^)? attr-dict `:` type($lhs) `,`
-    type($panels) (`,` type($bias)^)? (`,` type($residual)^)? `->` type($result)
+    $lhs `,` $panels (`bias` $bias^)? (`residual` $residual^)? (`norm_gain` $norm_gain^)?
+    (`norm_bias` $norm_bias^)? attr-dict `:` type($lhs) `,` type($panels)
+    (`bias` type($bias)^)? (`residual` type($residual)^)? (`norm_gain` type($norm_gain)^)?
+    (`norm_bias` type($norm_bias)^)? `->` type($result) (`,` type($normalized)^)?
   }];
   let builders = [
     OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$lhs, "::mlir::Value":$panels,
                    "int64_t":$columns), [{
-      build($_builder, $_state, result, lhs, panels, /*bias=*/nullptr, /*residual=*/nullptr,
-            columns, /*activation=*/nullptr);
+      build($_builder, $_state, result, /*normalized=*/nullptr, lhs, panels, /*bias=*/nullptr,
+            /*residual=*/nullptr, /*norm_gain=*/nullptr, /*norm_bias=*/nullptr, columns,
+            /*activation=*/nullptr, /*norm=*/nullptr, /*norm_epsilon=*/nullptr);
     }]>
   ];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The verifier's checks of the fused norm (its parts all there, or none).
+    ::mlir::LogicalResult verifyNorm(int64_t columns);
+  }];
 }
 
 //===----------------------------------------------------------------------===//

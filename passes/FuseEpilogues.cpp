@@ -30,9 +30,11 @@ void growInto(PatternRewriter &rewriter, PackedMatmulOp op, Operation *consumer,
               Value residual, StringAttr activation) {
   rewriter.setInsertionPoint(consumer);
   auto grown = rewriter.create<PackedMatmulOp>(
-      consumer->getLoc(), op.getType(), op.getLhs(), op.getPanels(), bias ? bias : op.getBias(),
-      residual ? residual : op.getResidual(), op.getColumnsAttr(),
-      activation ? activation : op.getActivationAttr());
+      consumer->getLoc(), op.getResult().getType(), /*normalized=*/Type(), op.getLhs(),
+      op.getPanels(), bias ? bias : op.getBias(), residual ? residual : op.getResidual(),
+      /*norm_gain=*/Value(), /*norm_bias=*/Value(), op.getColumnsAttr(),
+      activation ? activation : op.getActivationAttr(), /*norm=*/StringAttr(),
+      /*norm_epsilon=*/FloatAttr());
   rewriter.replaceOp(consumer, grown.getResult());
   rewriter.eraseOp(op);
 }
@@ -42,12 +44,14 @@ struct FuseEpiloguePattern : OpRewritePattern<PackedMatmulOp> {
       : OpRewritePattern(ctx), options(options) {}
 
   LogicalResult matchAndRewrite(PackedMatmulOp op, PatternRewriter &rewriter) const override {
+    if (op.getNorm())
+      return rewriter.notifyMatchFailure(op, "a norm follows the epilogue");
     if (!op->hasOneUse())
       return rewriter.notifyMatchFailure(op, "the product has other uses");
     Operation *user = *op->user_begin();
     Value result = op.getResult();
     bool later = op.getActivation() || op.getResidual();
-    if (auto add = dyn_cast<AddOp>(user); add && add.getType() == op.getType()) {
+    if (auto add = dyn_cast<AddOp>(user); add && add.getType() == op.getResult().getType()) {
       Value other = otherOperand(add, result);
       auto otherType = cast<RankedTensorType>(other.getType());
       // A bias: [N], broadcast over the rows; it goes first, so only before anything else.
@@ -57,7 +61,7 @@ struct FuseEpiloguePattern : OpRewritePattern<PackedMatmulOp> {
         return success();
       }
       // A residual: the result's own shape, last.
-      if (options.residual && !op.getResidual() && other != result && otherType == op.getType()) {
+      if (options.residual && !op.getResidual() && other != result && otherType == op.getResult().getType()) {
         growInto(rewriter, op, add, {}, other, {});
         return success();
       }

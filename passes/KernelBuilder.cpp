@@ -120,10 +120,10 @@ Value readOnlyView(OpBuilder &b, Location loc, Value tensor) {
   return b.create<bufferization::ToMemrefOp>(loc, memrefType, tensor, /*read_only=*/true);
 }
 
-bufferization::MaterializeInDestinationOp inPlaceDestination(Operation *op) {
-  if (!op->hasOneUse())
+bufferization::MaterializeInDestinationOp inPlaceDestination(Value result) {
+  if (!result.hasOneUse())
     return {};
-  auto materialize = dyn_cast<bufferization::MaterializeInDestinationOp>(*op->user_begin());
+  auto materialize = dyn_cast<bufferization::MaterializeInDestinationOp>(*result.user_begin());
   auto buffer =
       materialize ? dyn_cast<MemRefType>(materialize.getDest().getType()) : MemRefType();
   if (!buffer || !buffer.getLayout().isIdentity() ||
@@ -132,12 +132,12 @@ bufferization::MaterializeInDestinationOp inPlaceDestination(Operation *op) {
   return materialize;
 }
 
-Value resultBuffer(OpBuilder &b, Location loc, Operation *op, ValueRange dynamicSizes,
+Value resultBuffer(OpBuilder &b, Location loc, Value result, ValueRange dynamicSizes,
                    bufferization::MaterializeInDestinationOp &destination) {
-  destination = inPlaceDestination(op);
+  destination = inPlaceDestination(result);
   if (destination)
     return destination.getDest();
-  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  auto type = cast<RankedTensorType>(result.getType());
   return b.create<memref::AllocOp>(loc, MemRefType::get(type.getShape(), type.getElementType()),
                                    dynamicSizes, b.getI64IntegerAttr(64));
 }

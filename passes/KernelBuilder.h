@@ -65,14 +65,14 @@ protected:
 /// A read-only view of `tensor`: any strides but a contiguous last dim.
 mlir::Value readOnlyView(mlir::OpBuilder &b, mlir::Location loc, mlir::Value tensor);
 
-/// The materialization of `op`'s only result into an entry's output buffer, if that is its
-/// only use: a kernel then writes there directly.
-mlir::bufferization::MaterializeInDestinationOp inPlaceDestination(mlir::Operation *op);
+/// The materialization of `result` into an entry's output buffer, if that is its only use: a
+/// kernel then writes there directly.
+mlir::bufferization::MaterializeInDestinationOp inPlaceDestination(mlir::Value result);
 
-/// The buffer a kernel writes `op`'s result into: the entry's output buffer when that is
-/// where the result goes (`destination` is then set; erase it once the kernel is built), else
-/// a new 64-byte aligned dense buffer sized by `dynamicSizes`.
-mlir::Value resultBuffer(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *op,
+/// The buffer a kernel writes `result` into: the entry's output buffer when that is where the
+/// result goes (`destination` is then set; erase it once the kernel is built), else a new
+/// 64-byte aligned dense buffer sized by `dynamicSizes`.
+mlir::Value resultBuffer(mlir::OpBuilder &b, mlir::Location loc, mlir::Value result,
                          mlir::ValueRange dynamicSizes,
                          mlir::bufferization::MaterializeInDestinationOp &destination);
 

@@ -192,9 +192,13 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
 struct PackedMatmulLowering : OpRewritePattern<PackedMatmulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(PackedMatmulOp op, PatternRewriter &rewriter) const override {
+    // A fused norm follows as its own op (lowered by its own pattern); the product is
+    // lowered here.
+    if (op.getNorm())
+      op = unfuseNorm(rewriter, op);
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    RankedTensorType result = op.getType();
+    RankedTensorType result = op.getResult().getType();
     int64_t width = op.getPanels().getType().getDimSize(2);
     unsigned lead = result.getRank() - 1, n = lead, k = lead + 1, numLoops = lead + 2;
     SmallVector<AffineExpr> lhsExprs, outExprs;
@@ -233,7 +237,7 @@ struct PackedMatmulLowering : OpRewritePattern<PackedMatmulOp> {
     if (!op.getBias() && !op.getResidual() && !op.getActivation())
       return product;
     Location loc = op.getLoc();
-    RankedTensorType result = op.getType();
+    RankedTensorType result = op.getResult().getType();
     int64_t rank = result.getRank();
     AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
     SmallVector<Value> inputs{product};

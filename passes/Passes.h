@@ -15,9 +15,12 @@
 namespace mlir {
 class DialectRegistry;
 class RewritePatternSet;
+class RewriterBase;
 } // namespace mlir
 
 namespace attune {
+
+class PackedMatmulOp;
 
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"
@@ -89,6 +92,14 @@ struct EpilogueFusionOptions {
 void populateFuseEpiloguePatterns(mlir::RewritePatternSet &patterns,
                                   const EpilogueFusionOptions &options);
 
+/// The layer or RMS norm of a packed matmul's result with a residual as its second result.
+void populateFuseNormPatterns(mlir::RewritePatternSet &patterns);
+
+/// `op` without its fused norm: the product, then the norm as its own op (what a lowering that
+/// cannot normalize in the kernel does first). Returns the product, with the insertion point
+/// before it.
+PackedMatmulOp unfuseNorm(mlir::RewriterBase &rewriter, PackedMatmulOp op);
+
 /// Elementwise fusion limited to consumers that read each produced element once.
 void populateFuseElementwisePatterns(mlir::RewritePatternSet &patterns);
 
@@ -113,6 +124,8 @@ struct EntryPipelineOptions {
   bool packWeights = true;
   /// Their bias, activation and residual add become the kernel's epilogue.
   bool fuseEpilogues = true;
+  /// The norm after a fused residual add becomes the kernel's second result.
+  bool fuseNorms = true;
 };
 
 /// attune-lower-entry, attune-pack-weights, attune-fuse-epilogues: the model's ABI (which the

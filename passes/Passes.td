@@ -138,7 +138,8 @@ def AttuneFuseEpiloguesPass : Pass<"attune-fuse-epilogues", "mlir::func::FuncOp"
     After:
     ```mlir
     %g = attune.packed_matmul %x, %w bias %bias {activation = "gelu_tanh", columns = 3072 : i64}
-        : tensor<?x?x768xf32>, tensor<96x768x32xf32>, tensor<3072xf32> -> tensor<?x?x3072xf32>
+        : tensor<?x?x768xf32>, tensor<96x768x32xf32> bias tensor<3072xf32>
+        -> tensor<?x?x3072xf32>
     ```
   }];
   let options = [
@@ -146,6 +147,31 @@ def AttuneFuseEpiloguesPass : Pass<"attune-fuse-epilogues", "mlir::func::FuncOp"
     Option<"activation", "activation", "bool", /*default=*/"true", "Fuse activations">,
     Option<"residual", "residual", "bool", /*default=*/"true", "Fuse residual adds">
   ];
+}
+
+def AttuneFuseNormsPass : Pass<"attune-fuse-norms", "mlir::func::FuncOp"> {
+  let summary = "The norm after a residual add becomes the matmul kernel's second result";
+  let description = [{
+    An `attune.layer_norm` or `attune.rms_norm` of a packed matmul's result that has a fused
+    residual add (the norm after the residual add of a pre- or post-norm block) becomes part
+    of that `attune.packed_matmul`, as its `normalized` result. The matmul kernel then
+    normalizes each block of rows as soon as its last task has stored them, while they are in
+    cache, instead of a separate kernel reading them back after all of the product. The sum
+    stays the first result (the next residual add reads it). Run after
+    `attune-fuse-epilogues`; a norm whose gain or bias is defined after the product is left
+    alone.
+
+    Before:
+    ```mlir
+    %h = attune.packed_matmul %x, %w residual %r {columns = 768 : i64} : ...
+    %n = attune.layer_norm %h, %g, %b {epsilon = 1.0e-05 : f64} : ...
+    ```
+    After:
+    ```mlir
+    %h, %n = attune.packed_matmul %x, %w residual %r norm_gain %g norm_bias %b
+        {columns = 768 : i64, norm = "layer_norm", norm_epsilon = 1.0e-05 : f64} : ...
+    ```
+  }];
 }
 
 def AttuneLowerMatmulPass : Pass<"attune-lower-matmul", "mlir::ModuleOp"> {

@@ -44,6 +44,9 @@ void attune::buildEntryPipeline(OpPassManager &pm, const EntryPipelineOptions &o
   // Bias, activation and residual after a packed product: applied in its registers.
   if (options.packWeights && options.fuseEpilogues)
     addStep(pm, "func.func(attune-fuse-epilogues)");
+  // The norm after a residual add: normalized by the matmul kernel while its rows are in cache.
+  if (options.packWeights && options.fuseEpilogues && options.fuseNorms)
+    addStep(pm, "func.func(attune-fuse-norms)");
 }
 
 void attune::buildCpuKernelPipeline(OpPassManager &pm, const KernelPipelineOptions &options) {

@@ -119,10 +119,10 @@ public:
       for (int64_t i = 0; i < rank; ++i)
         if (mergedType.isDynamicDim(i))
           mergedSizes.push_back(sizes[mergePermutation[i]]);
-      merged = resultBuffer(b, loc, merge, mergedSizes, destination);
+      merged = resultBuffer(b, loc, merge->getResult(0), mergedSizes, destination);
       out = transposedView(merged, mergePermutation);
     } else {
-      out = resultBuffer(b, loc, op, dynamicSizes, destination);
+      out = resultBuffer(b, loc, op->getResult(0), dynamicSizes, destination);
     }
 
     Value queryBlocks = b.create<arith::DivUIOp>(

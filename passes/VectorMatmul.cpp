@@ -24,6 +24,7 @@
 #include "ir/AttuneDialect.h"
 #include "ir/Target.h"
 #include "passes/KernelBuilder.h"
+#include "passes/NormRow.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -99,6 +100,13 @@ struct MatmulEpilogue {
   bool any() const { return bias || residual || !activation.empty(); }
 };
 
+/// The norm of each finished row, written to `out` ([rows, N]): layer norm (gain and bias
+/// [N]) or RMS norm (gain only). Absent where `out` is null.
+struct MatmulNorm {
+  Value out, gain, bias;
+  double epsilon = 0;
+};
+
 /// Emits the body of a kernel function (A, panels, C[, bias][, residual]) -> (): C = A · W
 /// and its epilogue.
 class MatmulEmitter : KernelBuilder {
@@ -106,11 +114,13 @@ public:
   MatmulEmitter(OpBuilder &b, Location loc, MatmulGeometry g)
       : KernelBuilder(b, loc, g.lanes), g(g) {}
 
-  void emit(Value a, Value packed, Value c, int64_t columnCount, MatmulEpilogue fused) {
+  void emit(Value a, Value packed, Value c, int64_t columnCount, MatmulEpilogue fused,
+            MatmulNorm rowNorm) {
     lhs = a;
     panels = packed;
     out = c;
     epilogue = fused;
+    norm = rowNorm;
     auto panelsType = cast<MemRefType>(panels.getType());
     numPanels = panelsType.getDimSize(0);
     depth = panelsType.getDimSize(1);
@@ -126,11 +136,39 @@ public:
     Value panelBlocks = b.create<arith::DivUIOp>(
         loc, sub(add(index(numPanels), panelsPerTask), index(1)), panelsPerTask);
     Value tasks = mul(rowBlocks, panelBlocks);
-    this->tasks(tasks, [&](Value task) { emitTask(task, rowBlocks); });
+    if (!norm.out) {
+      this->tasks(tasks, [&](Value task) { emitTask(task, rowBlocks); });
+      return;
+    }
+    // With a norm: a counter per block of rows of the tasks done with it; the task that
+    // finishes it last normalizes its rows (stored by all of them, still in cache). The
+    // atomic add orders their stores before its loads.
+    Value counters = b.create<memref::AllocaOp>(
+        loc, MemRefType::get({ShapedType::kDynamic}, b.getI32Type()), ValueRange{rowBlocks});
+    Value zero = b.create<arith::ConstantIntOp>(loc, 0, 32);
+    loop(index(0), rowBlocks, 1,
+         [&](Value i) { b.create<memref::StoreOp>(loc, zero, counters, ValueRange{i}); });
+    NormRowEmitter rowNormalizer(b, loc, g.lanes, columns, norm.gain, norm.bias, norm.epsilon);
+    Value lastCount =
+        b.create<arith::IndexCastOp>(loc, b.getI32Type(), sub(panelBlocks, index(1)));
+    this->tasks(tasks, [&](Value task) {
+      TaskRows rows = emitTask(task, rowBlocks);
+      Value done = b.create<memref::AtomicRMWOp>(loc, arith::AtomicRMWKind::addi,
+                                                 b.create<arith::ConstantIntOp>(loc, 1, 32),
+                                                 counters, ValueRange{rows.block});
+      when(b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, done, lastCount), [&] {
+        loop(rows.first, rows.end, 1,
+             [&](Value row) { rowNormalizer.emit(out, norm.out, {row}); });
+      });
+    });
   }
 
 private:
-  void emitTask(Value task, Value rowBlocks) {
+  struct TaskRows {
+    Value first, end, block;
+  };
+  /// The task's tiles; returns its rows [first, end) and their block.
+  TaskRows emitTask(Value task, Value rowBlocks) {
     // Panel-major: consecutive tasks, which the threads take at the same time, share a block
     // of panels, so it comes from memory once for all of them (then from the shared L3)
     // rather than once per thread. BERT-base batch 8 and GPT-2 seq 512 on 2 threads: ~6%.
@@ -171,6 +209,7 @@ private:
         });
       });
     });
+    return {firstRow, endRow, rowBlock};
   }
 
   /// One register tile: `rows` rows from `row`, panel `panel`, k steps [k0, k1).
@@ -305,6 +344,7 @@ private:
   int64_t numPanels = 0, depth = 0, width = 0, columns = 0;
   Value lhs, panels, out, rowCount, panelsPerTask;
   MatmulEpilogue epilogue;
+  MatmulNorm norm;
 };
 
 MemRefType denseBuffer(RankedTensorType type) {
@@ -337,6 +377,11 @@ public:
         chooseGeometry(options, panelsType.getDimSize(1), panelsType.getDimSize(2));
     if (!geometry)
       return false;
+    // The fused norm reads rows of whole vectors; else it follows as its own kernel.
+    if (op.getNorm() && op.getColumns() % geometry->lanes != 0) {
+      IRRewriter rewriter(op);
+      op = unfuseNorm(rewriter, op);
+    }
 
     OpBuilder b(op);
     Location loc = op.getLoc();
@@ -348,14 +393,16 @@ public:
     Value panels = b.create<bufferization::ToMemrefOp>(
         loc, MemRefType::get(panelsType.getShape(), b.getF32Type()), op.getPanels(),
         /*read_only=*/true);
-    RankedTensorType result = op.getType();
+    RankedTensorType result = op.getResult().getType();
     SmallVector<Value> dynamicSizes;
     for (int64_t i = 0; i < result.getRank(); ++i)
       if (result.isDynamicDim(i))
         dynamicSizes.push_back(b.create<memref::DimOp>(loc, lhs, i));
-    bufferization::MaterializeInDestinationOp destination;
-    Value out = resultBuffer(b, loc, op, dynamicSizes, destination);
-    SmallVector<Value> arguments{asRows(b, loc, lhs), panels, asRows(b, loc, out)};
+    SmallVector<bufferization::MaterializeInDestinationOp> destinations(2);
+    SmallVector<Value> outs;
+    for (auto [i, value] : llvm::enumerate(op->getResults()))
+      outs.push_back(resultBuffer(b, loc, value, dynamicSizes, destinations[i]));
+    SmallVector<Value> arguments{asRows(b, loc, lhs), panels, asRows(b, loc, outs[0])};
     if (op.getBias())
       arguments.push_back(readOnlyView(b, loc, op.getBias()));
     if (op.getResidual())
@@ -363,50 +410,75 @@ public:
           b, loc,
           b.create<bufferization::ToMemrefOp>(loc, denseBuffer(op.getResidual().getType()),
                                               op.getResidual(), /*read_only=*/true)));
-    StringRef activation = op.getActivation() ? *op.getActivation() : "";
-    func::FuncOp kernel =
-        kernelFor(loc, ValueRange(arguments).getTypes(), op.getColumns(), bool(op.getBias()),
-                  bool(op.getResidual()), activation, *geometry);
+    StringRef norm = op.getNorm() ? *op.getNorm() : "";
+    if (!norm.empty()) {
+      arguments.push_back(asRows(b, loc, outs[1]));
+      arguments.push_back(readOnlyView(b, loc, op.getNormGain()));
+      if (op.getNormBias())
+        arguments.push_back(readOnlyView(b, loc, op.getNormBias()));
+    }
+    MatmulKernelKind kind{static_cast<int64_t>(op.getColumns()), bool(op.getBias()), bool(op.getResidual()),
+                          op.getActivation() ? *op.getActivation() : "", norm,
+                          norm.empty() ? 0.0 : op.getNormEpsilon()->convertToDouble()};
+    func::FuncOp kernel = kernelFor(loc, ValueRange(arguments).getTypes(), kind, *geometry);
     SmallVector<StringRef> fused;
-    if (op.getBias())
+    if (kind.bias)
       fused.push_back("bias");
-    if (!activation.empty())
-      fused.push_back(activation);
-    if (op.getResidual())
+    if (!kind.activation.empty())
+      fused.push_back(kind.activation);
+    if (kind.residual)
       fused.push_back("residual");
+    // FLOPs per row: the product's, and its norm's.
     int64_t k = panelsType.getDimSize(1);
+    int64_t flopsPerRow = 2 * k * kind.columns;
+    if (!norm.empty()) {
+      fused.push_back(norm);
+      flopsPerRow += kind.columns * (kind.norm == "layer_norm" ? 8 : 4);
+    }
     KernelBuilder(b, loc, geometry->lanes)
-        .declareKernel(llvm::formatv("matmul k{0} n{1}", k, op.getColumns()).str(), fused,
+        .declareKernel(llvm::formatv("matmul k{0} n{1}", k, kind.columns).str(), fused,
                        b.create<arith::MulIOp>(
                            loc, b.create<memref::DimOp>(loc, arguments[0], 0),
-                           b.create<arith::ConstantIndexOp>(loc, 2 * k * op.getColumns())));
+                           b.create<arith::ConstantIndexOp>(loc, flopsPerRow)));
     b.create<func::CallOp>(loc, kernel, arguments);
-    if (destination)
-      destination.erase();
-    Value tensor = b.create<bufferization::ToTensorOp>(loc, out, /*restrict=*/true,
-                                                       /*writable=*/true);
-    op.replaceAllUsesWith(tensor);
+    for (bufferization::MaterializeInDestinationOp destination : destinations)
+      if (destination)
+        destination.erase();
+    for (auto [value, buffer] : llvm::zip(op->getResults(), outs))
+      value.replaceAllUsesWith(b.create<bufferization::ToTensorOp>(loc, buffer, /*restrict=*/true,
+                                                                   /*writable=*/true));
     op.erase();
     return true;
   }
 
 private:
+  /// What a kernel computes besides its operand types: one kernel per kind and types.
+  struct MatmulKernelKind {
+    int64_t columns;
+    bool bias, residual;
+    StringRef activation, norm;
+    double normEpsilon;
+  };
+
   /// The kernel for one shape and epilogue: made once, then called by every product like it.
-  func::FuncOp kernelFor(Location loc, TypeRange arguments, int64_t columns, bool bias,
-                         bool residual, StringRef activation, const MatmulGeometry &geometry) {
+  func::FuncOp kernelFor(Location loc, TypeRange arguments, const MatmulKernelKind &kind,
+                         const MatmulGeometry &geometry) {
     auto type = FunctionType::get(module.getContext(), arguments, {});
-    std::string key = llvm::formatv("{0}/{1}/{2}", type, columns, activation);
+    std::string key = llvm::formatv("{0}/{1}/{2}/{3}/{4}", type, kind.columns, kind.activation,
+                                    kind.norm, kind.normEpsilon);
     if (func::FuncOp existing = kernels.lookup(key))
       return existing;
     auto panelsType = cast<MemRefType>(arguments[1]);
     std::string name = llvm::formatv("{0}k{1}_n{2}", kMatmulKernelPrefix,
-                                     panelsType.getDimSize(1), columns);
-    if (bias)
+                                     panelsType.getDimSize(1), kind.columns);
+    if (kind.bias)
       name += "_bias";
-    if (!activation.empty())
-      name += "_" + activation.str();
-    if (residual)
+    if (!kind.activation.empty())
+      name += "_" + kind.activation.str();
+    if (kind.residual)
       name += "_residual";
+    if (!kind.norm.empty())
+      name += "_" + kind.norm.str();
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     auto kernel = b.create<func::FuncOp>(loc, name, type);
     kernel.setPrivate();
@@ -415,14 +487,22 @@ private:
     b.setInsertionPointToStart(body);
     MatmulEpilogue epilogue;
     unsigned next = 3;
-    if (bias)
+    if (kind.bias)
       epilogue.bias = body->getArgument(next++);
-    if (residual)
+    if (kind.residual)
       epilogue.residual = body->getArgument(next++);
-    epilogue.activation = activation;
+    epilogue.activation = kind.activation;
+    MatmulNorm norm;
+    if (!kind.norm.empty()) {
+      norm.out = body->getArgument(next++);
+      norm.gain = body->getArgument(next++);
+      if (kind.norm == "layer_norm")
+        norm.bias = body->getArgument(next++);
+      norm.epsilon = kind.normEpsilon;
+    }
     MatmulEmitter(b, loc, geometry)
-        .emit(body->getArgument(0), body->getArgument(1), body->getArgument(2), columns,
-              epilogue);
+        .emit(body->getArgument(0), body->getArgument(1), body->getArgument(2), kind.columns,
+              epilogue, norm);
     b.create<func::ReturnOp>(loc);
     kernels[key] = kernel;
     return kernel;

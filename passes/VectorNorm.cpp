@@ -1,8 +1,6 @@
 // The norm kernels: attune.layer_norm and attune.rms_norm over the last dim as vector loops on
-// buffers, parallel over tasks of rows. Each row is read twice for layer norm (its sum, then
-// the sum of squares about the mean: the two passes PyTorch's accuracy needs) plus once to
-// normalize, once for RMS norm; sums are kept in one vector of lanes and reduced at the end,
-// so every row sees the same order of additions whatever the thread count.
+// buffers, parallel over tasks of rows (each row as NormRow.h emits it), so every row sees
+// the same order of additions whatever the thread count.
 //
 //   task (block of kRowsPerTask rows):
 //     for row:  s = Σ x;  mean = s/n;  q = Σ (x - mean)²;  y = (x - mean)/√(q/n + ε)·g + b
@@ -11,10 +9,10 @@
 // Rows whose length is not whole vectors are left for the linalg lowering.
 #include "ir/AttuneDialect.h"
 #include "passes/KernelBuilder.h"
+#include "passes/NormRow.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -34,13 +32,12 @@ public:
   /// Emits the kernel for `op` (LayerNormOp or RmsNormOp) and returns its result tensor.
   Value emit(Operation *op, Value input, Value gain, Value bias, double epsilon) {
     auto type = cast<RankedTensorType>(op->getResult(0).getType());
-    width = type.getShape().back();
-    x = readOnlyView(b, loc, input);
-    g = readOnlyView(b, loc, gain);
-    if (bias)
-      beta = readOnlyView(b, loc, bias);
-    SmallVector<Value> dynamicSizes;
-    rows = index(1);
+    int64_t width = type.getShape().back();
+    Value x = readOnlyView(b, loc, input);
+    Value g = readOnlyView(b, loc, gain);
+    Value beta = bias ? readOnlyView(b, loc, bias) : Value();
+    SmallVector<Value> dynamicSizes, leadSizes;
+    Value rows = index(1);
     for (int64_t i = 0; i + 1 < type.getRank(); ++i) {
       Value size = b.create<memref::DimOp>(loc, x, i);
       leadSizes.push_back(size);
@@ -49,16 +46,14 @@ public:
         dynamicSizes.push_back(size);
     }
     bufferization::MaterializeInDestinationOp destination;
-    out = resultBuffer(b, loc, op, dynamicSizes, destination);
-    invN = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(1.0f / float(width)));
-    eps = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(float(epsilon)));
-    // Per element: layer_norm sums x, (x − mean)² and computes (x − mean) / root · g + b (8
-    // operations); rms_norm sums x² and computes g · (x · 1/root) (4).
-    declareKernel(op->getName().stripDialect(), {}, mul(rows, index(width * (bias ? 8 : 4))));
+    Value out = resultBuffer(b, loc, op->getResult(0), dynamicSizes, destination);
+    NormRowEmitter row(b, loc, lanes, width, g, beta, epsilon);
+    declareKernel(op->getName().stripDialect(), {},
+                  mul(rows, index(width * row.flopsPerElement())));
     tasks(ceilDiv(rows, kRowsPerTask), [&](Value task) {
       Value first = mul(task, index(kRowsPerTask));
       loop(first, minIndex(rows, add(first, index(kRowsPerTask))), 1,
-           [&](Value row) { emitRow(rowIndices(row, leadSizes)); });
+           [&](Value r) { row.emit(x, out, rowIndices(r, leadSizes)); });
     });
     if (destination)
       rewriter.eraseOp(destination);
@@ -66,56 +61,7 @@ public:
   }
 
 private:
-  Value load(Value memref, ArrayRef<Value> indices) {
-    return b.create<vector::LoadOp>(loc, vecType(), memref, indices);
-  }
-  Value broadcast(Value scalar) { return b.create<vector::BroadcastOp>(loc, vecType(), scalar); }
-  /// Σ over the row of term(x vector), as one f32.
-  Value rowSum(ArrayRef<Value> lead, function_ref<Value(Value)> term) {
-    SmallVector<Value> sum = loop(index(0), index(width), lanes, ValueRange{splat(0.0)},
-                                  [&](Value k, ValueRange acc) -> SmallVector<Value> {
-                                    Value v = term(load(x, with(lead, k)));
-                                    return {b.create<arith::AddFOp>(loc, acc[0], v)};
-                                  });
-    return b.create<vector::ReductionOp>(loc, vector::CombiningKind::ADD, sum[0]);
-  }
-
-  void emitRow(ArrayRef<Value> lead) {
-    bool layerNorm = bool(beta);
-    Value mean;
-    if (layerNorm)
-      mean = broadcast(b.create<arith::MulFOp>(loc, rowSum(lead, [](Value v) { return v; }),
-                                               invN));
-    Value squares = rowSum(lead, [&](Value v) {
-      Value centred = layerNorm ? b.create<arith::SubFOp>(loc, v, mean).getResult() : v;
-      return b.create<arith::MulFOp>(loc, centred, centred).getResult();
-    });
-    Value root = b.create<math::SqrtOp>(
-        loc, b.create<arith::AddFOp>(loc, b.create<arith::MulFOp>(loc, squares, invN), eps));
-    Value scale = layerNorm ? broadcast(root)
-                            : broadcast(b.create<arith::DivFOp>(
-                                  loc, b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(1.0f)),
-                                  root));
-    loop(index(0), index(width), lanes, [&](Value k) {
-      Value v = load(x, with(lead, k));
-      Value y;
-      if (layerNorm) {
-        // (x - mean) / root · gain + bias, rounded as the linalg lowering rounds.
-        Value normed = b.create<arith::DivFOp>(loc, b.create<arith::SubFOp>(loc, v, mean), scale);
-        y = b.create<arith::AddFOp>(loc, b.create<arith::MulFOp>(loc, normed, load(g, {k})),
-                                    load(beta, {k}));
-      } else {
-        // gain · (x · 1/root): the order PyTorch's RMSNorm rounds in.
-        y = b.create<arith::MulFOp>(loc, load(g, {k}), b.create<arith::MulFOp>(loc, v, scale));
-      }
-      b.create<vector::StoreOp>(loc, y, out, with(lead, k));
-    });
-  }
-
   PatternRewriter &rewriter;
-  int64_t width = 0;
-  Value x, g, beta, out, rows, invN, eps;
-  SmallVector<Value> leadSizes;
 };
 
 /// Whether the kernel takes an input of `type`: f32 rows of whole vectors.

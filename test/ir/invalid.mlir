@@ -286,3 +286,43 @@ func.func @packed_matmul_rank(%x: tensor<?x8xf32>, %w: tensor<8x16xf32>) {
   %y = attune.packed_matmul %x, %w {columns = 16 : i64} : tensor<?x8xf32>, tensor<8x16xf32> -> tensor<?x16xf32>
   return
 }
+
+// -----
+
+func.func @packed_matmul_norm_parts(%x: tensor<?x8xf32>, %w: tensor<1x8x16xf32>, %g: tensor<16xf32>) {
+  // expected-error @+1 {{norm 'layer_norm' needs norm_gain, norm_epsilon and a normalized result}}
+  %y = attune.packed_matmul %x, %w norm_gain %g {columns = 16 : i64, norm = "layer_norm"} : tensor<?x8xf32>, tensor<1x8x16xf32> norm_gain tensor<16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @packed_matmul_norm_bias(%x: tensor<?x8xf32>, %w: tensor<1x8x16xf32>, %g: tensor<16xf32>) {
+  // expected-error @+1 {{norm_bias goes with layer_norm only, and layer_norm needs one}}
+  %y, %n = attune.packed_matmul %x, %w norm_gain %g norm_bias %g {columns = 16 : i64, norm = "rms_norm", norm_epsilon = 1.0e-6 : f64} : tensor<?x8xf32>, tensor<1x8x16xf32> norm_gain tensor<16xf32> norm_bias tensor<16xf32> -> tensor<?x16xf32>, tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @packed_matmul_norm_gain(%x: tensor<?x8xf32>, %w: tensor<1x8x16xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{norm_gain and norm_bias must be [16], got [8]}}
+  %y, %n = attune.packed_matmul %x, %w norm_gain %g {columns = 16 : i64, norm = "rms_norm", norm_epsilon = 1.0e-6 : f64} : tensor<?x8xf32>, tensor<1x8x16xf32> norm_gain tensor<8xf32> -> tensor<?x16xf32>, tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @packed_matmul_normalized_without_norm(%x: tensor<?x8xf32>, %w: tensor<1x8x16xf32>) {
+  // expected-error @+1 {{norm_gain, norm_bias, norm_epsilon and a normalized result need a norm}}
+  %y, %n = attune.packed_matmul %x, %w {columns = 16 : i64} : tensor<?x8xf32>, tensor<1x8x16xf32> -> tensor<?x16xf32>, tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @packed_matmul_normalized_type(%x: tensor<?x8xf32>, %w: tensor<1x8x16xf32>, %g: tensor<16xf32>) {
+  // expected-error @+1 {{the normalized result must have the result's type}}
+  %y, %n = attune.packed_matmul %x, %w norm_gain %g {columns = 16 : i64, norm = "rms_norm", norm_epsilon = 1.0e-6 : f64} : tensor<?x8xf32>, tensor<1x8x16xf32> norm_gain tensor<16xf32> -> tensor<?x16xf32>, tensor<4x16xf32>
+  return
+}

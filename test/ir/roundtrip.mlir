@@ -51,6 +51,13 @@ func.func @contractions_and_norms(%x: tensor<?x?x8xf32>, %w: tensor<8x16xf32>,
   // CHECK: attune.packed_matmul %{{.*}}, %{{.*}} {columns = 16 : i64} : tensor<?x?x8xf32>, tensor<1x8x16xf32> -> tensor<?x?x16xf32>
   %pw = tensor.empty() : tensor<1x8x16xf32>
   %py = attune.packed_matmul %x, %pw {columns = 16 : i64} : tensor<?x?x8xf32>, tensor<1x8x16xf32> -> tensor<?x?x16xf32>
+  // A residual without a bias, and a fused norm: each optional operand's type after its
+  // keyword, so which ones an op has reads back unambiguously.
+  // CHECK: attune.packed_matmul %{{.*}}, %{{.*}} residual %{{.*}} {columns = 16 : i64} : tensor<?x?x8xf32>, tensor<1x8x16xf32> residual tensor<?x?x16xf32> -> tensor<?x?x16xf32>
+  %pr = attune.packed_matmul %x, %pw residual %py {columns = 16 : i64} : tensor<?x?x8xf32>, tensor<1x8x16xf32> residual tensor<?x?x16xf32> -> tensor<?x?x16xf32>
+  // CHECK: %{{.+}}, %{{.+}} = attune.packed_matmul %{{.*}}, %{{.*}} residual %{{.*}} norm_gain %{{.*}} {columns = 16 : i64, norm = "rms_norm", norm_epsilon = 9.9999999999999995E-7 : f64} : tensor<?x?x8xf32>, tensor<1x8x16xf32> residual tensor<?x?x16xf32> norm_gain tensor<16xf32> -> tensor<?x?x16xf32>, tensor<?x?x16xf32>
+  %g16 = tensor.empty() : tensor<16xf32>
+  %ps, %pn = attune.packed_matmul %x, %pw residual %pr norm_gain %g16 {columns = 16 : i64, norm = "rms_norm", norm_epsilon = 1.0e-6 : f64} : tensor<?x?x8xf32>, tensor<1x8x16xf32> residual tensor<?x?x16xf32> norm_gain tensor<16xf32> -> tensor<?x?x16xf32>, tensor<?x?x16xf32>
   // CHECK: attune.layer_norm %{{.*}} {epsilon = 1.000000e-05 : f64}
   %n = attune.layer_norm %x, %g, %b {epsilon = 1.0e-5 : f64} : tensor<?x?x8xf32>, tensor<8xf32>, tensor<8xf32>
   // CHECK: attune.softmax %{{.*}} {axis = 3 : i64} : tensor<?x2x?x?xf32>

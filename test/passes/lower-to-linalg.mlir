@@ -235,10 +235,25 @@ func.func @matmul_transposed_weight(%x: tensor<?x?x8xf32>, %w: tensor<16x8xf32>)
 func.func @packed_matmul_epilogue(%x: tensor<?x8xf32>, %w: tensor<2x8x16xf32>, %b: tensor<32xf32>,
                                   %r: tensor<?x32xf32>) -> tensor<?x32xf32> {
   %y = attune.packed_matmul %x, %w bias %b residual %r {activation = "relu", columns = 32 : i64}
-      : tensor<?x8xf32>, tensor<2x8x16xf32>, tensor<32xf32>, tensor<?x32xf32> -> tensor<?x32xf32>
+      : tensor<?x8xf32>, tensor<2x8x16xf32> bias tensor<32xf32> residual tensor<?x32xf32> -> tensor<?x32xf32>
   return %y : tensor<?x32xf32>
 }
 func.func @packed_matmul_plain(%x: tensor<?x8xf32>, %w: tensor<2x8x16xf32>) -> tensor<?x32xf32> {
   %y = attune.packed_matmul %x, %w {columns = 32 : i64} : tensor<?x8xf32>, tensor<2x8x16xf32> -> tensor<?x32xf32>
   return %y : tensor<?x32xf32>
+}
+// A fused norm: the product and its residual, then the norm over its rows (two reductions,
+// as attune.rms_norm lowers), the sum still returned.
+// CHECK-LABEL: func @packed_matmul_norm
+// CHECK: %[[PRODUCT:.+]] = linalg.generic {{.*}}attrs = {{ *}}{attune.matmul}
+// CHECK: %[[SUM:.+]] = linalg.generic {{.*}} ins(%[[PRODUCT]], %{{.*}} : {{.*}})
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]] : {{.*}})
+// CHECK: math.sqrt
+// CHECK: return %[[SUM]], %{{.+}} :
+// CHECK-NOT: attune.
+func.func @packed_matmul_norm(%x: tensor<?x8xf32>, %w: tensor<2x8x16xf32>, %r: tensor<?x32xf32>,
+                              %g: tensor<32xf32>) -> (tensor<?x32xf32>, tensor<?x32xf32>) {
+  %y, %n = attune.packed_matmul %x, %w residual %r norm_gain %g {columns = 32 : i64, norm = "rms_norm", norm_epsilon = 1.0e-6 : f64}
+      : tensor<?x8xf32>, tensor<2x8x16xf32> residual tensor<?x32xf32> norm_gain tensor<32xf32> -> tensor<?x32xf32>, tensor<?x32xf32>
+  return %y, %n : tensor<?x32xf32>, tensor<?x32xf32>
 }

@@ -109,7 +109,62 @@ func.func @odd_width(%x: tensor<?x20xf32>, %w: tensor<2x20x12xf32>) -> tensor<?x
 // CHECK: } else {
 module attributes {attune.target = {cpu = "sapphirerapids", lanes = 16 : i64, registers = 32 : i64, l1 = 49152 : i64}} {
 func.func @epilogue(%x: tensor<?x1500xf32>, %w: tensor<2x1500x32xf32>, %b: tensor<40xf32>, %r: tensor<?x40xf32>) -> tensor<?x40xf32> {
-  %y = attune.packed_matmul %x, %w bias %b residual %r {activation = "gelu_tanh", columns = 40 : i64} : tensor<?x1500xf32>, tensor<2x1500x32xf32>, tensor<40xf32>, tensor<?x40xf32> -> tensor<?x40xf32>
+  %y = attune.packed_matmul %x, %w bias %b residual %r {activation = "gelu_tanh", columns = 40 : i64} : tensor<?x1500xf32>, tensor<2x1500x32xf32> bias tensor<40xf32> residual tensor<?x40xf32> -> tensor<?x40xf32>
   return %y : tensor<?x40xf32>
 }
+}
+
+// -----
+
+// A fused norm: both results are the kernel's (the normalized one into the entry's output);
+// a counter per block of rows, zeroed before the tasks, is bumped by each task after its
+// tiles, and the task that makes it the number of panel blocks normalizes the block's rows
+// from C (two sums, then the normalized row: the norm kernel's row code).
+// CHECK-LABEL: func @norm
+// CHECK-SAME: %[[OUT:[^:]+]]: memref<?x48xf32>
+// CHECK: %[[SUM:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x48xf32>
+// CHECK: call @[[KERNEL:attune_matmul_k20_n48_residual_layer_norm]](%{{.*}}, %{{.*}}, %[[SUM]], %{{.*}}, %[[OUT]], %{{.*}}, %{{.*}})
+// CHECK: func.func private @[[KERNEL]](%{{[^:]+}}: memref<?x20xf32>, %{{[^:]+}}: memref<3x20x16xf32>, %[[KC:[^:]+]]: memref<?x48xf32>, %{{[^:]+}}: memref<?x48xf32>, %[[KN:[^:]+]]: memref<?x48xf32>, %[[KG:[^:]+]]: memref<48xf32, strided<[1], offset: ?>>, %[[KB:[^:]+]]: memref<48xf32, strided<[1], offset: ?>>)
+// CHECK: %[[ROWBLOCKS:.+]] = arith.divui %{{.*}}, %c132
+// CHECK: arith.muli %[[ROWBLOCKS]], %[[PANELBLOCKS:[0-9]+]] : index
+// CHECK: %[[COUNTERS:.+]] = memref.alloca(%[[ROWBLOCKS]]) : memref<?xi32>
+// CHECK: scf.for %[[I:.+]] = %{{.*}} to %[[ROWBLOCKS]]
+// CHECK-NEXT: memref.store %c0_i32, %[[COUNTERS]][%[[I]]]
+// CHECK: %[[LASTINDEX:.+]] = arith.subi %[[PANELBLOCKS]], %c1
+// CHECK: %[[LAST:.+]] = arith.index_cast %[[LASTINDEX]] : index to i32
+// CHECK: scf.parallel (%[[TASK:.+]]) =
+// CHECK: %[[BLOCK:.+]] = arith.remui %[[TASK]], %[[ROWBLOCKS]]
+// CHECK: vector.fma
+// CHECK: %[[DONE:.+]] = memref.atomic_rmw addi %c1_i32, %[[COUNTERS]][%[[BLOCK]]] : (i32, memref<?xi32>) -> i32
+// CHECK: %[[FINISHED:.+]] = arith.cmpi eq, %[[DONE]], %[[LAST]] : i32
+// CHECK: scf.if %[[FINISHED]]
+// CHECK: vector.load %[[KC]]
+// CHECK: vector.reduction <add>
+// CHECK: vector.load %[[KC]]
+// CHECK: vector.reduction <add>
+// CHECK: math.sqrt
+// CHECK: vector.load %[[KG]]
+// CHECK: vector.load %[[KB]]
+// CHECK: vector.store %{{.*}}, %[[KN]]
+// CHECK: } {attune.tasks}
+func.func @norm(%x: tensor<?x20xf32>, %w: tensor<3x20x16xf32>, %r: tensor<?x48xf32>, %g: tensor<48xf32>,
+                %b: tensor<48xf32>, %out: memref<?x48xf32>) {
+  %y, %n = attune.packed_matmul %x, %w residual %r norm_gain %g norm_bias %b {columns = 48 : i64, norm = "layer_norm", norm_epsilon = 1.0e-5 : f64}
+      : tensor<?x20xf32>, tensor<3x20x16xf32> residual tensor<?x48xf32> norm_gain tensor<48xf32> norm_bias tensor<48xf32> -> tensor<?x48xf32>, tensor<?x48xf32>
+  bufferization.materialize_in_destination %n in restrict writable %out : (tensor<?x48xf32>, memref<?x48xf32>) -> ()
+  return
+}
+
+// -----
+
+// Rows of 44 columns are not whole 8-lane vectors: the norm follows the product as its own
+// op (the norm kernels leave such rows to linalg); the product is still the kernel's.
+// CHECK-LABEL: func @norm_odd_columns
+// CHECK: call @attune_matmul_k20_n44_residual(
+// CHECK: attune.rms_norm
+// CHECK-NOT: memref.atomic_rmw
+func.func @norm_odd_columns(%x: tensor<?x20xf32>, %w: tensor<3x20x16xf32>, %r: tensor<?x44xf32>, %g: tensor<44xf32>) -> tensor<?x44xf32> {
+  %y, %n = attune.packed_matmul %x, %w residual %r norm_gain %g {columns = 44 : i64, norm = "rms_norm", norm_epsilon = 1.0e-6 : f64}
+      : tensor<?x20xf32>, tensor<3x20x16xf32> residual tensor<?x44xf32> norm_gain tensor<44xf32> -> tensor<?x44xf32>, tensor<?x44xf32>
+  return %n : tensor<?x44xf32>
 }

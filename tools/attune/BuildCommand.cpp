@@ -139,6 +139,11 @@ int attune::buildCommand(int argc, char **argv) {
       cl::desc("Keep bias adds, activations and residual adds after matmuls as their own "
                "loops instead of the matmul kernel's epilogue"),
       cl::cat(category));
+  cl::opt<bool> noFuseNorms(
+      "no-fuse-norms",
+      cl::desc("Keep the norm after a residual add as its own kernel instead of the matmul "
+               "kernel's second result"),
+      cl::cat(category));
   cl::opt<bool> referenceMatmul(
       "reference-matmul",
       cl::desc("Lower packed matmuls to scalar reference loops instead of the vector kernel"),
@@ -271,7 +276,8 @@ int attune::buildCommand(int argc, char **argv) {
     return printModule();
 
   mlir::PassManager entryPasses(&context);
-  buildEntryPipeline(entryPasses, EntryPipelineOptions{!noPackWeights, !noFuseEpilogues});
+  buildEntryPipeline(entryPasses,
+                     EntryPipelineOptions{!noPackWeights, !noFuseEpilogues, !noFuseNorms});
   if (mlir::failed(entryPasses.run(*model->module)))
     return 1;
   mlir::FailureOr<ModelInterface> interface = describeModel(*model->module, model->name, model->bounds);
