@@ -23,7 +23,8 @@ public:
 
   /// Floating-point operations per element: layer norm sums x and (x − mean)² and computes
   /// (x − mean) / root · g + b (8); RMS norm sums x² and computes g · (x · 1/root) (4).
-  int64_t flopsPerElement() const { return bias ? 8 : 4; }
+  static int64_t flopsPerElement(bool layerNorm) { return layerNorm ? 8 : 4; }
+  int64_t flopsPerElement() const { return flopsPerElement(bool(bias)); }
 
 private:
   mlir::Value load(mlir::Value memref, llvm::ArrayRef<mlir::Value> indices);

@@ -417,8 +417,11 @@ public:
       if (op.getNormBias())
         arguments.push_back(readOnlyView(b, loc, op.getNormBias()));
     }
-    MatmulKernelKind kind{static_cast<int64_t>(op.getColumns()), bool(op.getBias()), bool(op.getResidual()),
-                          op.getActivation() ? *op.getActivation() : "", norm,
+    MatmulKernelKind kind{static_cast<int64_t>(op.getColumns()),
+                          bool(op.getBias()),
+                          bool(op.getResidual()),
+                          op.getActivation() ? *op.getActivation() : "",
+                          norm,
                           norm.empty() ? 0.0 : op.getNormEpsilon()->convertToDouble()};
     func::FuncOp kernel = kernelFor(loc, ValueRange(arguments).getTypes(), kind, *geometry);
     SmallVector<StringRef> fused;
@@ -433,7 +436,7 @@ public:
     int64_t flopsPerRow = 2 * k * kind.columns;
     if (!norm.empty()) {
       fused.push_back(norm);
-      flopsPerRow += kind.columns * (kind.norm == "layer_norm" ? 8 : 4);
+      flopsPerRow += kind.columns * NormRowEmitter::flopsPerElement(bool(op.getNormBias()));
     }
     KernelBuilder(b, loc, geometry->lanes)
         .declareKernel(llvm::formatv("matmul k{0} n{1}", k, kind.columns).str(), fused,
