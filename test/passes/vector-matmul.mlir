@@ -25,7 +25,17 @@
 // CHECK: scf.parallel (%[[TASK:.+]]) =
 // CHECK-NEXT: arith.remui %[[TASK]], %[[ROWBLOCKS]]
 // CHECK-NEXT: arith.divui %[[TASK]], %[[ROWBLOCKS]]
+// The task's rows as a·12 + b·11 where they fit: b = 12 - rows mod 12 (0 when that is 0)
+// when rows >= b·11, else no 11-row tiles.
+// CHECK: %[[EXCESS:.+]] = arith.remui %[[TASKROWS:.+]], %c12
+// CHECK: %[[EXACT:.+]] = arith.cmpi eq, %[[EXCESS]], %c0
+// CHECK: %[[MISSING:.+]] = arith.subi %c12{{.*}}, %[[EXCESS]]
+// CHECK: %[[WANTED:.+]] = arith.select %[[EXACT]], %c0{{.*}}, %[[MISSING]]
+// CHECK: %[[SHORTROWS:.+]] = arith.muli %[[WANTED]], %c11
+// CHECK: %[[FITS:.+]] = arith.cmpi uge, %[[TASKROWS]], %[[SHORTROWS]]
+// CHECK: %[[SHORT:.+]] = arith.select %[[FITS]], %[[WANTED]], %c0
 // 12 rows x 2 vectors of 16 lanes.
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[FULLEND:.+]] step %c12
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // The panel rows of the 4 unrolled k steps are one view: its address is computed once per
 // iteration, the loads are at constant indices in it. The panel stream is prefetched 16 k
@@ -39,6 +49,9 @@
 // The last panel holds 8 of its 32 columns: its stores are masked, the others' are not.
 // CHECK: vector.maskedstore %[[KC]]
 // CHECK: vector.store %{{.*}}, %[[KC]]
+// Then 11-row tiles (22 accumulators), as many as the split gave.
+// CHECK: scf.for %{{.*}} = %[[FULLEND]] to %{{.*}} step %c11
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // Remainder rows: tiles of 8, 4, 2 and 1 rows (the last is one load of A per k step).
 // CHECK: arith.andi %{{.*}}, %c8
 // CHECK: arith.andi %{{.*}}, %c4
