@@ -12,17 +12,12 @@ using namespace mlir;
 
 namespace attune {
 
-namespace {
-
-/// `value` as a constant of `type` (a float, or a vector of them as a splat).
 Value constantLike(OpBuilder &b, Location loc, Type type, double value) {
   if (auto vector = dyn_cast<VectorType>(type))
     return b.create<arith::ConstantOp>(
         loc, DenseElementsAttr::get(vector, b.getFloatAttr(vector.getElementType(), value)));
   return b.create<arith::ConstantOp>(loc, b.getFloatAttr(type, value));
 }
-
-} // namespace
 
 bool isActivation(StringRef kind) {
   return kind == "gelu_tanh" || kind == "gelu_erf" || kind == "relu" || kind == "silu";

@@ -7,6 +7,9 @@
 
 namespace attune {
 
+/// `value` as a constant of `type` (a float, or a vector of them as a splat).
+mlir::Value constantLike(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type, double value);
+
 /// Whether `kind` names an activation buildActivation knows.
 bool isActivation(llvm::StringRef kind);
 

@@ -261,8 +261,9 @@ def AttuneApproximateMathPass : Pass<"attune-approximate-math", "mlir::func::Fun
   let summary = "Transcendental math ops as polynomial approximations (no libm calls)";
   let description = [{
     `math.tanh`, `math.erf`, `math.exp`, `math.log`, ... on f32 scalars and vectors become
-    MLIR's polynomial approximations (`populateMathPolynomialApproximationPatterns`): arith
-    ops only, accurate to a few ulp. GELU's tanh or erf, SiLU's exp and softmax's exp then
+    MLIR's polynomial approximations (`populateMathPolynomialApproximationPatterns`), but f32
+    erf one rational function on [-4, 4] (15 ops to MLIR's 37): arith ops only, accurate to a
+    few ulp. GELU's tanh or erf, SiLU's exp and softmax's exp then
     cost a few FMAs rather than a libm call, and their loops can be vectorized.
 
     ```mlir
