@@ -5,8 +5,8 @@
 // MLIR's approximations (a few ulp) serve every op but f32 erf, which gets one rational
 // function over the whole clamped range rather than MLIR's three intervals: 15 ops rather than
 // 37, of which 21 are selects of the interval's coefficients. erf is BERT's GELU, in the
-// epilogue of its largest product: on Zen 1 MLIR's form made that product 8% slower than with
-// the bias alone, this one 5%.
+// epilogue of its largest product: on Zen 1 MLIR's form made that product ~7% slower than with
+// the bias alone, this one ~4% (bench/RESULTS.md).
 #include "passes/Activations.h"
 #include "passes/Passes.h"
 
