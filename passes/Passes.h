@@ -146,6 +146,11 @@ struct KernelPipelineOptions {
   bool vectorMatmul = true;
   /// The vector kernels for layer and RMS norms (else linalg reductions, scalar loops).
   bool vectorNorms = true;
+  /// The linalg ops left on buffers as task loops on the thread pool
+  /// (attune-parallelize-loops), else serial loops.
+  bool parallelLoops = true;
+  /// Iterations per task of those loops (attune-parallelize-loops' task-size).
+  int64_t loopTaskSize = 16384;
   /// Bracket every kernel with the runtime's profiling hooks (attune-instrument-kernels).
   bool profileHooks = true;
 };

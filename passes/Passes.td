@@ -327,6 +327,25 @@ def AttuneLowerStridedCopiesPass : Pass<"attune-lower-strided-copies", "mlir::fu
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def AttuneParallelizeLoopsPass : Pass<"attune-parallelize-loops", "mlir::func::FuncOp"> {
+  let summary = "Linalg ops on buffers at a function's top level become task loops";
+  let description = [{
+    The linalg ops no vector kernel took (gathers, transposes, elementwise ops) run on the
+    thread pool: their leading parallel loops, all but the innermost (kept whole for LLVM's
+    vectorizer) and only those that index every output, split into an
+    `scf.parallel {attune.tasks}` of ~16K iterations per task, each running the op on
+    subviews (linalg.index offset to match). Ops known to be smaller stay serial. Each output
+    element is computed as before, so results do not depend on the thread count. Runs on
+    buffers, before attune-outline-parallel.
+  }];
+  let options = [
+    Option<"taskSize", "task-size", "int64_t", /*default=*/"16384",
+           "Iterations per task (about): ~10 us of a memory-bound loop">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect",
+                           "mlir::affine::AffineDialect", "mlir::arith::ArithDialect"];
+}
+
 def AttuneInstrumentKernelsPass : Pass<"attune-instrument-kernels", "mlir::ModuleOp"> {
   let summary = "Lists every kernel of the entries in a table and brackets each with profiling hooks";
   let description = [{

@@ -92,11 +92,15 @@ void attune::buildTiledPipeline(OpPassManager &pm, const KernelPipelineOptions &
   // The kernel table; each kernel timed when the runtime profiles a run.
   addStep(pm, std::string("attune-instrument-kernels{hooks=") +
                   (options.profileHooks ? "true" : "false") + "}");
-  // Task loops (the attention kernel's) become functions over a task range.
-  addStep(pm, "attune-outline-parallel");
   // Copies of strided buffers (a slice into the dense buffer a kernel reads) become loops:
   // the library has no MLIR runtime for memref.copy of them.
   addStep(pm, "func.func(attune-lower-strided-copies)");
+  // The linalg ops left (gathers, transposes, elementwise) run on the thread pool too.
+  if (options.parallelLoops)
+    addStep(pm, "func.func(attune-parallelize-loops{task-size=" +
+                    std::to_string(options.loopTaskSize) + "})");
+  // Task loops (the kernels' and the linalg ops') become functions over a task range.
+  addStep(pm, "attune-outline-parallel");
   // Each layer's kernels, outlined alike, become one function: lowered and generated once.
   addStep(pm, "attune-merge-identical-functions");
 }

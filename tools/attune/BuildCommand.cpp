@@ -144,6 +144,15 @@ int attune::buildCommand(int argc, char **argv) {
       cl::desc("Keep the norm after a residual add as its own kernel instead of the matmul "
                "kernel's second result"),
       cl::cat(category));
+  cl::opt<bool> serialLoops(
+      "serial-loops",
+      cl::desc("Run the linalg ops no vector kernel took (gathers, transposes, elementwise) "
+               "as serial loops instead of tasks on the thread pool"),
+      cl::cat(category));
+  cl::opt<int64_t> loopTaskSize(
+      "loop-task-size",
+      cl::desc("Iterations per task of those loops (small values test the split)"),
+      cl::init(16384), cl::cat(category));
   cl::opt<bool> referenceMatmul(
       "reference-matmul",
       cl::desc("Lower packed matmuls to scalar reference loops instead of the vector kernel"),
@@ -205,6 +214,10 @@ int attune::buildCommand(int argc, char **argv) {
       vectorRegisters < 0 || (vectorRegisters && vectorRegisters < 4)) {
     llvm::errs() << "attune: --vector-lanes must be a power of two and --vector-registers at "
                     "least 4\n";
+    return 1;
+  }
+  if (loopTaskSize < 1) {
+    llvm::errs() << "attune: --loop-task-size must be at least 1\n";
     return 1;
   }
   if (attentionBlock < 1 || attentionQueryBlock < 1) {
@@ -293,6 +306,8 @@ int attune::buildCommand(int argc, char **argv) {
   kernels.vectorAttention = !blockedAttention;
   kernels.vectorMatmul = !referenceMatmul;
   kernels.profileHooks = !noProfileHooks;
+  kernels.parallelLoops = !serialLoops;
+  kernels.loopTaskSize = loopTaskSize;
   // The kernel pipeline in its three parts, each ending at a stage --emit can print.
   auto lower = [&](llvm::function_ref<void(mlir::OpPassManager &)> build) {
     mlir::PassManager pm(&context);
