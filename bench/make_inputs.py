@@ -1,7 +1,8 @@
 """Writes inputs for a benchmark run: every named tensor is int32 [batch, seq] of seeded
 pseudo-random ids below `vocab` (attention_mask is all ones, token_type_ids zeros); a name
 written NAME:HEADSxDIM is instead f32 [batch, HEADS, seq, DIM] uniform in [-1, 1), and one
-written NAME:xDIM f32 [batch, seq, DIM].
+written NAME:xDIM f32 [batch, seq, DIM]. NAME=LEN gives that id tensor LEN positions instead of
+seq (a T5 decoder shorter than its encoder: decoder_input_ids=32).
 
 usage: make_inputs.py OUT VOCAB BATCH SEQ NAME [NAME ...]
 """
@@ -25,14 +26,18 @@ for name in sys.argv[5:]:
         offset += len(raw)
         blobs.append(raw)
         continue
+    length = seq
+    if "=" in name:
+        name, length = name.split("=")
+        length = int(length)
     if name == "attention_mask":
-        ids = [1] * (batch * seq)
+        ids = [1] * (batch * length)
     elif name == "token_type_ids":
-        ids = [0] * (batch * seq)
+        ids = [0] * (batch * length)
     else:
-        ids = [rng.randrange(vocab) for _ in range(batch * seq)]
+        ids = [rng.randrange(vocab) for _ in range(batch * length)]
     raw = struct.pack(f"<{len(ids)}i", *ids)
-    header[name] = {"dtype": "I32", "shape": [batch, seq], "data_offsets": [offset, offset + len(raw)]}
+    header[name] = {"dtype": "I32", "shape": [batch, length], "data_offsets": [offset, offset + len(raw)]}
     offset += len(raw)
     blobs.append(raw)
 text = json.dumps(header).encode()

@@ -63,6 +63,9 @@ struct MatmulKernelOptions {
   /// Most rows of a register tile (12 × 2 vectors fills AVX-512's 32 registers; AVX2's 16
   /// allow 6 × 2).
   int64_t maxRows = 12;
+  /// Copy a tile's rows of A where, read in place, more of them would share an L1 set than
+  /// it has ways (a row pitch that is a multiple of 4 KiB: K = 1024, 2048, 3072).
+  bool copyRows = true;
 };
 
 /// attune.layer_norm and attune.rms_norm as vector loops parallel over rows, where a row is
@@ -144,6 +147,8 @@ struct KernelPipelineOptions {
   bool vectorAttention = true;
   /// The vector kernel for packed matmuls (else the scalar reference loops).
   bool vectorMatmul = true;
+  /// Its tiles copy rows of A that would share L1 sets (attune-lower-matmul's copy-rows).
+  bool copyMatmulRows = true;
   /// The vector kernels for layer and RMS norms (else linalg reductions, scalar loops).
   bool vectorNorms = true;
   /// The linalg ops left on buffers as task loops on the thread pool

@@ -180,9 +180,10 @@ def AttuneLowerMatmulPass : Pass<"attune-lower-matmul", "mlir::ModuleOp"> {
     Each `attune.packed_matmul` becomes a call of a private kernel function
     `(A: memref<rows..., K>, panels: memref<P, K, width>, C: memref<rows..., N>)`, one per
     shape, shared by every product of that shape. The kernel (VectorMatmul.cpp) splits M × N
-    into tasks (`scf.parallel {attune.tasks}`); each copies a register tile's rows of A (one K
-    block at a time) and accumulates `rows × vectors` vector registers with `vector.fma`, a
-    broadcast element of A times `vectors` contiguous vectors of the panel per k step, then
+    into tasks (`scf.parallel {attune.tasks}`); each accumulates, one K block at a time,
+    `rows × vectors` vector registers with `vector.fma`, a broadcast element of A times
+    `vectors` contiguous vectors of the panel per k step (A's rows read in place, or, where
+    rows K apart would share too few L1 sets, from a copy of the tile's rows), then
     stores them into C (masked in a partial last panel). Rows left over from whole tiles go
     through tiles of half, a quarter, ... the rows. Each output is summed over k in one
     order, so results do not depend on the thread count. The result is written straight into
@@ -207,7 +208,9 @@ def AttuneLowerMatmulPass : Pass<"attune-lower-matmul", "mlir::ModuleOp"> {
     Option<"vectorLanes", "vector-lanes", "int64_t", /*default=*/"0",
            "f32 lanes per vector register (default: the module's attune.target)">,
     Option<"vectorRegisters", "vector-registers", "int64_t", /*default=*/"0",
-           "Vector registers (default: the module's attune.target)">
+           "Vector registers (default: the module's attune.target)">,
+    Option<"copyRows", "copy-rows", "bool", /*default=*/"true",
+           "Copy a register tile's rows of A where, read in place, they would share L1 sets">
   ];
   let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect",
                            "mlir::memref::MemRefDialect", "mlir::vector::VectorDialect",

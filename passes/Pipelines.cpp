@@ -61,7 +61,7 @@ void attune::buildKernelsPipeline(OpPassManager &pm, const KernelPipelineOptions
   auto flag = [](bool value) { return std::string(value ? "true" : "false"); };
   // Products by packed weights become calls of register-tiled kernels, one per shape.
   if (options.vectorMatmul)
-    addStep(pm, "attune-lower-matmul");
+    addStep(pm, "attune-lower-matmul{copy-rows=" + flag(options.copyMatmulRows) + "}");
   addStep(pm, "func.func(attune-lower-to-linalg{decompose-attention=" +
                   flag(options.decomposeAttention) +
                   " attention-block=" + std::to_string(options.attentionBlock) +

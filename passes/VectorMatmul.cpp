@@ -12,6 +12,8 @@
 //     for K block [k0, k1) (a tile's rows of A for it fill at most half the L1):
 //       for row tile of R rows, then of R - 1 (rows = a·R + b·(R - 1) where that fits; then,
 //       per panel, tiles of R/2, R/4, ... rows for the rest):
+//         [copy A[m .. m + R][k0 .. k1) to a scratch tile, rows an odd number of lines
+//          apart, where A's rows would share too few L1 sets (see copiesRows)]
 //         for panel p in the block (its K block streams from L2, prefetched ahead):
 //           acc[r][v] = k0 == 0 ? 0 : C[m + r][p·width + v·lanes ...]
 //           for k in [k0, k1):  acc[r][v] += A[m + r][k] · panels[p][k][v·lanes ...]
@@ -61,7 +63,29 @@ struct MatmulGeometry {
   int64_t maxPanelsPerTask; // NB at most (the task's K blocks of panels fill half the L2)
   int64_t unroll;        // k steps per iteration of the inner loop
   int64_t prefetch;      // k steps ahead the panel is prefetched
+  int64_t copyStride;    // f32s between the rows of a copied tile of A; 0: read A in place
 };
+
+/// L1 data caches of the x86 cores attune targets (Zen 1 to 4: 32 KiB, 8 ways; Intel since
+/// Ice Lake: 48 KiB, 12 ways) have 4-KiB ways: addresses 4 KiB apart share a set.
+constexpr int64_t kL1WayBytes = 4096;
+constexpr int64_t kL1Ways = 8;
+constexpr int64_t kLineBytes = 64;
+
+/// Whether a register tile's `rows` rows of A, `k` f32s apart, are to be copied before use:
+/// read in place, row r's k-th element lies in L1 set (r·k·4 + 4·k') / 64 mod 64, and where
+/// the row pitch is a multiple of 4 KiB (K = 1024, 2048, 3072, ...) more of a 12-row tile's
+/// rows fall in one set than it has ways, and the broadcasts miss L1. Copied (with the next
+/// tile prefetched), Zen 4, 1 thread, M = 512: K = 1024 and 2048 at 94–96% of the FMA peak
+/// instead of 89–90%, K = 3072 92% instead of 86–90%; M = 128, k2048 n5632: 93–94% instead of
+/// 87–89% (bench/RESULTS.md).
+bool copiesRows(int64_t rows, int64_t k) {
+  llvm::SmallVector<int64_t> perSet(kL1WayBytes / kLineBytes, 0);
+  for (int64_t r = 0; r < rows; ++r)
+    if (++perSet[r * k * 4 % kL1WayBytes / kLineBytes] > kL1Ways)
+      return true;
+  return false;
+}
 
 std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options, int64_t k,
                                              int64_t width) {
@@ -90,6 +114,15 @@ std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options,
   g.rowsPerTask = g.rows * ((128 + g.rows - 1) / g.rows);
   // A task's K blocks of panels fill at most half the L2.
   g.maxPanelsPerTask = std::max<int64_t>(1, options.l2Bytes / 2 / (g.kBlock * width * 4));
+  // A copied tile: K blocks of whole vectors (rows are copied only where K is whole vectors),
+  // its rows an odd number of 64-byte lines apart, so the R rows fall in R sets.
+  g.copyStride = 0;
+  if (options.copyRows && k % g.lanes == 0 && copiesRows(g.rows, k)) {
+    g.kBlock = std::min(k, (g.kBlock + g.lanes - 1) / g.lanes * g.lanes);
+    int64_t lineFloats = kLineBytes / 4;
+    int64_t lines = (g.kBlock + lineFloats - 1) / lineFloats;
+    g.copyStride = std::max((lines | 1) * lineFloats, g.kBlock);
+  }
   return g;
 }
 
@@ -201,18 +234,29 @@ private:
     Value fullEnd = add(firstRow, mul(fullTiles, index(g.rows)));
     Value shortEnd = add(fullEnd, shortRows);
     Value remainder = sub(endRow, shortEnd);
+    // The copied tile of A (fixed size: outlined tasks keep one per thread).
+    Value copy;
+    if (g.copyStride)
+      copy = b.create<memref::AllocaOp>(loc, MemRefType::get({g.rows, g.copyStride}, f32),
+                                        ValueRange{}, b.getI64IntegerAttr(64));
     loop(index(0), index(depth), g.kBlock, [&](Value k0) {
       Value k1 = minIndex(add(k0, index(g.kBlock)), index(depth));
       // Full row tiles outside, panels inside: a tile's rows (in L1) meet every panel of
       // the task, whose K blocks stream from L2.
-      loop(firstRow, fullEnd, g.rows, [&](Value row) {
-        loop(firstPanel, endPanel, 1, [&](Value panel) { emitTile(g.rows, row, panel, k0, k1); });
-      });
-      if (g.rows >= 3)
-        loop(fullEnd, shortEnd, g.rows - 1, [&](Value row) {
+      auto rowTiles = [&](Value begin, Value end, int64_t rows) {
+        loop(begin, end, rows, [&](Value row) {
+          TileSource source{lhs, row, index(0)};
+          if (copy) {
+            copyRows(copy, row, rows, k0, k1);
+            source = {copy, index(0), k0};
+          }
           loop(firstPanel, endPanel, 1,
-               [&](Value panel) { emitTile(g.rows - 1, row, panel, k0, k1); });
+               [&](Value panel) { emitTile(rows, row, source, panel, k0, k1); });
         });
+      };
+      rowTiles(firstRow, fullEnd, g.rows);
+      if (g.rows >= 3)
+        rowTiles(fullEnd, shortEnd, g.rows - 1);
       // The remainder as tiles of rows/2, rows/4, ..., 1 rows (bit `half` of the remainder
       // says whether that tile is there; it starts after the larger ones), panels outside:
       // each panel's K block comes from memory once for all of them (M = 7 is one sweep of
@@ -227,7 +271,8 @@ private:
             when(present, [&] {
               Value before =
                   sub(remainder, b.create<arith::RemUIOp>(loc, remainder, index(2 * half)));
-              emitTile(half, add(shortEnd, before), panel, k0, k1);
+              Value row = add(shortEnd, before);
+              emitTile(half, row, {lhs, row, index(0)}, panel, k0, k1);
             });
           }
         });
@@ -236,11 +281,35 @@ private:
     return {firstRow, endRow, rowBlock};
   }
 
-  /// One register tile: `rows` rows from `row`, panel `panel`, k steps [k0, k1).
-  void emitTile(int64_t rows, Value row, Value panel, Value k0, Value k1) {
-    SmallVector<Value> lead;
-    for (int64_t r = 0; r < rows; ++r)
+  /// Where a tile reads its rows of A: element (r, k) at source[firstRow + r][k - firstK]
+  /// (A itself, or the copy of the tile's rows for the K block).
+  struct TileSource {
+    Value buffer, firstRow, firstK;
+  };
+
+  /// Copies A[row .. row + rows)[k0 .. k1) (whole vectors) to copy[0 .. rows)[0 .. k1 - k0).
+  /// Each vector copied prefetches the one `rows` rows down: the next tile's, which then
+  /// comes from memory while this tile meets the task's panels (without it, the copy waits
+  /// on memory and costs what it saves).
+  void copyRows(Value copy, Value row, int64_t rows, Value k0, Value k1) {
+    loop(index(0), index(rows), 1, [&](Value r) {
+      Value source = add(row, r);
+      loop(index(0), sub(k1, k0), g.lanes, [&](Value k) {
+        auto v = b.create<vector::LoadOp>(loc, vecType(), lhs, ValueRange{source, add(k0, k)});
+        v->setAttr(kPrefetchAttr, b.getI64ArrayAttr({rows, 0}));
+        b.create<vector::StoreOp>(loc, v, copy, ValueRange{r, k});
+      });
+    });
+  }
+
+  /// One register tile: `rows` rows from `row` (read from `source`), panel `panel`, k steps
+  /// [k0, k1).
+  void emitTile(int64_t rows, Value row, TileSource source, Value panel, Value k0, Value k1) {
+    SmallVector<Value> lead, sourceRows;
+    for (int64_t r = 0; r < rows; ++r) {
       lead.push_back(add(row, index(r)));
+      sourceRows.push_back(add(source.firstRow, index(r)));
+    }
     Value firstColumn = mul(panel, index(width));
     int64_t count = rows * g.vectors;
 
@@ -276,9 +345,9 @@ private:
           load->setAttr(kPrefetchAttr, b.getI64ArrayAttr({g.prefetch, 0}));
         weights.push_back(load);
       }
-      Value kk = u == 0 ? k : add(k, index(u));
+      Value kk = sub(u == 0 ? k : add(k, index(u)), source.firstK);
       for (int64_t r = 0; r < rows; ++r) {
-        Value a = b.create<memref::LoadOp>(loc, lhs, ValueRange{lead[r], kk});
+        Value a = b.create<memref::LoadOp>(loc, source.buffer, ValueRange{sourceRows[r], kk});
         Value broadcast = b.create<vector::BroadcastOp>(loc, vecType(), a);
         for (int64_t v = 0; v < g.vectors; ++v)
           next[r * g.vectors + v] =
@@ -550,6 +619,7 @@ struct LowerMatmulPass : attune::impl::AttuneLowerMatmulPassBase<LowerMatmulPass
     kernel.registers = vectorRegisters > 0 ? int64_t(vectorRegisters) : machine.registers;
     kernel.l1Bytes = machine.l1Bytes;
     kernel.l2Bytes = machine.l2Bytes;
+    kernel.copyRows = copyRows;
     SmallVector<PackedMatmulOp> ops;
     getOperation().walk([&](PackedMatmulOp op) { ops.push_back(op); });
     MatmulLowering lowering(getOperation(), kernel);

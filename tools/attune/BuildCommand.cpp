@@ -153,6 +153,10 @@ int attune::buildCommand(int argc, char **argv) {
       "loop-task-size",
       cl::desc("Iterations per task of those loops (small values test the split)"),
       cl::init(16384), cl::cat(category));
+  cl::opt<bool> matmulRowsInPlace(
+      "matmul-rows-in-place",
+      cl::desc("Matmul tiles read A's rows in place even where they share L1 sets (no copy)"),
+      cl::cat(category));
   cl::opt<bool> referenceMatmul(
       "reference-matmul",
       cl::desc("Lower packed matmuls to scalar reference loops instead of the vector kernel"),
@@ -305,6 +309,7 @@ int attune::buildCommand(int argc, char **argv) {
   kernels.attentionQueryBlock = attentionQueryBlock;
   kernels.vectorAttention = !blockedAttention;
   kernels.vectorMatmul = !referenceMatmul;
+  kernels.copyMatmulRows = !matmulRowsInPlace;
   kernels.profileHooks = !noProfileHooks;
   kernels.parallelLoops = !serialLoops;
   kernels.loopTaskSize = loopTaskSize;
