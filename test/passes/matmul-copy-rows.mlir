@@ -3,7 +3,7 @@
 // set of a 4-KiB-way L1, more than its 8 ways for a 12-row AVX-512 tile. The copy covers one K
 // block (rounded to whole vectors: 352 here), its rows 368 f32s (23 lines, an odd count) apart;
 // each copied vector prefetches the next tile's (12 rows down), and the tile's broadcasts read
-// the copy. Rows that spread over the sets (K = 1000), tiles of 6 rows (AVX2: 6 of 8 ways) and
+// the copy, in tasks of at least 3 panels (else A in place). Rows that spread over the sets (K = 1000), tiles of 6 rows (AVX2: 6 of 8 ways) and
 // copy-rows=false read A in place.
 // RUN: attune-opt %s -split-input-file --attune-lower-matmul | FileCheck %s
 // RUN: attune-opt %s -split-input-file --attune-lower-matmul=copy-rows=false | FileCheck %s --check-prefix=OFF
@@ -12,8 +12,10 @@
 // CHECK-SAME: %[[A:[^:]+]]: memref<?x1024xf32>
 // CHECK: scf.parallel
 // CHECK: %[[COPY:.+]] = memref.alloca() {alignment = 64 : i64} : memref<12x368xf32>
+// CHECK: %[[PAYS:.+]] = arith.cmpi uge, %{{.+}}, %c3 : index
 // CHECK: scf.for %[[K0:.+]] = %{{.+}} to %{{.+}} step %c352
 // CHECK: scf.for %[[ROW:.+]] = %{{.+}} to %{{.+}} step %c12
+// CHECK: scf.if %[[PAYS]] {
 // CHECK: scf.for %[[R:.+]] = %{{.+}} to %c12
 // CHECK: %[[SOURCE:.+]] = arith.addi %[[ROW]], %[[R]]
 // CHECK: scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %c16
@@ -21,6 +23,10 @@
 // CHECK: %[[V:.+]] = vector.load %[[A]][%[[SOURCE]], %[[AT]]] {attune.prefetch = [12, 0]}
 // CHECK: vector.store %[[V]], %[[COPY]][%[[R]], %[[K]]] : memref<12x368xf32>, vector<16xf32>
 // CHECK: memref.load %[[COPY]][
+// CHECK: vector.fma
+// A task with fewer than 3 panels to share the copy reads A in place.
+// CHECK: } else {
+// CHECK: memref.load %[[A]][
 // CHECK: vector.fma
 // The remainder tiles (fewer rows) read A in place.
 // CHECK: memref.load %[[A]][
