@@ -21,6 +21,9 @@ Value KernelBuilder::minIndex(Value x, Value y) { return b.create<arith::MinSIOp
 Value KernelBuilder::ceilDiv(Value x, int64_t d) {
   return b.create<arith::DivUIOp>(loc, add(x, index(d - 1)), index(d));
 }
+Value KernelBuilder::ceilDiv(Value x, Value d) {
+  return b.create<arith::DivUIOp>(loc, sub(add(x, d), index(1)), d);
+}
 Value KernelBuilder::floorTo(Value x, int64_t m) {
   return mul(b.create<arith::DivUIOp>(loc, x, index(m)), index(m));
 }

@@ -1,5 +1,5 @@
 // Building blocks of the kernels written directly with vectors on buffers (the matmul and
-// norm kernels): index arithmetic, structured loops and branches whose bodies are built with
+// norm kernels, the task loops of attune-parallelize-loops): index arithmetic, structured loops and branches whose bodies are built with
 // the same builder, f32 vectors of the target's width, rows of a tensor's leading dims, and
 // read-only views of tensor operands.
 #ifndef ATTUNE_PASSES_KERNELBUILDER_H
@@ -22,6 +22,9 @@ public:
   mlir::Value mul(mlir::Value x, mlir::Value y);
   mlir::Value minIndex(mlir::Value x, mlir::Value y);
   mlir::Value ceilDiv(mlir::Value x, int64_t d);
+  /// ceil(x / d) for d > 0 known only at run time (spelled out: the CPU lowering has no
+  /// pattern for arith.ceildivui).
+  mlir::Value ceilDiv(mlir::Value x, mlir::Value d);
   /// x rounded down to a multiple of m.
   mlir::Value floorTo(mlir::Value x, int64_t m);
 

@@ -15,6 +15,7 @@
 // Every output element is computed by one task exactly as before, so results do not depend on
 // the thread count. An op whose iterations are known to be fewer than task-size stays as it is;
 // at run time an op of one task runs on the calling thread (attune_parallel_for).
+#include "passes/KernelBuilder.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -63,10 +64,10 @@ unsigned splitLoops(linalg::LinalgOp op) {
   return split;
 }
 
-class LoopSplitter {
+class LoopSplitter : attune::KernelBuilder {
 public:
   LoopSplitter(OpBuilder &b, linalg::LinalgOp op, int64_t taskSize)
-      : b(b), loc(op.getLoc()), op(op), taskSize(taskSize) {}
+      : KernelBuilder(b, op.getLoc(), /*lanes=*/1), op(op), taskSize(taskSize) {}
 
   void run(unsigned split) {
     SmallVector<Range> ranges = op.createLoopRanges(b, loc);
@@ -78,47 +79,33 @@ public:
       sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, bound));
 
     // Iterations of one index of the last split loop.
-    Value inner = constant(1);
+    Value inner = index(1);
     for (unsigned loop = split; loop < sizes.size(); ++loop)
-      inner = b.create<arith::MulIOp>(loc, inner, sizes[loop]);
-    Value last = sizes[split - 1];
+      inner = mul(inner, sizes[loop]);
     Value chunk = b.create<arith::MaxUIOp>(
-        loc, constant(1),
-        b.create<arith::DivUIOp>(loc, constant(taskSize),
-                                 b.create<arith::MaxUIOp>(loc, inner, constant(1))));
-    // ceil(last / chunk), spelled out: the CPU lowering has no pattern for arith.ceildivui.
-    Value perRow = b.create<arith::DivUIOp>(
-        loc, b.create<arith::SubIOp>(loc, b.create<arith::AddIOp>(loc, last, chunk), constant(1)),
-        chunk);
+        loc, index(1),
+        b.create<arith::DivUIOp>(loc, index(taskSize),
+                                 b.create<arith::MaxUIOp>(loc, inner, index(1))));
+    Value perRow = ceilDiv(sizes[split - 1], chunk);
     Value tasks = perRow;
     for (unsigned loop = 0; loop + 1 < split; ++loop)
-      tasks = b.create<arith::MulIOp>(loc, tasks, sizes[loop]);
+      tasks = mul(tasks, sizes[loop]);
 
-    auto parallel = b.create<scf::ParallelOp>(
-        loc, ValueRange{constant(0)}, ValueRange{tasks}, ValueRange{constant(1)},
-        [&](OpBuilder &nested, Location, ValueRange ivs) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
-          emitTask(ivs[0], split, sizes, bounds, chunk, perRow);
-        });
-    parallel->setAttr("attune.tasks", b.getUnitAttr());
+    this->tasks(tasks, [&](Value task) { emitTask(task, split, sizes, bounds, chunk, perRow); });
     op->erase();
   }
 
 private:
-  Value constant(int64_t value) { return b.create<arith::ConstantIndexOp>(loc, value); }
-
   /// The op on the part of the iteration space task `task` covers.
   void emitTask(Value task, unsigned split, ArrayRef<Value> sizes, ArrayRef<OpFoldResult> bounds,
                 Value chunk, Value perRow) {
     SmallVector<OpFoldResult> offsets(sizes.size(), b.getIndexAttr(0));
     SmallVector<OpFoldResult> tileSizes(sizes.size(), b.getIndexAttr(0));
     Value row = b.create<arith::DivUIOp>(loc, task, perRow);
-    Value start = b.create<arith::MulIOp>(loc, b.create<arith::RemUIOp>(loc, task, perRow), chunk);
+    Value start = mul(b.create<arith::RemUIOp>(loc, task, perRow), chunk);
     offsets[split - 1] = start;
-    tileSizes[split - 1] = b.create<arith::MinUIOp>(
-                                 loc, chunk, b.create<arith::SubIOp>(loc, sizes[split - 1], start))
-                               .getResult();
+    tileSizes[split - 1] =
+        b.create<arith::MinUIOp>(loc, chunk, sub(sizes[split - 1], start)).getResult();
     // The outer split loops, row-major over `row`.
     for (int loop = static_cast<int>(split) - 2; loop >= 0; --loop) {
       offsets[loop] = loop == 0 ? row : b.create<arith::RemUIOp>(loc, row, sizes[loop]).getResult();
@@ -133,8 +120,6 @@ private:
     linalg::offsetIndices(b, tiled, offsets);
   }
 
-  OpBuilder &b;
-  Location loc;
   linalg::LinalgOp op;
   int64_t taskSize;
 };

@@ -123,7 +123,7 @@ std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options,
     g.kBlock = std::min(k, (g.kBlock + g.lanes - 1) / g.lanes * g.lanes);
     int64_t lineFloats = kLineBytes / 4;
     int64_t lines = (g.kBlock + lineFloats - 1) / lineFloats;
-    g.copyStride = std::max((lines | 1) * lineFloats, g.kBlock);
+    g.copyStride = (lines | 1) * lineFloats;
   }
   return g;
 }
@@ -169,8 +169,7 @@ public:
     Value wanted = ceilDiv(mul(rowBlocks, index(numPanels)), kMinTasks);
     panelsPerTask = b.create<arith::MaxSIOp>(
         loc, index(1), minIndex(wanted, index(std::min(numPanels, g.maxPanelsPerTask))));
-    Value panelBlocks = b.create<arith::DivUIOp>(
-        loc, sub(add(index(numPanels), panelsPerTask), index(1)), panelsPerTask);
+    Value panelBlocks = ceilDiv(index(numPanels), panelsPerTask);
     Value tasks = mul(rowBlocks, panelBlocks);
     if (!norm.out) {
       this->tasks(tasks, [&](Value task) { emitTask(task, rowBlocks); });
