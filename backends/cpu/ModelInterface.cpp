@@ -162,23 +162,26 @@ static const char *attuneDtype(StringRef dtype) {
 }
 
 /// NAME_run (entry "forward") or NAME_run_ENTRY: the typed call of one entry point, taking
-/// its symbolic dims, then its inputs, then its outputs.
+/// its symbolic dims, then its inputs, then its outputs; on a session, NAME_session_run[_ENTRY]
+/// taking the session first.
 static void writeRunHelper(llvm::raw_ostream &os, const std::string &id,
-                           const EntryInterface &entry) {
+                           const EntryInterface &entry, bool onSession) {
   std::vector<std::string> symbols;
   for (const InterfaceArg &arg : entry.args)
     if (arg.role != "weight")
       for (const std::string &dim : arg.dims)
         if (!llvm::isDigit(dim[0]) && !llvm::is_contained(symbols, dim))
           symbols.push_back(dim);
-  std::string function =
-      id + "_run" + (entry.name == "forward" ? "" : "_" + identifier(entry.name));
-  os << "/* Runs entry point '" << entry.name << "' on dense row-major buffers:\n";
+  std::string function = id + (onSession ? "_session_run" : "_run") +
+                         (entry.name == "forward" ? "" : "_" + identifier(entry.name));
+  os << "/* Runs entry point '" << entry.name << "'" << (onSession ? " on a session" : "")
+     << " on dense row-major buffers:\n";
   for (const InterfaceArg &arg : entry.args)
     if (arg.role != "weight")
       os << " *   " << arg.name << ": " << cType(arg.dtype) << "[" << llvm::join(arg.dims, "][")
          << "]" << (arg.role == "output" ? " (written)" : "") << "\n";
-  os << " */\nstatic inline attune_status " << function << "(attune_model *model";
+  os << " */\nstatic inline attune_status " << function
+     << (onSession ? "(attune_session *session" : "(attune_model *model");
   for (const std::string &symbol : symbols)
     os << ", int64_t " << identifier(symbol);
   for (const InterfaceArg &arg : entry.args)
@@ -199,8 +202,8 @@ static void writeRunHelper(llvm::raw_ostream &os, const std::string &id,
     }
     os << "  };\n";
   }
-  os << "  return attune_model_run_entry(model, \"" << entry.name
-     << "\", inputs, sizeof inputs / sizeof *inputs,\n"
+  os << "  return " << (onSession ? "attune_session_run(session" : "attune_model_run_entry(model")
+     << ", \"" << entry.name << "\", inputs, sizeof inputs / sizeof *inputs,\n"
      << "                                outputs, sizeof outputs / sizeof *outputs);\n}\n\n";
 }
 
@@ -227,8 +230,9 @@ std::string ModelInterface::header(StringRef sourceName) const {
      << "  return attune_model_open(" << id << "_manifest, " << id
      << "_entry, weights_path, model);\n}\n\n";
 
-  for (const EntryInterface &entry : entries)
-    writeRunHelper(os, id, entry);
+  for (bool onSession : {false, true})
+    for (const EntryInterface &entry : entries)
+      writeRunHelper(os, id, entry, onSession);
   os << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return out;
 }

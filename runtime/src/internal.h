@@ -35,6 +35,12 @@ void attune_arena_begin(attune_arena *arena);
 void attune_arena_end(attune_arena *arena);
 void attune_arena_destroy(attune_arena *arena);
 
+/* Runs entry point `entry` (NULL: the default one) of `model` with its intermediates in
+ * `arena`, which no other run may use meanwhile (model.c). */
+attune_status attune_model_execute(attune_model *model, attune_arena *arena, const char *entry,
+                                   const attune_tensor *inputs, size_t num_inputs,
+                                   attune_tensor *outputs, size_t num_outputs);
+
 /* MLIR's generic allocation functions, which generated code calls. */
 void *_mlir_memref_to_llvm_alloc(size_t size);
 void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size);
@@ -77,8 +83,8 @@ typedef struct attune_kernel_info {
 typedef struct attune_kernel_counters {
   int64_t calls;
   int64_t nanoseconds;
-  double flops;
-  double bytes;
+  int64_t flops;
+  int64_t bytes;
 } attune_kernel_counters;
 
 typedef struct attune_profile {
@@ -87,8 +93,7 @@ typedef struct attune_profile {
   bool enabled;
   attune_kernel_counters *counters; /* by id, while enabled */
   int64_t runs;
-  int64_t run_nanoseconds; /* wall time of the profiled runs */
-  int64_t run_started;
+  int64_t run_nanoseconds; /* wall time of the profiled runs, summed over concurrent ones */
 } attune_profile;
 
 /* Adds a manifest `kernel` declaration, "NAME | FUSED | LOCATION"; false if malformed or out
@@ -96,9 +101,10 @@ typedef struct attune_profile {
 bool attune_profile_add_kernel(attune_profile *profile, const char *declaration);
 /* Turns profiling on (counters reset) or off; false if out of memory. */
 bool attune_profile_enable(attune_profile *profile, bool enabled);
-/* Bracket a run on this thread: kernels between them are counted when enabled. */
-void attune_profile_begin(attune_profile *profile);
-void attune_profile_end(attune_profile *profile);
+/* Bracket a run on this thread: kernels between them are counted when enabled. begin returns
+ * the run's start, which end takes back. */
+int64_t attune_profile_begin(attune_profile *profile);
+void attune_profile_end(attune_profile *profile, int64_t started);
 void attune_profile_destroy(attune_profile *profile);
 /* The table attune_model_print_profile prints (profile_report.c). */
 attune_status attune_profile_print(const char *model_name, const attune_profile *profile,

@@ -58,10 +58,12 @@ struct attune_model {
   size_t num_entries;
   void **owned; /* weight copies made for alignment */
   size_t num_owned;
-  /* One run at a time per model: runs share the arena. */
+  /* attune_model_run's memory: one run at a time (sessions have their own arenas). */
   pthread_mutex_t run_lock;
   attune_arena arena;
   attune_profile profile;
+  /* Held for reading by every run, for writing to turn profiling on or off or print it. */
+  pthread_rwlock_t profile_lock;
   bool print_profile_at_close; /* ATTUNE_PROFILE was set at open */
 };
 
@@ -290,6 +292,7 @@ void attune_model_close(attune_model *model) {
   attune_profile_destroy(&model->profile);
   attune_arena_destroy(&model->arena);
   pthread_mutex_destroy(&model->run_lock);
+  pthread_rwlock_destroy(&model->profile_lock);
   free(model);
 }
 
@@ -305,6 +308,7 @@ attune_status attune_model_open(const char *manifest, attune_entry_fn entry,
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
   model->code = entry;
   pthread_mutex_init(&model->run_lock, NULL);
+  pthread_rwlock_init(&model->profile_lock, NULL);
   attune_status status = parse_manifest(model, manifest);
   if (status == ATTUNE_OK)
     status = attune_safetensors_open(weights_path, &model->weights);
@@ -552,11 +556,9 @@ attune_status attune_model_output_shapes(const attune_model *model, const attune
   return attune_model_entry_output_shapes(model, NULL, inputs, num_inputs, outputs, num_outputs);
 }
 
-attune_status attune_model_run_entry(attune_model *model, const char *entry,
-                                     const attune_tensor *inputs, size_t num_inputs,
-                                     attune_tensor *outputs, size_t num_outputs) {
-  if (!model)
-    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_model_run: null model");
+attune_status attune_model_execute(attune_model *model, attune_arena *arena, const char *entry,
+                                   const attune_tensor *inputs, size_t num_inputs,
+                                   attune_tensor *outputs, size_t num_outputs) {
   const entry_point *e = NULL;
   int64_t values[MAX_SYMBOLS];
   attune_status status = bind_inputs(model, entry, inputs, num_inputs, true, &e, values);
@@ -607,21 +609,33 @@ attune_status attune_model_run_entry(attune_model *model, const char *entry,
     arguments[a] = desc;
   }
   attune_clear_error();
-  pthread_mutex_lock(&model->run_lock);
-  attune_arena_begin(&model->arena);
-  attune_profile_begin(&model->profile);
+  pthread_rwlock_rdlock(&model->profile_lock);
+  attune_arena_begin(arena);
+  int64_t started = attune_profile_begin(&model->profile);
   model->code((int32_t)(e - model->entries), arguments);
-  attune_profile_end(&model->profile);
-  attune_arena_end(&model->arena);
-  bool out_of_memory = model->arena.failed;
-  model->arena.failed = false;
-  pthread_mutex_unlock(&model->run_lock);
+  attune_profile_end(&model->profile, started);
+  attune_arena_end(arena);
+  pthread_rwlock_unlock(&model->profile_lock);
+  bool out_of_memory = arena->failed;
+  arena->failed = false;
   free(descriptors);
   free(arguments);
   if (out_of_memory)
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY,
                        "out of memory for intermediates (outputs are not valid)");
   return ATTUNE_OK;
+}
+
+attune_status attune_model_run_entry(attune_model *model, const char *entry,
+                                     const attune_tensor *inputs, size_t num_inputs,
+                                     attune_tensor *outputs, size_t num_outputs) {
+  if (!model)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_model_run: null model");
+  pthread_mutex_lock(&model->run_lock);
+  attune_status status =
+      attune_model_execute(model, &model->arena, entry, inputs, num_inputs, outputs, num_outputs);
+  pthread_mutex_unlock(&model->run_lock);
+  return status;
 }
 
 attune_status attune_model_run(attune_model *model, const attune_tensor *inputs,
@@ -641,9 +655,9 @@ attune_status attune_model_arena_bytes(const attune_model *model, size_t *peak,
 attune_status attune_model_set_profiling(attune_model *model, int enabled) {
   if (!model)
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_model_set_profiling: null model");
-  pthread_mutex_lock(&model->run_lock);
+  pthread_rwlock_wrlock(&model->profile_lock);
   bool ok = attune_profile_enable(&model->profile, enabled != 0);
-  pthread_mutex_unlock(&model->run_lock);
+  pthread_rwlock_unlock(&model->profile_lock);
   return ok ? ATTUNE_OK : attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
 }
 
@@ -664,22 +678,26 @@ attune_status attune_model_kernel_profile(const attune_model *model, size_t id,
   out->name = k->name;
   out->fused = k->fused;
   out->location = k->location;
+  /* Runs in flight may be adding to the counters; profiling cannot be switched meanwhile. */
+  pthread_rwlock_t *lock = (pthread_rwlock_t *)&model->profile_lock;
+  pthread_rwlock_rdlock(lock);
   if (model->profile.enabled) {
     const attune_kernel_counters *c = &model->profile.counters[id];
-    out->calls = c->calls;
-    out->seconds = c->nanoseconds / 1e9;
-    out->flops = c->flops;
-    out->bytes = c->bytes;
+    out->calls = __atomic_load_n(&c->calls, __ATOMIC_RELAXED);
+    out->seconds = __atomic_load_n(&c->nanoseconds, __ATOMIC_RELAXED) / 1e9;
+    out->flops = (double)__atomic_load_n(&c->flops, __ATOMIC_RELAXED);
+    out->bytes = (double)__atomic_load_n(&c->bytes, __ATOMIC_RELAXED);
   }
+  pthread_rwlock_unlock(lock);
   return ATTUNE_OK;
 }
 
 attune_status attune_model_print_profile(attune_model *model, FILE *out) {
   if (!model || !out)
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_model_print_profile: null argument");
-  pthread_mutex_lock(&model->run_lock);
+  pthread_rwlock_wrlock(&model->profile_lock);
   attune_status status =
       attune_profile_print(model->name, &model->profile, attune_get_num_threads(), out);
-  pthread_mutex_unlock(&model->run_lock);
+  pthread_rwlock_unlock(&model->profile_lock);
   return status;
 }

@@ -5,14 +5,18 @@
  * Between jobs, workers spin for a while (100 µs, ATTUNE_SPIN_US) watching for the next one, then
  * sleep on a condition variable: a model's kernels come back to back, and waking a sleeping
  * thread costs tens of microseconds, as much as a small kernel. The caller likewise spins
- * before it sleeps waiting for the workers to finish. A job is a task range; the caller and
- * the workers take tasks one at a time from a shared counter, so uneven tasks (causal
- * attention's later query blocks see more keys) balance themselves. The caller returns once
- * every worker has checked out of the job, since the job's context lives on its stack. One
- * job runs at a time; a caller that finds the pool busy, or calls from inside a task, runs
- * its range itself. */
+ * before it sleeps waiting for the workers to finish. A job is a task range; its caller and
+ * the workers take tasks one at a time from the job's counter, so uneven tasks (causal
+ * attention's later query blocks see more keys) balance themselves.
+ *
+ * Several application threads (sessions of one model, or different models) may each have a
+ * job open at once: a free worker joins the oldest open job that has tasks left, so every
+ * caller gets the threads the others leave free and none runs serially because another is in
+ * flight. A caller closes its job once it runs out of tasks (no worker joins it after that)
+ * and returns once the workers in it have left, since the job lives on its stack. A range
+ * started from inside a task runs on that thread. */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT, writer-preferring rwlocks */
 #endif
 #include "internal.h"
 
@@ -39,40 +43,56 @@ static int64_t spin_budget(void) {
   return spin_nanoseconds;
 }
 
-static struct {
-  pthread_mutex_t lock;
-  pthread_cond_t wake;     /* workers: a new job, or shut down */
-  pthread_cond_t finished; /* the caller: every worker checked out */
-  pthread_t threads[MAX_THREADS];
-  int workers;             /* worker threads running (the caller is one more) */
-  int wanted;              /* threads wanted in all, the caller included; 0: not chosen yet */
-  unsigned long generation;
-  atomic_ulong published; /* = generation, readable without the lock (spinning workers) */
-  bool shutdown;
-  /* The current job. */
+/* One caller's task range, open to the workers from its publication until its caller runs
+ * out of tasks. */
+typedef struct job {
   attune_task_fn fn;
   void *ctx;
   int64_t end;
   atomic_int_fast64_t next;
-  atomic_int checked_out;
+  atomic_int joined; /* workers in it now; changed under pool.lock */
+  struct job *older, *newer;
+} job;
+
+static struct {
+  pthread_mutex_t lock;
+  pthread_cond_t wake;     /* workers: a new job, or shut down */
+  pthread_cond_t finished; /* callers: a worker left a job */
+  pthread_t threads[MAX_THREADS];
+  int workers;             /* worker threads running (each caller is one more) */
+  atomic_int wanted;       /* threads wanted in all, a caller included; 0: not chosen yet */
+  unsigned long generation;
+  atomic_ulong published; /* = generation, readable without the lock (spinning workers) */
+  bool shutdown;
+  job *oldest, *newest;    /* the open jobs */
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
           .wake = PTHREAD_COND_INITIALIZER,
           .finished = PTHREAD_COND_INITIALIZER};
 
-/* Held by the caller of the running job, and while the thread count changes. */
-static pthread_mutex_t submit = PTHREAD_MUTEX_INITIALIZER;
+/* Held for reading by every caller with a job open, for writing while the worker count
+ * changes. Writers first: a thread count set while sessions keep the pool busy still takes
+ * effect. */
+static pthread_rwlock_t resize = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
 static _Thread_local bool inside_task;
 
-static void run_tasks(attune_task_fn fn, void *ctx, int64_t end) {
+static void run_tasks(job *j) {
   bool outer = inside_task;
   inside_task = true;
   for (;;) {
-    int64_t task = atomic_fetch_add(&pool.next, 1);
-    if (task >= end)
+    int64_t task = atomic_fetch_add(&j->next, 1);
+    if (task >= j->end)
       break;
-    fn(ctx, task, task + 1);
+    j->fn(j->ctx, task, task + 1);
   }
   inside_task = outer;
+}
+
+/* With pool.lock held: the oldest open job with tasks left, or NULL. */
+static job *job_with_tasks(void) {
+  for (job *j = pool.oldest; j; j = j->newer)
+    if (atomic_load(&j->next) < j->end)
+      return j;
+  return NULL;
 }
 
 static int64_t monotonic_ns(void) {
@@ -106,32 +126,33 @@ static bool new_job(const void *seen) {
          *(const unsigned long *)seen;
 }
 
-static bool all_checked_out(const void *workers) {
-  return atomic_load_explicit(&pool.checked_out, memory_order_acquire) >= *(const int *)workers;
+static bool workers_left(const void *j) {
+  return atomic_load_explicit(&((const job *)j)->joined, memory_order_acquire) == 0;
 }
 
 static void *worker_main(void *arg) {
   unsigned long seen = (unsigned long)(uintptr_t)arg;
   pthread_mutex_lock(&pool.lock);
   for (;;) {
-    if (!pool.shutdown && pool.generation == seen) {
+    job *j = job_with_tasks();
+    if (j) {
+      atomic_fetch_add_explicit(&j->joined, 1, memory_order_relaxed);
       pthread_mutex_unlock(&pool.lock);
-      spin_until(new_job, &seen);
+      run_tasks(j);
       pthread_mutex_lock(&pool.lock);
+      if (atomic_fetch_sub_explicit(&j->joined, 1, memory_order_acq_rel) == 1)
+        pthread_cond_broadcast(&pool.finished);
+      continue;
     }
-    while (!pool.shutdown && pool.generation == seen)
-      pthread_cond_wait(&pool.wake, &pool.lock);
     if (pool.shutdown)
       break;
+    /* Nothing to join: watch for the next job, then sleep. */
     seen = pool.generation;
-    attune_task_fn fn = pool.fn;
-    void *ctx = pool.ctx;
-    int64_t end = pool.end;
     pthread_mutex_unlock(&pool.lock);
-    run_tasks(fn, ctx, end);
+    spin_until(new_job, &seen);
     pthread_mutex_lock(&pool.lock);
-    if (atomic_fetch_add_explicit(&pool.checked_out, 1, memory_order_acq_rel) + 1 == pool.workers)
-      pthread_cond_signal(&pool.finished);
+    while (!pool.shutdown && pool.generation == seen)
+      pthread_cond_wait(&pool.wake, &pool.lock);
   }
   pthread_mutex_unlock(&pool.lock);
   return NULL;
@@ -152,7 +173,7 @@ static int default_threads(void) {
   return online >= 1 ? (online > MAX_THREADS ? MAX_THREADS : (int)online) : 1;
 }
 
-/* With `submit` held and no job running. */
+/* With `resize` held for writing: no job is open. */
 static void stop_workers(void) {
   pthread_mutex_lock(&pool.lock);
   pool.shutdown = true;
@@ -166,15 +187,25 @@ static void stop_workers(void) {
   pool.shutdown = false;
 }
 
-/* With `submit` held: as many workers as wanted (fewer if threads cannot be created). */
+static int wanted_threads(void) {
+  int wanted = atomic_load(&pool.wanted);
+  if (wanted == 0) {
+    int chosen = default_threads();
+    atomic_compare_exchange_strong(&pool.wanted, &wanted, chosen);
+    wanted = atomic_load(&pool.wanted);
+  }
+  return wanted;
+}
+
+/* With `resize` held for writing: as many workers as wanted (fewer if threads cannot be
+ * created). */
 static void ensure_workers(void) {
   spin_budget();
-  if (pool.wanted == 0)
-    pool.wanted = default_threads();
-  if (pool.workers == pool.wanted - 1)
+  int wanted = wanted_threads();
+  if (pool.workers == wanted - 1)
     return;
   stop_workers();
-  while (pool.workers < pool.wanted - 1) {
+  while (pool.workers < wanted - 1) {
     void *start = (void *)(uintptr_t)pool.generation;
     if (pthread_create(&pool.threads[pool.workers], NULL, worker_main, start) != 0)
       break;
@@ -183,37 +214,58 @@ static void ensure_workers(void) {
 }
 
 void attune_parallel_for(attune_task_fn fn, void *ctx, int64_t begin, int64_t end) {
-  if (end - begin <= 1 || inside_task || pthread_mutex_trylock(&submit) != 0) {
+  if (end - begin <= 1 || inside_task) {
     if (begin < end)
       fn(ctx, begin, end);
     return;
   }
-  ensure_workers();
+  pthread_rwlock_rdlock(&resize);
+  if (spin_nanoseconds < 0 || pool.workers != wanted_threads() - 1) {
+    pthread_rwlock_unlock(&resize);
+    pthread_rwlock_wrlock(&resize);
+    ensure_workers();
+    pthread_rwlock_unlock(&resize);
+    pthread_rwlock_rdlock(&resize);
+  }
   if (pool.workers == 0) {
-    pthread_mutex_unlock(&submit);
+    pthread_rwlock_unlock(&resize);
     fn(ctx, begin, end);
     return;
   }
+  job j = {.fn = fn, .ctx = ctx, .end = end};
+  atomic_init(&j.next, begin);
+  atomic_init(&j.joined, 0);
   pthread_mutex_lock(&pool.lock);
-  pool.fn = fn;
-  pool.ctx = ctx;
-  pool.end = end;
-  atomic_store(&pool.next, begin);
-  atomic_store(&pool.checked_out, 0);
+  j.older = pool.newest;
+  if (pool.newest)
+    pool.newest->newer = &j;
+  else
+    pool.oldest = &j;
+  pool.newest = &j;
   ++pool.generation;
   atomic_store_explicit(&pool.published, pool.generation, memory_order_release);
   pthread_cond_broadcast(&pool.wake);
   pthread_mutex_unlock(&pool.lock);
 
-  run_tasks(fn, ctx, end);
+  run_tasks(&j);
 
-  int workers = pool.workers;
-  spin_until(all_checked_out, &workers);
+  /* Closed: no worker joins it now; wait for those in it to leave. */
   pthread_mutex_lock(&pool.lock);
-  while (pool.checked_out < pool.workers)
+  if (j.older)
+    j.older->newer = j.newer;
+  else
+    pool.oldest = j.newer;
+  if (j.newer)
+    j.newer->older = j.older;
+  else
+    pool.newest = j.older;
+  pthread_mutex_unlock(&pool.lock);
+  spin_until(workers_left, &j);
+  pthread_mutex_lock(&pool.lock);
+  while (atomic_load(&j.joined) > 0)
     pthread_cond_wait(&pool.finished, &pool.lock);
   pthread_mutex_unlock(&pool.lock);
-  pthread_mutex_unlock(&submit);
+  pthread_rwlock_unlock(&resize);
 }
 
 attune_status attune_set_num_threads(int threads) {
@@ -221,24 +273,15 @@ attune_status attune_set_num_threads(int threads) {
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
                        "attune_set_num_threads: %d threads; expected 1 to %d", threads,
                        MAX_THREADS);
-  pthread_mutex_lock(&submit);
-  pool.wanted = threads;
-  pthread_mutex_unlock(&submit);
+  atomic_store(&pool.wanted, threads);
   return ATTUNE_OK;
 }
 
-int attune_get_num_threads(void) {
-  pthread_mutex_lock(&submit);
-  if (pool.wanted == 0)
-    pool.wanted = default_threads();
-  int threads = pool.wanted;
-  pthread_mutex_unlock(&submit);
-  return threads;
-}
+int attune_get_num_threads(void) { return wanted_threads(); }
 
 /* Workers run code in this library: they must be gone before it is unloaded. */
 __attribute__((destructor)) static void shut_down_pool(void) {
-  pthread_mutex_lock(&submit);
+  pthread_rwlock_wrlock(&resize);
   stop_workers();
-  pthread_mutex_unlock(&submit);
+  pthread_rwlock_unlock(&resize);
 }

@@ -5,8 +5,10 @@
  * InstrumentKernels.cpp). While a profiled run is on this thread, start reads the clock and
  * stop adds the elapsed time, the kernel's FLOPs and its bytes to the model's counters;
  * otherwise start returns 0 and stop is not called. Kernels are started and stopped by the
- * thread that runs the entry (a parallel kernel's tasks run inside its bracket), so the
- * counters need no atomics; runs of one model are serialized by its run lock.
+ * thread that runs the entry (a parallel kernel's tasks run inside its bracket). Sessions of
+ * one model run at once on different threads and add to the same counters, so every addition
+ * is atomic; turning profiling on or off waits for the runs in flight (the model's profile
+ * lock).
  */
 #include "internal.h"
 
@@ -29,10 +31,10 @@ void attune_kernel_stop(int64_t start, int64_t id, int64_t flops, int64_t bytes)
   if (!profile || start == 0 || id < 0 || (size_t)id >= profile->num_kernels)
     return;
   attune_kernel_counters *c = &profile->counters[id];
-  c->calls += 1;
-  c->nanoseconds += now_ns() - start;
-  c->flops += (double)flops;
-  c->bytes += (double)bytes;
+  __atomic_fetch_add(&c->calls, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&c->nanoseconds, now_ns() - start, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&c->flops, flops, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&c->bytes, bytes, __ATOMIC_RELAXED);
 }
 
 bool attune_profile_add_kernel(attune_profile *profile, const char *declaration) {
@@ -74,19 +76,19 @@ bool attune_profile_enable(attune_profile *profile, bool enabled) {
   return profile->enabled;
 }
 
-void attune_profile_begin(attune_profile *profile) {
-  if (profile->enabled) {
-    current = profile;
-    profile->run_started = now_ns();
-  }
+int64_t attune_profile_begin(attune_profile *profile) {
+  if (!profile->enabled)
+    return 0;
+  current = profile;
+  return now_ns();
 }
 
-void attune_profile_end(attune_profile *profile) {
+void attune_profile_end(attune_profile *profile, int64_t started) {
   if (current != profile)
     return;
   current = NULL;
-  profile->runs += 1;
-  profile->run_nanoseconds += now_ns() - profile->run_started;
+  __atomic_fetch_add(&profile->runs, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&profile->run_nanoseconds, now_ns() - started, __ATOMIC_RELAXED);
 }
 
 void attune_profile_destroy(attune_profile *profile) {

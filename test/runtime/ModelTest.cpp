@@ -1,5 +1,6 @@
 // Unit tests of opening and running a compiled model through the runtime, with a hand-written
 // entry function standing in for generated code: y[b, i] = x[b, i] + w[i].
+#include "Descriptors.h"
 #include "attune/runtime.h"
 
 #include <gtest/gtest.h>
@@ -19,16 +20,6 @@ const char *const kManifest = "attune-manifest 1\n"
                               "input x f32 batch 3\n"
                               "weight w f32 3\n"
                               "output y f32 batch 3\n";
-
-/// Mirrors the memref descriptor layout the runtime passes: {ptr, ptr, offset, sizes, strides}.
-struct Descriptor2D {
-  float *allocated, *aligned;
-  int64_t offset, sizes[2], strides[2];
-};
-struct Descriptor1D {
-  float *allocated, *aligned;
-  int64_t offset, sizes[1], strides[1];
-};
 
 void adderEntry(int32_t entry, void **arguments) {
   ASSERT_EQ(entry, 0);

@@ -1,6 +1,7 @@
 // Tests the runtime's thread pool (runtime/src/parallel.c): every task of a range runs exactly
 // once whatever the thread count, ranges run from inside a task and from several application
-// threads at once complete, and thread counts are validated.
+// threads at once complete and share the pool's free threads, and thread counts are validated
+// and take effect while the pool is busy.
 extern "C" {
 #include "internal.h"
 }
@@ -8,6 +9,9 @@ extern "C" {
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -101,6 +105,66 @@ TEST_F(ParallelTest, ConcurrentCallersComplete) {
   for (int i = 0; i < 4; ++i)
     for (int64_t t = 0; t < 500; ++t)
       EXPECT_EQ(counts[i].hits[t].load(), 10 - t / 50) << "caller " << i << " task " << t;
+}
+
+/// A job whose first task holds its caller until a second caller's job is done, and the
+/// thread ids that ran the second job's tasks.
+struct Overlap {
+  std::atomic<bool> secondDone{false};
+  std::mutex lock;
+  std::set<std::thread::id> secondThreads;
+};
+
+void holdUntilSecondDone(void *ctx, int64_t begin, int64_t) {
+  auto *overlap = static_cast<Overlap *>(ctx);
+  if (begin != 0)
+    return;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!overlap->secondDone.load() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+}
+
+void recordThread(void *ctx, int64_t, int64_t) {
+  auto *overlap = static_cast<Overlap *>(ctx);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::lock_guard<std::mutex> guard(overlap->lock);
+  overlap->secondThreads.insert(std::this_thread::get_id());
+}
+
+TEST_F(ParallelTest, SecondCallerGetsFreeThreadsWhileAJobIsInFlight) {
+  // 4 threads: the first caller's thread sits in its job's first task, the rest of that job
+  // is done at once, so the pool's workers are free while it is still in flight. The second
+  // caller's 40 tasks must be shared with them, not run on its own thread alone.
+  ASSERT_EQ(attune_set_num_threads(4), ATTUNE_OK);
+  Overlap overlap;
+  std::thread first([&] { attune_parallel_for(holdUntilSecondDone, &overlap, 0, 8); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  attune_parallel_for(recordThread, &overlap, 0, 40);
+  overlap.secondDone = true;
+  first.join();
+  EXPECT_GE(overlap.secondThreads.size(), 2u)
+      << "the second caller ran its tasks alone while the first job was in flight";
+}
+
+TEST_F(ParallelTest, ThreadCountChangesWhileCallersKeepThePoolBusy) {
+  ASSERT_EQ(attune_set_num_threads(2), ATTUNE_OK);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 3; ++i)
+    callers.emplace_back([&] {
+      Counts counts(64);
+      while (!stop.load())
+        attune_parallel_for(countTasks, &counts, 0, 64);
+    });
+  for (int threads : {3, 1, 4, 2}) {
+    ASSERT_EQ(attune_set_num_threads(threads), ATTUNE_OK);
+    Counts counts(300);
+    attune_parallel_for(countTasks, &counts, 0, 300);
+    expectEachOnce(counts, 0, 300);
+  }
+  stop = true;
+  for (std::thread &caller : callers)
+    caller.join();
 }
 
 TEST_F(ParallelTest, RejectsBadThreadCounts) {

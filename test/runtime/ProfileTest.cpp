@@ -1,11 +1,13 @@
 // Unit tests of the runtime's kernel profile, with a hand-written entry standing in for
 // generated code: it brackets two "kernels" with the hooks attune-instrument-kernels inserts.
+#include "Descriptors.h"
 #include "attune/runtime.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern "C" int64_t attune_kernel_start(void);
@@ -22,14 +24,9 @@ const char *const kManifest =
     "kernel layer_norm |  | <prelude>:11:10 in model.tfm:4:9\n"
     "kernel matmul k4 n4 | bias, gelu_tanh | model.tfm:3:5\n";
 
-struct Descriptor1D {
-  float *allocated, *aligned;
-  int64_t offset, sizes[1], strides[1];
-};
-
 /// Kernel 0 and 2 (alike: one line of the table) do 100 FLOPs over 64 bytes; kernel 1 does 8
 /// over 32. Records whether the hooks said the run was profiled.
-bool sawProfiledRun = false;
+thread_local bool sawProfiledRun = false;
 void entry(int32_t, void **arguments) {
   auto *x = static_cast<Descriptor1D *>(arguments[0]);
   auto *y = static_cast<Descriptor1D *>(arguments[1]);
@@ -110,6 +107,32 @@ TEST_F(ProfileTest, CountsEveryKernelOfEveryRun) {
   ASSERT_EQ(attune_model_set_profiling(model, 0), ATTUNE_OK);
   run();
   EXPECT_FALSE(sawProfiledRun);
+}
+
+TEST_F(ProfileTest, CountsRunsOfConcurrentSessionsExactly) {
+  ASSERT_EQ(attune_model_set_profiling(model, 1), ATTUNE_OK);
+  constexpr int kThreads = 4, kRuns = 500;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&] {
+      attune_session *session = nullptr;
+      ASSERT_EQ(attune_session_create(model, &session), ATTUNE_OK);
+      std::vector<float> x(4, 1.0f), y(4, 0.0f);
+      attune_tensor in = {"x", ATTUNE_F32, 1, {4}, x.data()};
+      attune_tensor out = {"y", ATTUNE_F32, 1, {4}, y.data()};
+      for (int r = 0; r < kRuns; ++r)
+        ASSERT_EQ(attune_session_run(session, nullptr, &in, 1, &out, 1), ATTUNE_OK);
+      attune_session_destroy(session);
+    });
+  for (std::thread &thread : threads)
+    thread.join();
+  attune_kernel_profile k;
+  ASSERT_EQ(attune_model_kernel_profile(model, 1, &k), ATTUNE_OK);
+  EXPECT_EQ(k.calls, kThreads * kRuns);
+  EXPECT_EQ(k.flops, 8.0 * kThreads * kRuns);
+  EXPECT_EQ(k.bytes, 32.0 * kThreads * kRuns);
+  ASSERT_EQ(attune_model_kernel_profile(model, 2, &k), ATTUNE_OK);
+  EXPECT_EQ(k.calls, kThreads * kRuns);
 }
 
 TEST_F(ProfileTest, PrintsAlikeKernelsAsOneLine) {

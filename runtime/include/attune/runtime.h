@@ -105,9 +105,27 @@ attune_status attune_model_run_entry(attune_model *model, const char *entry,
                                      const attune_tensor *inputs, size_t num_inputs,
                                      attune_tensor *outputs, size_t num_outputs);
 
-/* Memory for intermediates: the most bytes live at once during any run so far, and the bytes
- * the model's arena holds from the system. */
+/* Memory for intermediates of attune_model_run: the most bytes live at once during any run so
+ * far, and the bytes the model's own arena holds from the system. */
 attune_status attune_model_arena_bytes(const attune_model *model, size_t *peak, size_t *reserved);
+
+/* Sessions. A model is immutable once open and may be shared by any number of threads; a
+ * session holds the memory one run writes (its own arena of intermediates). Runs on different
+ * sessions of one model proceed at the same time from different threads, each with results
+ * identical to running alone; attune_model_run uses the model's own memory and runs one call
+ * at a time. A session runs one call at a time: a call that overlaps another on the same
+ * session fails with ATTUNE_ERROR_INVALID_ARGUMENT. Destroy a model's sessions before closing
+ * it. */
+typedef struct attune_session attune_session;
+attune_status attune_session_create(attune_model *model, attune_session **out);
+void attune_session_destroy(attune_session *session);
+/* attune_model_run_entry on the session's memory (entry NULL: the default one). */
+attune_status attune_session_run(attune_session *session, const char *entry,
+                                 const attune_tensor *inputs, size_t num_inputs,
+                                 attune_tensor *outputs, size_t num_outputs);
+/* The session's arena: the most bytes live at once during any of its runs, bytes held. */
+attune_status attune_session_arena_bytes(const attune_session *session, size_t *peak,
+                                         size_t *reserved);
 
 /* Profiling (docs/c-api.md). Every kernel a model runs has an id (0 .. num_kernels - 1) with
  * a name ("matmul k768 n3072"), the ops fused into it ("bias, gelu_tanh") and the place in the
@@ -136,8 +154,8 @@ attune_status attune_model_print_profile(attune_model *model, FILE *out);
 /* Threads that run a model's parallel kernels (the attention kernel's tasks), shared by all
  * models in the process. The default is ATTUNE_NUM_THREADS from the environment, else the
  * CPUs this process may run on. attune_set_num_threads(n) takes effect for the next kernel;
- * n must be >= 1. Runs from several application threads at once each get the pool in turn
- * (a run that finds it busy runs its tasks on its own thread). */
+ * n must be >= 1. Runs from several application threads at once share the pool: each
+ * kernel's tasks go to its caller and to whichever pool threads are free. */
 attune_status attune_set_num_threads(int threads);
 int attune_get_num_threads(void);
 

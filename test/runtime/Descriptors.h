@@ -1,0 +1,17 @@
+// The memref descriptors the runtime passes to a model's entry function, as the hand-written
+// entries of the runtime tests read them: {allocated, aligned, offset, sizes, strides}.
+#ifndef ATTUNE_TEST_RUNTIME_DESCRIPTORS_H
+#define ATTUNE_TEST_RUNTIME_DESCRIPTORS_H
+
+#include <cstdint>
+
+struct Descriptor2D {
+  float *allocated, *aligned;
+  int64_t offset, sizes[2], strides[2];
+};
+struct Descriptor1D {
+  float *allocated, *aligned;
+  int64_t offset, sizes[1], strides[1];
+};
+
+#endif // ATTUNE_TEST_RUNTIME_DESCRIPTORS_H
