@@ -83,6 +83,9 @@ std::unique_ptr<LoadedLibrary> LoadedLibrary::open(const std::string &path, std:
   bind(rt.output, "attune_model_entry_output");
   bind(rt.dimBound, "attune_model_dim_bound");
   bind(rt.arenaBytes, "attune_model_arena_bytes");
+  bind(rt.sessionCreate, "attune_session_create");
+  bind(rt.sessionDestroy, "attune_session_destroy");
+  bind(rt.sessionRun, "attune_session_run");
   bind(rt.setProfiling, "attune_model_set_profiling");
   bind(rt.printProfile, "attune_model_print_profile");
   bind(rt.lastError, "attune_last_error");
@@ -128,7 +131,7 @@ std::vector<attune_tensor> LoadedLibrary::outputs(const std::string &entry) cons
 }
 
 bool LoadedLibrary::run(const std::vector<OwnedTensor> &inputs, std::vector<OwnedTensor> &outputs,
-                        const std::string &entry) {
+                        const std::string &entry, attune_session *session) {
   std::vector<attune_tensor> in;
   for (const OwnedTensor &t : inputs)
     in.push_back(t.tensor());
@@ -154,8 +157,11 @@ bool LoadedLibrary::run(const std::vector<OwnedTensor> &inputs, std::vector<Owne
   std::vector<attune_tensor> out;
   for (const OwnedTensor &t : outputs)
     out.push_back(t.tensor());
-  if (rt.run(handle, entryArg(entry), in.data(), in.size(), out.data(), out.size()) !=
-      ATTUNE_OK) {
+  attune_status status =
+      session ? rt.sessionRun(session, entryArg(entry), in.data(), in.size(), out.data(),
+                              out.size())
+              : rt.run(handle, entryArg(entry), in.data(), in.size(), out.data(), out.size());
+  if (status != ATTUNE_OK) {
     llvm::errs() << "attune: " << rt.lastError() << "\n";
     return false;
   }

@@ -45,6 +45,9 @@ struct RuntimeApi {
   decltype(&attune_model_entry_output) output;
   decltype(&attune_model_dim_bound) dimBound;
   decltype(&attune_model_arena_bytes) arenaBytes;
+  decltype(&attune_session_create) sessionCreate;
+  decltype(&attune_session_destroy) sessionDestroy;
+  decltype(&attune_session_run) sessionRun;
   decltype(&attune_model_set_profiling) setProfiling;
   decltype(&attune_model_print_profile) printProfile;
   decltype(&attune_last_error) lastError;
@@ -67,10 +70,10 @@ public:
   /// An entry point's declared inputs/outputs (symbolic dims are -1); empty name: the default.
   std::vector<attune_tensor> inputs(const std::string &entry = "") const;
   std::vector<attune_tensor> outputs(const std::string &entry = "") const;
-  /// Allocates every output for these inputs and runs the entry point; prints the error on
-  /// failure.
+  /// Allocates every output for these inputs and runs the entry point (on `session` when
+  /// given, else on the model's own memory); prints the error on failure.
   bool run(const std::vector<OwnedTensor> &inputs, std::vector<OwnedTensor> &outputs,
-           const std::string &entry = "");
+           const std::string &entry = "", attune_session *session = nullptr);
 
 private:
   void *library = nullptr;

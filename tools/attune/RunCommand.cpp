@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <numeric>
+#include <thread>
 
 using namespace attune;
 namespace cl = llvm::cl;
@@ -178,6 +179,62 @@ std::unique_ptr<LoadedLibrary> openWithOneSource(const std::string &input, const
   return LoadedLibrary::open(library, modelName, weights);
 }
 
+/// Whether two runs' outputs are the same tensors, bit for bit.
+bool sameOutputs(const std::vector<OwnedTensor> &a, const std::vector<OwnedTensor> &b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].name != b[i].name || a[i].meta.rank != b[i].meta.rank || a[i].bytes != b[i].bytes)
+      return false;
+  return true;
+}
+
+/// Runs `count` sessions at once, each on an application thread of its own, `runs` runs each
+/// on the same inputs; prints their throughput against one run's `singleMs` and whether every
+/// output equals `reference` bit for bit. False on a failed run or a differing output.
+bool runConcurrentSessions(LoadedLibrary &library, const std::vector<OwnedTensor> &inputs,
+                           const std::vector<OwnedTensor> &reference, const std::string &entry,
+                           unsigned count, unsigned runs, double singleMs) {
+  const RuntimeApi &rt = library.api();
+  std::vector<attune_session *> sessions(count, nullptr);
+  bool created = true;
+  for (attune_session *&session : sessions)
+    if (created && rt.sessionCreate(library.model(), &session) != ATTUNE_OK) {
+      llvm::errs() << "attune: " << rt.lastError() << "\n";
+      created = false;
+    }
+  std::vector<char> ran(count, 0), identical(count, 0);
+  auto start = std::chrono::steady_clock::now();
+  if (created) {
+    std::vector<std::thread> threads;
+    for (unsigned i = 0; i < count; ++i)
+      threads.emplace_back([&, i] {
+        std::vector<OwnedTensor> outputs;
+        bool ok = true;
+        for (unsigned r = 0; r < runs && ok; ++r)
+          ok = library.run(inputs, outputs, entry, sessions[i]);
+        ran[i] = ok;
+        identical[i] = ok && sameOutputs(outputs, reference);
+      });
+    for (std::thread &thread : threads)
+      thread.join();
+  }
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  for (attune_session *session : sessions)
+    rt.sessionDestroy(session);
+  if (!created || std::count(ran.begin(), ran.end(), 0) != 0)
+    return false;
+  bool same = std::count(identical.begin(), identical.end(), 0) == 0;
+  double perSecond = count * runs / (ms / 1000);
+  llvm::outs() << "sessions: " << count << " at once, " << runs << " runs each: "
+               << llvm::format("%.3f", ms) << " ms, " << llvm::format("%.2f", perSecond)
+               << " runs/s (" << llvm::format("%.2f", perSecond * singleMs / 1000)
+               << "x one run at a time); outputs identical to the single run: "
+               << (same ? "yes" : "NO") << "\n";
+  return same;
+}
+
 } // namespace
 
 int attune::runCommand(int argc, char **argv) {
@@ -211,6 +268,12 @@ int attune::runCommand(int argc, char **argv) {
                         cl::desc("Time every kernel and print the table after the runs (with "
                                  "--repeat N > 1, the first run is a warm-up and not counted)"),
                         cl::cat(category));
+  cl::opt<unsigned> sessions(
+      "sessions",
+      cl::desc("Then run the inputs on this many sessions at once, one application thread each "
+               "(--repeat runs each), and report their throughput and whether every output "
+               "equals the single run's"),
+      cl::init(0), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "attune run: run a built model library\n");
 
@@ -265,6 +328,9 @@ int attune::runCommand(int argc, char **argv) {
   llvm::outs() << "wall time: " << llvm::format("%.3f", best) << " ms"
                << (repeat > 1 ? " (fastest of " + std::to_string(repeat) + ")" : "") << ", "
                << library->api().getNumThreads() << " threads\n";
+  if (sessions > 0 &&
+      !runConcurrentSessions(*library, inputs, outputs, entry, sessions, runs, best))
+    return 1;
   size_t peak = 0, reserved = 0;
   if (library->api().arenaBytes(library->model(), &peak, &reserved) == ATTUNE_OK)
     llvm::outs() << "intermediates: " << llvm::format("%.2f", peak / 1048576.0)
