@@ -6,43 +6,24 @@
  *
  * Prints one line per M: "M K N ms GFLOP/s peak% " with the best time and the best peak over
  * the rounds (ROUNDS, default 3). The library is dlopened and run through its own runtime
- * (attune_model_run_entry), as a deployed program would call it. */
+ * (its NAME_runtime() table), as a deployed program would call it. */
 #include "fma_peak.h"
 
-#include "attune/runtime.h"
+#include "load_library.h"
 
-#include <dlfcn.h>
 #include <string.h>
 
 #define MAX_M 64
 
-typedef struct runtime_api {
-  __typeof__(attune_model_open) *open;
-  __typeof__(attune_model_run) *run;
-  __typeof__(attune_model_input) *input;
-  __typeof__(attune_model_output) *output;
-  __typeof__(attune_set_num_threads) *set_threads;
-  __typeof__(attune_last_error) *last_error;
-} runtime_api;
-
-static void *need(void *library, const char *name) {
-  void *symbol = dlsym(library, name);
-  if (!symbol) {
-    fprintf(stderr, "attune-gemm-bench: %s has no %s\n", "the library", name);
-    exit(1);
-  }
-  return symbol;
-}
-
 /* Seconds per run of the model at `rows` rows: the best over batches of runs of ~50 ms. */
-static double time_runs(const runtime_api *api, attune_model *model, attune_tensor *x,
+static double time_runs(const attune_runtime *api, attune_model *model, attune_tensor *x,
                         attune_tensor *y) {
   double best = 1e30;
   int runs = 1;
   for (int batch = 0; batch < 5; ++batch) {
     double start = now();
     for (int r = 0; r < runs; ++r)
-      if (api->run(model, x, 1, y, 1) != ATTUNE_OK) {
+      if (api->model_run(model, x, 1, y, 1) != ATTUNE_OK) {
         fprintf(stderr, "attune-gemm-bench: %s\n", api->last_error());
         exit(1);
       }
@@ -67,33 +48,17 @@ int main(int argc, char **argv) {
     fprintf(stderr, "attune-gemm-bench: at most %d row counts and at least one thread\n", MAX_M);
     return 2;
   }
-  void *library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  if (!library) {
-    fprintf(stderr, "attune-gemm-bench: %s\n", dlerror());
-    return 1;
-  }
-  runtime_api api = {need(library, "attune_model_open"), need(library, "attune_model_run"),
-                     need(library, "attune_model_input"), need(library, "attune_model_output"),
-                     need(library, "attune_set_num_threads"), need(library, "attune_last_error")};
-  /* libNAME.so holds NAME_manifest and NAME_entry. */
-  const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-  char name[256], symbol[300];
-  snprintf(name, sizeof name, "%s", strncmp(base, "lib", 3) ? base : base + 3);
-  if (strstr(name, ".so"))
-    *strstr(name, ".so") = 0;
-  snprintf(symbol, sizeof symbol, "%s_manifest", name);
-  const char *manifest = need(library, symbol);
-  snprintf(symbol, sizeof symbol, "%s_entry", name);
-  attune_entry_fn entry = (attune_entry_fn)need(library, symbol);
+  loaded_library library = load_library(path, "attune-gemm-bench");
+  const attune_runtime *api = library.runtime;
   attune_model *model = NULL;
-  if (api.open(manifest, entry, weights, &model) != ATTUNE_OK) {
-    fprintf(stderr, "attune-gemm-bench: %s\n", api.last_error());
+  if (api->model_open(library.manifest, library.entry, weights, &model) != ATTUNE_OK) {
+    fprintf(stderr, "attune-gemm-bench: %s\n", api->last_error());
     return 1;
   }
-  api.set_threads(threads);
+  api->set_num_threads(threads);
   attune_tensor x_info, y_info;
-  api.input(model, 0, &x_info);
-  api.output(model, 0, &y_info);
+  api->model_input(model, 0, &x_info);
+  api->model_output(model, 0, &y_info);
   int64_t k = x_info.shape[2], n = y_info.shape[2];
 
   int rounds = getenv("ROUNDS") ? atoi(getenv("ROUNDS")) : 3;
@@ -114,7 +79,7 @@ int main(int argc, char **argv) {
         xs[e] = (float)((e * 7919) % 2001) / 1000.0f - 1.0f;
       attune_tensor x = {x_info.name, ATTUNE_F32, 3, {1, m, k}, xs};
       attune_tensor y = {y_info.name, ATTUNE_F32, 3, {1, m, n}, ys};
-      double seconds = time_runs(&api, model, &x, &y);
+      double seconds = time_runs(api, model, &x, &y);
       if (seconds < best[i])
         best[i] = seconds;
       free(xs);

@@ -6,9 +6,8 @@
  * Prints "open: <ms> ms, resident +<MiB> MiB (<ratio> x the weights' <MiB> MiB)". Run it twice
  * for the figure with the file in the page cache. Resident memory is this process's VmRSS
  * growth across attune_model_open (the library's code is mapped before it). */
-#include "attune/runtime.h"
+#include "load_library.h"
 
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,29 +37,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: attune-open-bench LIB WEIGHTS [THREADS]\n");
     return 2;
   }
-  void *library = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-  if (!library) {
-    fprintf(stderr, "attune-open-bench: %s\n", dlerror());
-    return 1;
-  }
-  const char *base = strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1];
-  char name[256], symbol[300];
-  snprintf(name, sizeof name, "%s", strncmp(base, "lib", 3) ? base : base + 3);
-  if (strstr(name, ".so"))
-    *strstr(name, ".so") = 0;
-  __typeof__(attune_model_open) *open = (__typeof__(attune_model_open) *)dlsym(library, "attune_model_open");
-  __typeof__(attune_set_num_threads) *threads = (__typeof__(attune_set_num_threads) *)dlsym(library, "attune_set_num_threads");
-  __typeof__(attune_last_error) *last_error = (__typeof__(attune_last_error) *)dlsym(library, "attune_last_error");
-  snprintf(symbol, sizeof symbol, "%s_manifest", name);
-  const char *manifest = dlsym(library, symbol);
-  snprintf(symbol, sizeof symbol, "%s_entry", name);
-  attune_entry_fn entry = (attune_entry_fn)dlsym(library, symbol);
-  if (!open || !threads || !last_error || !manifest || !entry) {
-    fprintf(stderr, "attune-open-bench: %s is not an attune model library\n", argv[1]);
-    return 1;
-  }
+  loaded_library library = load_library(argv[1], "attune-open-bench");
+  const attune_runtime *api = library.runtime;
   if (argc > 3)
-    threads(atoi(argv[3]));
+    api->set_num_threads(atoi(argv[3]));
   struct stat file;
   if (stat(argv[2], &file) != 0) {
     perror(argv[2]);
@@ -69,8 +49,8 @@ int main(int argc, char **argv) {
   long before = resident_kib();
   double start = now();
   attune_model *model = NULL;
-  if (open(manifest, entry, argv[2], &model) != ATTUNE_OK) {
-    fprintf(stderr, "attune-open-bench: %s\n", last_error());
+  if (api->model_open(library.manifest, library.entry, argv[2], &model) != ATTUNE_OK) {
+    fprintf(stderr, "attune-open-bench: %s\n", api->last_error());
     return 1;
   }
   double ms = (now() - start) * 1e3;

@@ -1,7 +1,7 @@
 // Names that make up a compiled model's ABI: attributes set on entry-function arguments by
 // attune-lower-entry and attune-pack-weights and on the module by attune-instrument-kernels,
 // read by the model interface (backends/cpu/ModelInterface.cpp) and rendered into the
-// runtime manifest; the runtime functions generated code calls.
+// runtime manifest; the runtime functions generated code calls; the symbols a library exports.
 #ifndef ATTUNE_IR_ABI_H
 #define ATTUNE_IR_ABI_H
 
@@ -33,6 +33,15 @@ constexpr llvm::StringLiteral kKernels = "attune.kernels";
 /// `start() -> i64` is 0 unless this run is profiled; `stop(start, id, flops, bytes)`.
 constexpr llvm::StringLiteral kKernelStart = "attune_kernel_start";
 constexpr llvm::StringLiteral kKernelStop = "attune_kernel_stop";
+
+/// The only symbols a library libNAME.so exports: NAME_manifest (the manifest text),
+/// NAME_entry (the compiled entry points) and NAME_runtime() (its runtime's function table,
+/// `attune_runtime` in runtime.h, the runtime's `kRuntimeTable`). Everything else, the linked
+/// runtime included, is hidden.
+constexpr llvm::StringLiteral kManifestSuffix = "_manifest";
+constexpr llvm::StringLiteral kEntrySuffix = "_entry";
+constexpr llvm::StringLiteral kRuntimeSuffix = "_runtime";
+constexpr llvm::StringLiteral kRuntimeTable = "attune_runtime_table";
 
 } // namespace attune::abi
 

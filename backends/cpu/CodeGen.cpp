@@ -1,5 +1,6 @@
 // LLVM IR -> optimized machine code -> shared library. See CodeGen.h.
 #include "backends/cpu/CodeGen.h"
+#include "ir/Abi.h"
 
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/IRBuilder.h"
@@ -83,7 +84,7 @@ Error addEntryWrapper(Module &module, const ModelInterface &interface) {
   Type *i32 = Type::getInt32Ty(ctx);
   Function *wrapper =
       Function::Create(FunctionType::get(Type::getVoidTy(ctx), {i32, ptr}, false),
-                       GlobalValue::ExternalLinkage, interface.modelName + "_entry", module);
+                       GlobalValue::ExternalLinkage, interface.modelName + abi::kEntrySuffix, module);
   BasicBlock *dispatchBlock = BasicBlock::Create(ctx, "dispatch", wrapper);
   BasicBlock *done = BasicBlock::Create(ctx, "done", wrapper);
   IRBuilder<> b(dispatchBlock);
@@ -114,7 +115,20 @@ Error addEntryWrapper(Module &module, const ModelInterface &interface) {
 void addManifest(Module &module, const ModelInterface &interface) {
   Constant *text = ConstantDataArray::getString(module.getContext(), interface.manifest());
   new GlobalVariable(module, text->getType(), /*isConstant=*/true, GlobalValue::ExternalLinkage,
-                     text, interface.modelName + "_manifest");
+                     text, interface.modelName + abi::kManifestSuffix);
+}
+
+/// NAME_runtime(): the function table of the runtime linked into the library (a hidden symbol
+/// of the runtime archive), so a caller reaches this library's runtime, not another's.
+void addRuntimeTable(Module &module, const ModelInterface &interface) {
+  LLVMContext &ctx = module.getContext();
+  Type *ptr = PointerType::getUnqual(ctx);
+  auto *table = new GlobalVariable(module, Type::getInt8Ty(ctx), /*isConstant=*/true,
+                                   GlobalValue::ExternalLinkage, nullptr, abi::kRuntimeTable);
+  Function *function =
+      Function::Create(FunctionType::get(ptr, {}, false), GlobalValue::ExternalLinkage,
+                       interface.modelName + abi::kRuntimeSuffix, module);
+  IRBuilder<>(BasicBlock::Create(ctx, "", function)).CreateRet(table);
 }
 
 void optimize(Module &module, TargetMachine &machine, unsigned optLevel) {
@@ -157,11 +171,15 @@ Expected<std::unique_ptr<Module>> translateToLLVMIR(mlir::ModuleOp module, LLVMC
   if (Error error = addEntryWrapper(*llvmModule, interface))
     return std::move(error);
   addManifest(*llvmModule, interface);
-  // Only the two runtime-facing symbols are exported; the rest may be inlined and dropped.
-  std::string entry = interface.modelName + "_entry";
-  std::string manifest = interface.modelName + "_manifest";
+  addRuntimeTable(*llvmModule, interface);
+  // Only the three symbols of the library's ABI are exported; the rest may be inlined and
+  // dropped.
+  std::string entry = interface.modelName + abi::kEntrySuffix.str();
+  std::string manifest = interface.modelName + abi::kManifestSuffix.str();
+  std::string runtime = interface.modelName + abi::kRuntimeSuffix.str();
   for (GlobalValue &global : llvmModule->global_values())
-    if (!global.isDeclaration() && global.getName() != entry && global.getName() != manifest)
+    if (!global.isDeclaration() && global.getName() != entry && global.getName() != manifest &&
+        global.getName() != runtime)
       global.setLinkage(GlobalValue::InternalLinkage);
   // Kernels tiled for 512-bit registers keep them: some CPUs' tuning (Zen 4, Skylake-X)
   // otherwise splits every 512-bit vector in two, doubling the live registers and spilling.
@@ -337,12 +355,13 @@ Error linkSharedLibrary(StringRef linker, ArrayRef<std::string> objects,
   if (!program)
     return makeError("linker '" + linker + "' not found (set --linker)");
   std::string temp = (output + ".partial").str();
-  // The whole runtime is linked in: the library exports the attune_* C API its header
-  // declares. -Bsymbolic: its own runtime wins over any other copy in the process.
+  // The whole runtime is linked in and hidden (--exclude-libs): callers reach it through
+  // NAME_runtime(), so two attune libraries in one process each keep their own runtime.
+  // -Bsymbolic: the library's own definitions win over any other copy in the process.
   SmallVector<StringRef> args{*program, "-shared", "-o", temp};
   args.append(objects.begin(), objects.end());
-  args.append({"-Wl,--whole-archive", runtimeArchive, "-Wl,--no-whole-archive", "-lm",
-               "-Wl,-Bsymbolic", "-Wl,-z,noexecstack"});
+  args.append({"-Wl,--whole-archive", runtimeArchive, "-Wl,--no-whole-archive",
+               "-Wl,--exclude-libs,ALL", "-lm", "-Wl,-Bsymbolic", "-Wl,-z,noexecstack"});
   std::string message;
   int rc = sys::ExecuteAndWait(*program, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0) {

@@ -202,7 +202,7 @@ static void writeRunHelper(llvm::raw_ostream &os, const std::string &id,
     }
     os << "  };\n";
   }
-  os << "  return " << (onSession ? "attune_session_run(session" : "attune_model_run_entry(model")
+  os << "  return " << id << (onSession ? "_attune_session_run(session" : "_attune_model_run_entry(model")
      << ", \"" << entry.name << "\", inputs, sizeof inputs / sizeof *inputs,\n"
      << "                                outputs, sizeof outputs / sizeof *outputs);\n}\n\n";
 }
@@ -217,17 +217,35 @@ std::string ModelInterface::header(StringRef sourceName) const {
      << "#ifndef ATTUNE_MODEL_" << upper << "_H\n#define ATTUNE_MODEL_" << upper << "_H\n\n"
      << kRuntimeHeader << "\n"
      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
-     << "/* The model's interface (parsed by attune_model_open) and compiled forward pass. */\n"
-     << "extern const char " << id << "_manifest[];\n"
-     << "void " << id << "_entry(int32_t entry, void **arguments);\n\n";
+     << "/* The model's interface (parsed by attune_model_open), its compiled entry points and\n"
+     << " * its runtime (ABI version ATTUNE_ABI_VERSION; the runtime's own symbols are hidden). */\n"
+     << "extern const char " << id << abi::kManifestSuffix.str() << "[];\n"
+     << "void " << id << abi::kEntrySuffix.str() << "(int32_t entry, void **arguments);\n"
+     << "const attune_runtime *" << id << abi::kRuntimeSuffix.str() << "(void);\n\n"
+     << "/* Every attune_FUNCTION of the runtime API, as " << id
+     << "_attune_FUNCTION: this library's runtime\n"
+     << " * (its thread pool and thread count, its models and sessions), whatever else the\n"
+     << " * process has loaded. */\n"
+     << "#define " << upper << "_ATTUNE_WRAP_(ret, name, params, args) \\\n"
+     << "  static inline ret " << id << "_attune_##name params { return " << id
+     << "_runtime()->name args; }\n"
+     << "#define " << upper << "_ATTUNE_WRAP_PROCEDURE_(name, params, args) \\\n"
+     << "  static inline void " << id << "_attune_##name params { " << id
+     << "_runtime()->name args; }\n"
+     << "ATTUNE_RUNTIME_FUNCTIONS(" << upper << "_ATTUNE_WRAP_, " << upper
+     << "_ATTUNE_WRAP_PROCEDURE_)\n"
+     << "#undef " << upper << "_ATTUNE_WRAP_\n#undef " << upper << "_ATTUNE_WRAP_PROCEDURE_\n\n";
   for (const auto &[symbol, bound] : symbols)
     os << "#define " << upper << "_MAX_" << StringRef(identifier(symbol)).upper() << " "
        << bound << "\n";
   os << "\n/* Opens the model with its weights (safetensors, Hugging Face names); every weight is\n"
-     << " * checked before this returns. Close with attune_model_close. */\n"
+     << " * checked before this returns. Close with " << id << "_attune_model_close.\n"
+     << " * ATTUNE_ERROR_LIBRARY if the library's runtime has another ABI than this header. */\n"
      << "static inline attune_status " << id
      << "_open(const char *weights_path, attune_model **model) {\n"
-     << "  return attune_model_open(" << id << "_manifest, " << id
+     << "  if (" << id << "_runtime()->abi_version != ATTUNE_ABI_VERSION)\n"
+     << "    return ATTUNE_ERROR_LIBRARY;\n"
+     << "  return " << id << "_attune_model_open(" << id << "_manifest, " << id
      << "_entry, weights_path, model);\n}\n\n";
 
   for (bool onSession : {false, true})

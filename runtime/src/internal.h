@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdint.h>
 
+/* This copy of the runtime's function table (api.c), which NAME_runtime() returns. */
+extern const attune_runtime attune_runtime_table;
+
 /* Records a formatted message as this thread's last error and returns `status`. */
 attune_status attune_fail(attune_status status, const char *format, ...)
     __attribute__((format(printf, 2, 3)));

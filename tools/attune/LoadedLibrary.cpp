@@ -1,5 +1,6 @@
 // See LoadedLibrary.h.
 #include "tools/attune/LoadedLibrary.h"
+#include "ir/Abi.h"
 
 #include <algorithm>
 
@@ -7,7 +8,6 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <dlfcn.h>
-#include <type_traits>
 
 using namespace attune;
 
@@ -32,7 +32,7 @@ size_t OwnedTensor::elements() const {
 
 LoadedLibrary::~LoadedLibrary() {
   if (handle)
-    rt.close(handle);
+    rt->model_close(handle);
   if (library)
     dlclose(library);
 }
@@ -56,49 +56,28 @@ std::unique_ptr<LoadedLibrary> LoadedLibrary::open(const std::string &path, std:
     llvm::errs() << "attune: cannot load " << path << ": " << dlerror() << "\n";
     return nullptr;
   }
-  auto *manifest =
-      static_cast<const char *>(dlsym(loaded->library, (modelName + "_manifest").c_str()));
-  void *entry = dlsym(loaded->library, (modelName + "_entry").c_str());
-  if (!manifest || !entry) {
-    llvm::errs() << "attune: " << path << " is not an attune library for model '" << modelName
-                 << "' (no " << modelName << "_manifest/_entry)\n";
-    return nullptr;
-  }
-  RuntimeApi &rt = loaded->rt;
-  bool complete = true;
-  auto bind = [&](auto &function, const char *name) {
-    function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(
-        dlsym(loaded->library, name));
-    complete &= function != nullptr;
+  auto symbol = [&](llvm::StringRef suffix) {
+    return dlsym(loaded->library, (modelName + suffix).str().c_str());
   };
-  bind(rt.open, "attune_model_open");
-  bind(rt.close, "attune_model_close");
-  bind(rt.run, "attune_model_run_entry");
-  bind(rt.outputShapes, "attune_model_entry_output_shapes");
-  bind(rt.numEntries, "attune_model_num_entries");
-  bind(rt.entryName, "attune_model_entry_name");
-  bind(rt.numInputs, "attune_model_entry_num_inputs");
-  bind(rt.numOutputs, "attune_model_entry_num_outputs");
-  bind(rt.input, "attune_model_entry_input");
-  bind(rt.output, "attune_model_entry_output");
-  bind(rt.dimBound, "attune_model_dim_bound");
-  bind(rt.arenaBytes, "attune_model_arena_bytes");
-  bind(rt.sessionCreate, "attune_session_create");
-  bind(rt.sessionDestroy, "attune_session_destroy");
-  bind(rt.sessionRun, "attune_session_run");
-  bind(rt.setProfiling, "attune_model_set_profiling");
-  bind(rt.printProfile, "attune_model_print_profile");
-  bind(rt.lastError, "attune_last_error");
-  bind(rt.setNumThreads, "attune_set_num_threads");
-  bind(rt.getNumThreads, "attune_get_num_threads");
-  if (!complete) {
-    llvm::errs() << "attune: " << path << " lacks the attune runtime API (built by another "
-                 << "version of attune?)\n";
+  auto *manifest = static_cast<const char *>(symbol(abi::kManifestSuffix));
+  void *entry = symbol(abi::kEntrySuffix);
+  auto *runtime = reinterpret_cast<const attune_runtime *(*)()>(symbol(abi::kRuntimeSuffix));
+  if (!manifest || !entry || !runtime) {
+    llvm::errs() << "attune: " << path << " is not an attune library for model '" << modelName
+                 << "' (no " << modelName << abi::kManifestSuffix << ", " << abi::kEntrySuffix
+                 << " and " << abi::kRuntimeSuffix << "; built by another version of attune?)\n";
     return nullptr;
   }
-  if (rt.open(manifest, reinterpret_cast<attune_entry_fn>(entry), weights.c_str(),
+  const attune_runtime *rt = runtime();
+  if (rt->abi_version != ATTUNE_ABI_VERSION || rt->size < sizeof(attune_runtime)) {
+    llvm::errs() << "attune: " << path << " has runtime ABI version " << rt->abi_version
+                 << "; this attune reads version " << ATTUNE_ABI_VERSION << " (rebuild it)\n";
+    return nullptr;
+  }
+  loaded->rt = rt;
+  if (rt->model_open(manifest, reinterpret_cast<attune_entry_fn>(entry), weights.c_str(),
               &loaded->handle) != ATTUNE_OK) {
-    llvm::errs() << "attune: " << rt.lastError() << "\n";
+    llvm::errs() << "attune: " << rt->last_error() << "\n";
     return nullptr;
   }
   return loaded;
@@ -110,23 +89,23 @@ static const char *entryArg(const std::string &entry) {
 }
 
 bool LoadedLibrary::hasEntry(const std::string &name) const {
-  for (size_t i = 0; i < rt.numEntries(handle); ++i)
-    if (name == rt.entryName(handle, i))
+  for (size_t i = 0; i < rt->model_num_entries(handle); ++i)
+    if (name == rt->model_entry_name(handle, i))
       return true;
   return false;
 }
 
 std::vector<attune_tensor> LoadedLibrary::inputs(const std::string &entry) const {
-  std::vector<attune_tensor> result(rt.numInputs(handle, entryArg(entry)));
+  std::vector<attune_tensor> result(rt->model_entry_num_inputs(handle, entryArg(entry)));
   for (size_t i = 0; i < result.size(); ++i)
-    rt.input(handle, entryArg(entry), i, &result[i]);
+    rt->model_entry_input(handle, entryArg(entry), i, &result[i]);
   return result;
 }
 
 std::vector<attune_tensor> LoadedLibrary::outputs(const std::string &entry) const {
-  std::vector<attune_tensor> result(rt.numOutputs(handle, entryArg(entry)));
+  std::vector<attune_tensor> result(rt->model_entry_num_outputs(handle, entryArg(entry)));
   for (size_t i = 0; i < result.size(); ++i)
-    rt.output(handle, entryArg(entry), i, &result[i]);
+    rt->model_entry_output(handle, entryArg(entry), i, &result[i]);
   return result;
 }
 
@@ -136,9 +115,9 @@ bool LoadedLibrary::run(const std::vector<OwnedTensor> &inputs, std::vector<Owne
   for (const OwnedTensor &t : inputs)
     in.push_back(t.tensor());
   std::vector<attune_tensor> shapes = this->outputs(entry);
-  if (rt.outputShapes(handle, entryArg(entry), in.data(), in.size(), shapes.data(),
+  if (rt->model_entry_output_shapes(handle, entryArg(entry), in.data(), in.size(), shapes.data(),
                       shapes.size()) != ATTUNE_OK) {
-    llvm::errs() << "attune: " << rt.lastError() << "\n";
+    llvm::errs() << "attune: " << rt->last_error() << "\n";
     return false;
   }
   // Buffers of a previous run with the same shapes are reused (as a deployed caller would):
@@ -158,11 +137,11 @@ bool LoadedLibrary::run(const std::vector<OwnedTensor> &inputs, std::vector<Owne
   for (const OwnedTensor &t : outputs)
     out.push_back(t.tensor());
   attune_status status =
-      session ? rt.sessionRun(session, entryArg(entry), in.data(), in.size(), out.data(),
+      session ? rt->session_run(session, entryArg(entry), in.data(), in.size(), out.data(),
                               out.size())
-              : rt.run(handle, entryArg(entry), in.data(), in.size(), out.data(), out.size());
+              : rt->model_run_entry(handle, entryArg(entry), in.data(), in.size(), out.data(), out.size());
   if (status != ATTUNE_OK) {
-    llvm::errs() << "attune: " << rt.lastError() << "\n";
+    llvm::errs() << "attune: " << rt->last_error() << "\n";
     return false;
   }
   return true;

@@ -30,31 +30,6 @@ struct OwnedTensor {
   size_t elements() const;
 };
 
-/// The runtime API as exported by one library (each library links its own runtime; the model's
-/// arena lives in that copy, so the driver calls the library's functions, not its own).
-struct RuntimeApi {
-  decltype(&attune_model_open) open;
-  decltype(&attune_model_close) close;
-  decltype(&attune_model_run_entry) run;
-  decltype(&attune_model_entry_output_shapes) outputShapes;
-  decltype(&attune_model_num_entries) numEntries;
-  decltype(&attune_model_entry_name) entryName;
-  decltype(&attune_model_entry_num_inputs) numInputs;
-  decltype(&attune_model_entry_num_outputs) numOutputs;
-  decltype(&attune_model_entry_input) input;
-  decltype(&attune_model_entry_output) output;
-  decltype(&attune_model_dim_bound) dimBound;
-  decltype(&attune_model_arena_bytes) arenaBytes;
-  decltype(&attune_session_create) sessionCreate;
-  decltype(&attune_session_destroy) sessionDestroy;
-  decltype(&attune_session_run) sessionRun;
-  decltype(&attune_model_set_profiling) setProfiling;
-  decltype(&attune_model_print_profile) printProfile;
-  decltype(&attune_last_error) lastError;
-  decltype(&attune_set_num_threads) setNumThreads;
-  decltype(&attune_get_num_threads) getNumThreads;
-};
-
 class LoadedLibrary {
 public:
   ~LoadedLibrary();
@@ -64,7 +39,9 @@ public:
                                              const std::string &weights);
 
   attune_model *model() const { return handle; }
-  const RuntimeApi &api() const { return rt; }
+  /// The library's own runtime (each library links and hides its own copy: the model's
+  /// memory and the thread count live there, so the driver calls through its table).
+  const attune_runtime &api() const { return *rt; }
   /// Whether the model has an entry point of this name.
   bool hasEntry(const std::string &name) const;
   /// An entry point's declared inputs/outputs (symbolic dims are -1); empty name: the default.
@@ -78,7 +55,7 @@ public:
 private:
   void *library = nullptr;
   attune_model *handle = nullptr;
-  RuntimeApi rt{};
+  const attune_runtime *rt = nullptr;
 };
 
 } // namespace attune

@@ -195,12 +195,12 @@ bool sameOutputs(const std::vector<OwnedTensor> &a, const std::vector<OwnedTenso
 bool runConcurrentSessions(LoadedLibrary &library, const std::vector<OwnedTensor> &inputs,
                            const std::vector<OwnedTensor> &reference, const std::string &entry,
                            unsigned count, unsigned runs, double singleMs) {
-  const RuntimeApi &rt = library.api();
+  const attune_runtime *rt = &library.api();
   std::vector<attune_session *> sessions(count, nullptr);
   bool created = true;
   for (attune_session *&session : sessions)
-    if (created && rt.sessionCreate(library.model(), &session) != ATTUNE_OK) {
-      llvm::errs() << "attune: " << rt.lastError() << "\n";
+    if (created && rt->session_create(library.model(), &session) != ATTUNE_OK) {
+      llvm::errs() << "attune: " << rt->last_error() << "\n";
       created = false;
     }
   std::vector<char> ran(count, 0), identical(count, 0);
@@ -222,7 +222,7 @@ bool runConcurrentSessions(LoadedLibrary &library, const std::vector<OwnedTensor
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   for (attune_session *session : sessions)
-    rt.sessionDestroy(session);
+    rt->session_destroy(session);
   if (!created || std::count(ran.begin(), ran.end(), 0) != 0)
     return false;
   bool same = std::count(identical.begin(), identical.end(), 0) == 0;
@@ -283,8 +283,8 @@ int attune::runCommand(int argc, char **argv) {
   if (!library)
     return exitCode;
   if (threads.getNumOccurrences() &&
-      library->api().setNumThreads(threads) != ATTUNE_OK) {
-    llvm::errs() << "attune: " << library->api().lastError() << "\n";
+      library->api().set_num_threads(threads) != ATTUNE_OK) {
+    llvm::errs() << "attune: " << library->api().last_error() << "\n";
     return 2;
   }
   std::vector<OwnedTensor> inputs;
@@ -312,8 +312,8 @@ int attune::runCommand(int argc, char **argv) {
   for (unsigned i = 0; i < runs; ++i) {
     // Profiled from the second run on when there are several (the first faults in pages).
     if (profile && i == (runs > 1 ? 1 : 0) &&
-        library->api().setProfiling(library->model(), 1) != ATTUNE_OK) {
-      llvm::errs() << "attune: " << library->api().lastError() << "\n";
+        library->api().model_set_profiling(library->model(), 1) != ATTUNE_OK) {
+      llvm::errs() << "attune: " << library->api().last_error() << "\n";
       return 1;
     }
     auto start = std::chrono::steady_clock::now();
@@ -327,18 +327,18 @@ int attune::runCommand(int argc, char **argv) {
     printOutput(t, top);
   llvm::outs() << "wall time: " << llvm::format("%.3f", best) << " ms"
                << (repeat > 1 ? " (fastest of " + std::to_string(repeat) + ")" : "") << ", "
-               << library->api().getNumThreads() << " threads\n";
+               << library->api().get_num_threads() << " threads\n";
   if (sessions > 0 &&
       !runConcurrentSessions(*library, inputs, outputs, entry, sessions, runs, best))
     return 1;
   size_t peak = 0, reserved = 0;
-  if (library->api().arenaBytes(library->model(), &peak, &reserved) == ATTUNE_OK)
+  if (library->api().model_arena_bytes(library->model(), &peak, &reserved) == ATTUNE_OK)
     llvm::outs() << "intermediates: " << llvm::format("%.2f", peak / 1048576.0)
                  << " MiB peak, arena " << llvm::format("%.2f", reserved / 1048576.0) << " MiB\n";
   if (profile) {
     llvm::outs().flush();
-    if (library->api().printProfile(library->model(), stdout) != ATTUNE_OK) {
-      llvm::errs() << "attune: " << library->api().lastError() << "\n";
+    if (library->api().model_print_profile(library->model(), stdout) != ATTUNE_OK) {
+      llvm::errs() << "attune: " << library->api().last_error() << "\n";
       return 1;
     }
     fflush(stdout);
@@ -422,7 +422,7 @@ int attune::generateCommand(int argc, char **argv) {
     symbol = "dec_seq";
   }
   int64_t maxSeq = 0;
-  library->api().dimBound(library->model(), symbol.c_str(), &maxSeq);
+  library->api().model_dim_bound(library->model(), symbol.c_str(), &maxSeq);
 
   std::vector<int64_t> generated;
   for (unsigned step = 0; step < maxNewTokens; ++step) {

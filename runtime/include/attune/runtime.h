@@ -1,9 +1,14 @@
 /* attune runtime: the C API of every library attune builds.
  *
- * A generated library libNAME.so exports NAME_manifest (a description of its entry points and
- * their inputs, weights and outputs) and NAME_entry (the compiled code of every entry point);
- * NAME.h wraps them in typed helpers. Most models have one entry point, "forward"; an
- * encoder-decoder also has "encode" and "decode".
+ * A generated library libNAME.so links its own copy of this runtime and exports three symbols
+ * only: NAME_manifest (a description of its entry points and their inputs, weights and
+ * outputs), NAME_entry (the compiled code of every entry point) and NAME_runtime() (its
+ * runtime's functions, the attune_runtime table at the end of this file). Its runtime's own
+ * symbols are hidden, so any number of attune libraries live in one process, each with its
+ * own thread pool, thread count and memory. NAME.h calls every function below through the
+ * table as NAME_attune_FUNCTION (NAME_attune_last_error(), NAME_attune_model_run(...)) and
+ * adds typed helpers. Most models have one entry point, "forward"; an encoder-decoder also
+ * has "encode" and "decode".
  * Everything here returns an attune_status and never aborts the process: on failure,
  * attune_last_error() gives a readable message for the calling thread.
  */
@@ -172,6 +177,100 @@ attune_status attune_safetensors_find(const attune_safetensors *file, const char
 /* Writes tensors to `path` atomically (a temporary file renamed into place). */
 attune_status attune_safetensors_write(const char *path, const attune_tensor *tensors,
                                        size_t count);
+
+/* The ABI of the table below: a library whose NAME_runtime()->abi_version differs was built
+ * by an attune with another API. */
+#define ATTUNE_ABI_VERSION 2
+
+/* Every function above, as ATTUNE_RUNTIME_FUNCTIONS(F, P) lists them: F(return type, name
+ * without attune_, (parameters), (arguments)) for each function, P(name, (parameters),
+ * (arguments)) for those returning nothing. */
+#define ATTUNE_RUNTIME_FUNCTIONS(F, P)                                                          \
+  F(const char *, last_error, (void), ())                                                      \
+  F(const char *, status_name, (attune_status status), (status))                               \
+  F(size_t, dtype_size, (attune_dtype dtype), (dtype))                                         \
+  F(attune_status, model_open,                                                                 \
+    (const char *manifest, attune_entry_fn entry, const char *weights_path, attune_model **out), \
+    (manifest, entry, weights_path, out))                                                      \
+  P(model_close, (attune_model * model), (model))                                              \
+  F(size_t, model_num_entries, (const attune_model *model), (model))                           \
+  F(const char *, model_entry_name, (const attune_model *model, size_t index), (model, index)) \
+  F(size_t, model_num_inputs, (const attune_model *model), (model))                            \
+  F(size_t, model_num_outputs, (const attune_model *model), (model))                           \
+  F(attune_status, model_input, (const attune_model *model, size_t index, attune_tensor *info), \
+    (model, index, info))                                                                      \
+  F(attune_status, model_output,                                                               \
+    (const attune_model *model, size_t index, attune_tensor *info), (model, index, info))      \
+  F(size_t, model_entry_num_inputs, (const attune_model *model, const char *entry),            \
+    (model, entry))                                                                            \
+  F(size_t, model_entry_num_outputs, (const attune_model *model, const char *entry),           \
+    (model, entry))                                                                            \
+  F(attune_status, model_entry_input,                                                          \
+    (const attune_model *model, const char *entry, size_t index, attune_tensor *info),         \
+    (model, entry, index, info))                                                               \
+  F(attune_status, model_entry_output,                                                         \
+    (const attune_model *model, const char *entry, size_t index, attune_tensor *info),         \
+    (model, entry, index, info))                                                               \
+  F(attune_status, model_dim_bound,                                                            \
+    (const attune_model *model, const char *symbol, int64_t *bound), (model, symbol, bound))   \
+  F(attune_status, model_output_shapes,                                                        \
+    (const attune_model *model, const attune_tensor *inputs, size_t num_inputs,                \
+     attune_tensor *outputs, size_t num_outputs),                                              \
+    (model, inputs, num_inputs, outputs, num_outputs))                                         \
+  F(attune_status, model_run,                                                                  \
+    (attune_model * model, const attune_tensor *inputs, size_t num_inputs,                     \
+     attune_tensor *outputs, size_t num_outputs),                                              \
+    (model, inputs, num_inputs, outputs, num_outputs))                                         \
+  F(attune_status, model_entry_output_shapes,                                                  \
+    (const attune_model *model, const char *entry, const attune_tensor *inputs,                \
+     size_t num_inputs, attune_tensor *outputs, size_t num_outputs),                           \
+    (model, entry, inputs, num_inputs, outputs, num_outputs))                                  \
+  F(attune_status, model_run_entry,                                                            \
+    (attune_model * model, const char *entry, const attune_tensor *inputs, size_t num_inputs,  \
+     attune_tensor *outputs, size_t num_outputs),                                              \
+    (model, entry, inputs, num_inputs, outputs, num_outputs))                                  \
+  F(attune_status, model_arena_bytes,                                                          \
+    (const attune_model *model, size_t *peak, size_t *reserved), (model, peak, reserved))      \
+  F(attune_status, session_create, (attune_model * model, attune_session **out), (model, out)) \
+  P(session_destroy, (attune_session * session), (session))                                    \
+  F(attune_status, session_run,                                                                \
+    (attune_session * session, const char *entry, const attune_tensor *inputs,                 \
+     size_t num_inputs, attune_tensor *outputs, size_t num_outputs),                           \
+    (session, entry, inputs, num_inputs, outputs, num_outputs))                                \
+  F(attune_status, session_arena_bytes,                                                        \
+    (const attune_session *session, size_t *peak, size_t *reserved),                           \
+    (session, peak, reserved))                                                                 \
+  F(attune_status, model_set_profiling, (attune_model * model, int enabled), (model, enabled)) \
+  F(size_t, model_num_kernels, (const attune_model *model), (model))                           \
+  F(attune_status, model_kernel_profile,                                                       \
+    (const attune_model *model, size_t id, attune_kernel_profile *out), (model, id, out))      \
+  F(attune_status, model_print_profile, (attune_model * model, FILE *out), (model, out))       \
+  F(attune_status, set_num_threads, (int threads), (threads))                                  \
+  F(int, get_num_threads, (void), ())                                                          \
+  F(attune_status, safetensors_open, (const char *path, attune_safetensors **out),             \
+    (path, out))                                                                               \
+  P(safetensors_close, (attune_safetensors * file), (file))                                    \
+  F(size_t, safetensors_count, (const attune_safetensors *file), (file))                       \
+  F(attune_status, safetensors_get,                                                            \
+    (const attune_safetensors *file, size_t index, attune_tensor *tensor),                     \
+    (file, index, tensor))                                                                     \
+  F(attune_status, safetensors_find,                                                           \
+    (const attune_safetensors *file, const char *name, attune_tensor *tensor),                 \
+    (file, name, tensor))                                                                      \
+  F(attune_status, safetensors_write,                                                          \
+    (const char *path, const attune_tensor *tensors, size_t count), (path, tensors, count))
+
+/* One library's runtime: its ABI version, the table's size, and a pointer to each of the
+ * functions above (`last_error` is attune_last_error, ...). */
+#define ATTUNE_RUNTIME_FIELD_(ret, name, params, args) ret(*name) params;
+#define ATTUNE_RUNTIME_PROCEDURE_FIELD_(name, params, args) void(*name) params;
+typedef struct attune_runtime {
+  uint32_t abi_version;
+  uint32_t size;
+  ATTUNE_RUNTIME_FUNCTIONS(ATTUNE_RUNTIME_FIELD_, ATTUNE_RUNTIME_PROCEDURE_FIELD_)
+} attune_runtime;
+#undef ATTUNE_RUNTIME_FIELD_
+#undef ATTUNE_RUNTIME_PROCEDURE_FIELD_
 
 #ifdef __cplusplus
 }

@@ -42,17 +42,17 @@ int main(int argc, char **argv) {
   }
   attune_model *model = NULL;
   if (gpt2_open(argv[1], &model) != ATTUNE_OK) {
-    printf("open: %s\n", attune_last_error());
+    printf("open: %s\n", gpt2_attune_last_error());
     return 1;
   }
-  attune_set_num_threads(4);
+  gpt2_attune_set_num_threads(4);
   static work works[SESSIONS];
   attune_session *alone = NULL;
-  int failures = attune_session_create(model, &alone) != ATTUNE_OK;
+  int failures = gpt2_attune_session_create(model, &alone) != ATTUNE_OK;
   for (int s = 0; s < SESSIONS; ++s) {
     work *w = &works[s];
     w->index = s;
-    failures += attune_session_create(model, &w->session) != ATTUNE_OK;
+    failures += gpt2_attune_session_create(model, &w->session) != ATTUNE_OK;
     for (int r = 0; r < ROUNDS; ++r) {
       w->batch[r] = 1 + (s + r) % 3;
       w->seq[r] = 1 + (s * 7 + r * 11) % GPT2_MAX_SEQ;
@@ -85,21 +85,21 @@ int main(int argc, char **argv) {
   size_t peak = 0, reserved = 0;
   int arenas = 1;
   for (int s = 0; s < SESSIONS; ++s)
-    arenas &= attune_session_arena_bytes(works[s].session, &peak, &reserved) == ATTUNE_OK &&
+    arenas &= gpt2_attune_session_arena_bytes(works[s].session, &peak, &reserved) == ATTUNE_OK &&
               peak > 0 && reserved >= peak;
-  arenas &= attune_model_arena_bytes(model, &peak, &reserved) == ATTUNE_OK && peak == 0;
+  arenas &= gpt2_attune_model_arena_bytes(model, &peak, &reserved) == ATTUNE_OK && peak == 0;
   printf("one arena per session: %s\n", arenas ? "yes" : "no");
   failures += !arenas;
 
   for (int s = 0; s < SESSIONS; ++s) {
-    attune_session_destroy(works[s].session);
+    gpt2_attune_session_destroy(works[s].session);
     for (int r = 0; r < ROUNDS; ++r) {
       free(works[s].ids[r]);
       free(works[s].expected[r]);
     }
   }
-  attune_session_destroy(alone);
-  attune_model_close(model);
+  gpt2_attune_session_destroy(alone);
+  gpt2_attune_model_close(model);
   printf("%d failures\n", failures);
   return failures != 0;
 }

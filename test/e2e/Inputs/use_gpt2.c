@@ -14,8 +14,8 @@ static int failures = 0;
 static void expect(const char *what, attune_status status, attune_status want) {
   int ok = status == want;
   failures += !ok;
-  printf("%s: %s: %s%s%s\n", what, ok ? "ok" : "UNEXPECTED", attune_status_name(status),
-         status ? ": " : "", status ? attune_last_error() : "");
+  printf("%s: %s: %s%s%s\n", what, ok ? "ok" : "UNEXPECTED", gpt2_attune_status_name(status),
+         status ? ": " : "", status ? gpt2_attune_last_error() : "");
 }
 
 int main(int argc, char **argv) {
@@ -50,13 +50,13 @@ int main(int argc, char **argv) {
   failures += !same;
 
   /* Threads: a bad count is refused; any count gives the same logits, bit for bit. */
-  expect("zero threads", attune_set_num_threads(0), ATTUNE_ERROR_INVALID_ARGUMENT);
+  expect("zero threads", gpt2_attune_set_num_threads(0), ATTUNE_ERROR_INVALID_ARGUMENT);
   float *threaded = malloc(sizeof(float) * BATCH * SEQ * VOCAB);
   int identical = 1;
   for (int threads = 1; threads <= 3; ++threads) {
-    expect("set threads", attune_set_num_threads(threads), ATTUNE_OK);
+    expect("set threads", gpt2_attune_set_num_threads(threads), ATTUNE_OK);
     expect("run threaded", gpt2_run(model, BATCH, SEQ, ids, threaded), ATTUNE_OK);
-    identical &= attune_get_num_threads() == threads &&
+    identical &= gpt2_attune_get_num_threads() == threads &&
                  memcmp(threaded, logits, sizeof(float) * BATCH * SEQ * VOCAB) == 0;
   }
   printf("same logits on 1, 2, 3 threads: %s\n", identical ? "yes" : "no");
@@ -75,18 +75,18 @@ int main(int argc, char **argv) {
   /* The generic API: a wrong output shape and an unknown input are refused. */
   attune_tensor in = {"input_ids", ATTUNE_I32, 2, {1, SEQ}, ids};
   attune_tensor out = {"logits", ATTUNE_F32, 3, {1, SEQ, VOCAB - 1}, logits};
-  expect("wrong output shape", attune_model_run(model, &in, 1, &out, 1), ATTUNE_ERROR_SHAPE);
+  expect("wrong output shape", gpt2_attune_model_run(model, &in, 1, &out, 1), ATTUNE_ERROR_SHAPE);
   attune_tensor wrong_rank = {"input_ids", ATTUNE_I32, 3, {1, SEQ, 1}, ids};
   out.shape[2] = VOCAB;
-  expect("wrong input rank", attune_model_run(model, &wrong_rank, 1, &out, 1), ATTUNE_ERROR_SHAPE);
+  expect("wrong input rank", gpt2_attune_model_run(model, &wrong_rank, 1, &out, 1), ATTUNE_ERROR_SHAPE);
   attune_tensor wrong_dtype = {"input_ids", ATTUNE_F32, 2, {1, SEQ}, ids};
-  expect("wrong input dtype", attune_model_run(model, &wrong_dtype, 1, &out, 1),
+  expect("wrong input dtype", gpt2_attune_model_run(model, &wrong_dtype, 1, &out, 1),
          ATTUNE_ERROR_INVALID_ARGUMENT);
   attune_tensor unknown = {"attention_mask", ATTUNE_I32, 2, {1, SEQ}, ids};
-  expect("unknown input", attune_model_run(model, &unknown, 1, &out, 1),
+  expect("unknown input", gpt2_attune_model_run(model, &unknown, 1, &out, 1),
          ATTUNE_ERROR_INVALID_ARGUMENT);
 
-  attune_model_close(model);
+  gpt2_attune_model_close(model);
   free(logits);
   free(single);
   printf("%d failures\n", failures);
