@@ -1,0 +1,429 @@
+// attune generate: token-by-token generation with a built causal LM or encoder-decoder.
+//
+// Each step runs the model on the sequence so far and chooses the next token from the logits
+// at its last position: greedily, or by sampling (temperature, top-k, top-p, a seed), with the
+// defaults and the eos/pad/decoder-start ids of the checkpoint's generation_config.json. Every
+// prompt of a batch is generated on its own (each row is what that prompt gives alone).
+// Anything that cannot be generated as asked (a prompt past the library's bound, ids outside
+// the vocabulary, an option the model does not take) is an error before the first step.
+#include "tools/attune/Commands.h"
+#include "tools/attune/LoadedLibrary.h"
+#include "tools/attune/TensorIO.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <optional>
+
+using namespace attune;
+namespace cl = llvm::cl;
+
+namespace {
+
+/// How tokens are chosen and when a sequence ends: Hugging Face's generation_config.json,
+/// then the command line on top.
+struct GenerationSettings {
+  std::vector<int64_t> eos; // a sequence ends after any of these
+  std::optional<int64_t> pad, decoderStart;
+  bool sample = false;
+  double temperature = 1.0;
+  int64_t topK = 0;  // 0: every token
+  double topP = 1.0; // 1: every token
+};
+
+/// A JSON integer or list of integers (eos_token_id may be either).
+std::vector<int64_t> integers(const llvm::json::Value *value) {
+  std::vector<int64_t> out;
+  if (!value)
+    return out;
+  if (std::optional<int64_t> one = value->getAsInteger())
+    out.push_back(*one);
+  else if (const llvm::json::Array *list = value->getAsArray())
+    for (const llvm::json::Value &item : *list)
+      if (std::optional<int64_t> id = item.getAsInteger())
+        out.push_back(*id);
+  return out;
+}
+
+/// Reads `path` into `settings`; prints the error and returns false on an unreadable file.
+bool readGenerationConfig(const std::string &path, GenerationSettings &settings) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer) {
+    llvm::errs() << "attune: cannot read " << path << ": " << buffer.getError().message() << "\n";
+    return false;
+  }
+  llvm::Expected<llvm::json::Value> parsed = llvm::json::parse((*buffer)->getBuffer());
+  if (!parsed) {
+    llvm::errs() << "attune: " << path << ": " << llvm::toString(parsed.takeError()) << "\n";
+    return false;
+  }
+  const llvm::json::Object *config = parsed->getAsObject();
+  if (!config) {
+    llvm::errs() << "attune: " << path << ": not a JSON object\n";
+    return false;
+  }
+  settings.eos = integers(config->get("eos_token_id"));
+  if (std::optional<int64_t> pad = config->getInteger("pad_token_id"))
+    settings.pad = *pad;
+  if (std::optional<int64_t> start = config->getInteger("decoder_start_token_id"))
+    settings.decoderStart = *start;
+  settings.sample = config->getBoolean("do_sample").value_or(false);
+  settings.temperature = config->getNumber("temperature").value_or(1.0);
+  settings.topK = config->getInteger("top_k").value_or(0);
+  settings.topP = config->getNumber("top_p").value_or(1.0);
+  return true;
+}
+
+/// splitmix64: a seeded stream of uniform doubles in [0, 1), the same on every platform.
+class Random {
+public:
+  explicit Random(uint64_t seed) : state(seed) {}
+  double uniform() {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return static_cast<double>((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
+  }
+
+private:
+  uint64_t state;
+};
+
+/// The next token from one position's logits: the argmax, or a sample from the softmax of
+/// logits / temperature restricted to the top-k tokens and then to the smallest set whose
+/// probability reaches top-p (Hugging Face's order).
+int64_t chooseToken(const float *logits, int64_t vocab, const GenerationSettings &settings,
+                    Random &random) {
+  if (!settings.sample)
+    return static_cast<int64_t>(argmax(logits, vocab));
+  std::vector<int64_t> order(vocab);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+  });
+  size_t keep = settings.topK > 0 ? std::min<size_t>(settings.topK, vocab) : vocab;
+  std::vector<double> weights(keep);
+  for (size_t i = 0; i < keep; ++i)
+    weights[i] = std::exp((logits[order[i]] - logits[order[0]]) / settings.temperature);
+  double total = std::accumulate(weights.begin(), weights.end(), 0.0);
+  if (settings.topP < 1.0) {
+    double reached = 0;
+    size_t kept = 0;
+    while (kept < keep && (kept == 0 || reached < settings.topP * total))
+      reached += weights[kept++];
+    keep = kept;
+    total = reached;
+  }
+  double target = random.uniform() * total;
+  for (size_t i = 0; i < keep; ++i) {
+    target -= weights[i];
+    if (target < 0)
+      return order[i];
+  }
+  return order[keep - 1];
+}
+
+/// Token ids of one source: --prompt-ids / --encoder-ids rows, or every row of a tensor of the
+/// --input file.
+bool readPrompts(LoadedLibrary &library, const std::string &ids, llvm::StringRef option,
+                 const std::string &input, const std::string &tensorName,
+                 const std::string &entry, std::vector<std::vector<int64_t>> &rows) {
+  if (!ids.empty())
+    return parseTokens(ids, rows, option, /*sameLength=*/false);
+  std::vector<OwnedTensor> read;
+  if (!readInputs(library, input, tensorName, read, entry))
+    return false;
+  attune_tensor t = read[0].tensor();
+  int64_t length = t.shape[t.rank - 1];
+  int64_t count = static_cast<int64_t>(read[0].elements()) / std::max<int64_t>(length, 1);
+  for (int64_t r = 0; r < count; ++r) {
+    std::vector<int64_t> row;
+    for (int64_t i = 0; i < length; ++i)
+      row.push_back(t.dtype == ATTUNE_I64 ? static_cast<int64_t *>(t.data)[r * length + i]
+                                          : static_cast<int32_t *>(t.data)[r * length + i]);
+    rows.push_back(std::move(row));
+  }
+  return true;
+}
+
+/// Every id of `rows` in [0, vocab) and every row non-empty and at most `bound` long; prints
+/// what is wrong otherwise.
+bool checkPrompts(const std::vector<std::vector<int64_t>> &rows, int64_t vocab, int64_t bound,
+                  llvm::StringRef what, llvm::StringRef symbol) {
+  for (size_t r = 0; r < rows.size(); ++r) {
+    if (rows[r].empty()) {
+      llvm::errs() << "attune: " << what << " " << r << " is empty\n";
+      return false;
+    }
+    if (bound && static_cast<int64_t>(rows[r].size()) > bound) {
+      llvm::errs() << "attune: " << what << " " << r << " has " << rows[r].size()
+                   << " tokens; the library was built for " << symbol << " <= " << bound
+                   << " (rebuild with a larger bound)\n";
+      return false;
+    }
+    for (int64_t id : rows[r])
+      if (vocab && (id < 0 || id >= vocab)) {
+        llvm::errs() << "attune: " << what << " " << r << " has token " << id
+                     << ", outside the model's vocabulary [0, " << vocab << ")\n";
+        return false;
+      }
+  }
+  return true;
+}
+
+} // namespace
+
+int attune::generateCommand(int argc, char **argv) {
+  cl::OptionCategory category("attune generate options");
+  cl::opt<std::string> libraryPath(cl::Positional, cl::Required, cl::desc("<libNAME.so>"),
+                                   cl::cat(category));
+  cl::opt<std::string> weights("weights", cl::Required, cl::desc("Weights (safetensors)"),
+                               cl::value_desc("file"), cl::cat(category));
+  cl::opt<std::string> promptIds("prompt-ids",
+                                 cl::desc("A causal LM's prompt: 1,2,3, or a batch 1,2;3,4,5 of "
+                                          "any lengths"),
+                                 cl::cat(category));
+  cl::alias tokensAlias("tokens", cl::desc("Alias for --prompt-ids"), cl::aliasopt(promptIds),
+                        cl::cat(category));
+  cl::opt<std::string> encoderIds("encoder-ids",
+                                  cl::desc("An encoder-decoder's encoder input: 1,2,3, or a "
+                                           "batch 1,2;3,4,5"),
+                                  cl::cat(category));
+  cl::opt<std::string> input("input", cl::desc("Read the prompts from this safetensors file"),
+                             cl::value_desc("file"), cl::cat(category));
+  cl::opt<std::string> promptTensor("prompt-tensor", cl::desc("Its tensor name (with --input)"),
+                                    cl::init("input_ids"), cl::cat(category));
+  cl::opt<unsigned> maxNewTokens("max-new-tokens", cl::desc("How many tokens to generate"),
+                                 cl::init(16), cl::cat(category));
+  cl::opt<std::string> generationConfig(
+      "generation-config",
+      cl::desc("Hugging Face generation_config.json (default: the one beside the weights, if "
+               "any): eos, pad and decoder start ids, do_sample, temperature, top_k, top_p"),
+      cl::value_desc("file"), cl::cat(category));
+  cl::opt<bool> greedy("greedy", cl::desc("Choose the most likely token (the default unless "
+                                          "the generation config samples)"),
+                       cl::cat(category));
+  cl::opt<double> temperature("temperature", cl::desc("Sample at this temperature (> 0)"),
+                              cl::cat(category));
+  cl::opt<int64_t> topK("top-k", cl::desc("Sample among the k most likely tokens"),
+                        cl::cat(category));
+  cl::opt<double> topP("top-p", cl::desc("Sample among the most likely tokens whose "
+                                         "probability reaches p, in (0, 1]"),
+                       cl::cat(category));
+  cl::opt<uint64_t> seed("seed", cl::desc("Seed of the sampling (default 0)"), cl::init(0),
+                         cl::cat(category));
+  cl::opt<std::string> output("output", cl::desc("Write tensor 'tokens' [batch, n] "
+                                                 "(safetensors): the new tokens, or for an "
+                                                 "encoder-decoder the decoder sequence from the "
+                                                 "start token; shorter rows padded"),
+                              cl::value_desc("file"), cl::cat(category));
+  cl::opt<int64_t> startToken("start-token",
+                              cl::desc("Decoder start token (encoder-decoder; default: "
+                                       "decoder_start_token_id, else 0)"),
+                              cl::cat(category));
+  cl::opt<int64_t> eosToken("eos-token", cl::desc("Stop after this token (-1: never; default: "
+                                                  "eos_token_id)"),
+                            cl::cat(category));
+  cl::opt<std::string> modelName("model", cl::desc("Model name (default: from libNAME.so)"),
+                                 cl::cat(category));
+  cl::opt<int> threads("num-threads", cl::desc("Threads for parallel kernels"), cl::init(0),
+                       cl::cat(category));
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "attune generate: generation with a built causal LM or "
+                              "encoder-decoder\n");
+
+  if (!promptIds.empty() && !encoderIds.empty()) {
+    llvm::errs() << "attune: give --prompt-ids (a causal LM) or --encoder-ids (an "
+                    "encoder-decoder), not both\n";
+    return 2;
+  }
+  std::string ids = promptIds.empty() ? encoderIds : promptIds;
+  llvm::StringRef idsOption = promptIds.empty() ? "encoder-ids" : "prompt-ids";
+  int exitCode = 0;
+  std::unique_ptr<LoadedLibrary> library =
+      openWithOneSource(input, ids, "prompt-ids (or --encoder-ids)", libraryPath, modelName,
+                        weights, exitCode);
+  if (!library)
+    return exitCode;
+  const attune_runtime &rt = library->api();
+  if (threads.getNumOccurrences() && rt.set_num_threads(threads) != ATTUNE_OK) {
+    llvm::errs() << "attune: " << rt.last_error() << "\n";
+    return 2;
+  }
+  // An encoder-decoder runs `encode` once, then `decode` per token; a causal LM its one entry.
+  bool encoderDecoder = library->hasEntry("encode") && library->hasEntry("decode");
+  std::string promptEntry = encoderDecoder ? "encode" : "";
+  std::string stepEntry = encoderDecoder ? "decode" : "";
+  std::vector<attune_tensor> declared = library->inputs(promptEntry);
+  if (declared.size() != 1 || declared[0].dtype == ATTUNE_F32) {
+    llvm::errs() << "attune: generate needs a causal LM with one integer input, or an "
+                    "encoder-decoder with encode and decode entry points\n";
+    return 1;
+  }
+  if (encoderDecoder ? !promptIds.empty() : !encoderIds.empty()) {
+    llvm::errs() << "attune: " << (encoderDecoder ? "an encoder-decoder takes --encoder-ids"
+                                                  : "a causal LM takes --prompt-ids")
+                 << "\n";
+    return 2;
+  }
+  if (!encoderDecoder && startToken.getNumOccurrences()) {
+    llvm::errs() << "attune: --start-token is for an encoder-decoder; this model is a causal "
+                    "LM (its prompt is the start)\n";
+    return 2;
+  }
+
+  GenerationSettings settings;
+  std::string configPath = generationConfig;
+  if (configPath.empty()) {
+    llvm::SmallString<256> beside = llvm::sys::path::parent_path(weights);
+    llvm::sys::path::append(beside, "generation_config.json");
+    if (llvm::sys::fs::exists(beside))
+      configPath = beside.str().str();
+  }
+  if (!configPath.empty() && !readGenerationConfig(configPath, settings))
+    return 1;
+  if (eosToken.getNumOccurrences())
+    settings.eos = eosToken < 0 ? std::vector<int64_t>{} : std::vector<int64_t>{eosToken};
+  bool samplingAsked = temperature.getNumOccurrences() || topK.getNumOccurrences() ||
+                       topP.getNumOccurrences() || seed.getNumOccurrences();
+  if (greedy && samplingAsked) {
+    llvm::errs() << "attune: --greedy does not take --temperature, --top-k, --top-p or --seed\n";
+    return 2;
+  }
+  if (greedy)
+    settings.sample = false;
+  if (samplingAsked)
+    settings.sample = true;
+  if (temperature.getNumOccurrences())
+    settings.temperature = temperature;
+  if (topK.getNumOccurrences())
+    settings.topK = topK;
+  if (topP.getNumOccurrences())
+    settings.topP = topP;
+  if (settings.sample && (!(settings.temperature > 0) || settings.topK < 0 ||
+                          !(settings.topP > 0 && settings.topP <= 1))) {
+    llvm::errs() << "attune: sampling needs --temperature > 0, --top-k >= 0 and --top-p in "
+                    "(0, 1]\n";
+    return 2;
+  }
+  if (maxNewTokens == 0) {
+    llvm::errs() << "attune: --max-new-tokens must be at least 1\n";
+    return 2;
+  }
+
+  std::vector<std::vector<int64_t>> prompts;
+  if (!readPrompts(*library, ids, idsOption, input, promptTensor, promptEntry, prompts))
+    return 2;
+  // The vocabulary: the last dim of the step's logits, as the manifest declares them.
+  int64_t vocab = 0;
+  std::vector<attune_tensor> stepOutputs = library->outputs(stepEntry);
+  if (!stepOutputs.empty() && stepOutputs[0].rank >= 1)
+    vocab = std::max<int64_t>(0, stepOutputs[0].shape[stepOutputs[0].rank - 1]);
+  int64_t promptBound = 0, stepBound = 0;
+  rt.model_dim_bound(library->model(), "seq", &promptBound);
+  std::string stepSymbol = encoderDecoder ? "dec_seq" : "seq";
+  rt.model_dim_bound(library->model(), stepSymbol.c_str(), &stepBound);
+  if (!checkPrompts(prompts, encoderDecoder ? 0 : vocab, promptBound,
+                    encoderDecoder ? "encoder input" : "prompt", "seq"))
+    return 2;
+  int64_t start = startToken.getNumOccurrences() ? int64_t(startToken)
+                                                 : settings.decoderStart.value_or(0);
+  // A step feeds the sequence so far: the last token chosen is never fed, so N new tokens
+  // need room for (prompt or start token) + N - 1.
+  for (size_t r = 0; r < prompts.size(); ++r) {
+    int64_t first = encoderDecoder ? 1 : static_cast<int64_t>(prompts[r].size());
+    if (stepBound && first + int64_t(maxNewTokens) - 1 > stepBound) {
+      llvm::errs() << "attune: " << (encoderDecoder ? "the decoder" : "prompt " + std::to_string(r))
+                   << " needs " << first + int64_t(maxNewTokens) - 1 << " positions for "
+                   << maxNewTokens << " new tokens; the library was built for " << stepSymbol
+                   << " <= " << stepBound << " (ask fewer or rebuild with a larger bound)\n";
+      return 2;
+    }
+  }
+
+  attune_tensor stepInput = declared[0];
+  if (encoderDecoder)
+    for (const attune_tensor &in : library->inputs("decode"))
+      if (in.dtype != ATTUNE_F32)
+        stepInput = in;
+  using Clock = std::chrono::steady_clock;
+  auto millisecondsSince = [](Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+  };
+  double promptMs = 0, decodeMs = 0;
+  int64_t promptTokens = 0, decodeTokens = 0;
+  Random random(seed);
+  std::vector<std::vector<int64_t>> written; // per row, what --output gets
+  for (size_t r = 0; r < prompts.size(); ++r) {
+    llvm::outs() << (prompts.size() == 1 ? "tokens:" : "sequence " + std::to_string(r) + ":");
+    llvm::outs().flush();
+    auto phase = Clock::now();
+    std::vector<OwnedTensor> memory; // the encoder's output, computed once
+    std::vector<int64_t> sequence = prompts[r], generated;
+    if (encoderDecoder) {
+      std::vector<OwnedTensor> inputs{tokenTensor(declared[0], {prompts[r]})};
+      if (!library->run(inputs, memory, "encode"))
+        return 1;
+      sequence = {start};
+    }
+    promptTokens += static_cast<int64_t>(prompts[r].size());
+    for (unsigned step = 0; step < maxNewTokens; ++step) {
+      // Full recomputation per step: the KV-cache decode path is a later stage.
+      std::vector<OwnedTensor> inputs{tokenTensor(stepInput, {sequence})}, outputs;
+      for (OwnedTensor &m : memory)
+        inputs.push_back(m);
+      if (!library->run(inputs, outputs, stepEntry))
+        return 1;
+      attune_tensor logits = outputs[0].tensor();
+      int64_t width = logits.shape[logits.rank - 1];
+      const float *last = static_cast<const float *>(logits.data) +
+                          (static_cast<int64_t>(sequence.size()) - 1) * width;
+      int64_t next = chooseToken(last, width, settings, random);
+      generated.push_back(next);
+      sequence.push_back(next);
+      llvm::outs() << " " << next;
+      llvm::outs().flush();
+      // The prompt's pass (with the encoder) produces the first token; the rest decode.
+      (step == 0 ? promptMs : decodeMs) += millisecondsSince(phase);
+      phase = Clock::now();
+      decodeTokens += step > 0;
+      if (llvm::is_contained(settings.eos, next))
+        break;
+    }
+    llvm::outs() << "\n";
+    // As Hugging Face's generate returns them: an encoder-decoder's decoder sequence starts
+    // with the start token; a causal LM's new tokens follow its prompt.
+    written.push_back(encoderDecoder ? sequence : generated);
+  }
+  llvm::outs() << "prompt: " << promptTokens << " tokens in " << llvm::format("%.3f", promptMs)
+               << " ms (" << llvm::format("%.1f", promptTokens / (promptMs / 1000))
+               << " tokens/s, with the first new token)\n";
+  llvm::outs() << "decode: " << decodeTokens << " tokens in " << llvm::format("%.3f", decodeMs)
+               << " ms ("
+               << llvm::format("%.1f", decodeTokens ? decodeTokens / (decodeMs / 1000) : 0.0)
+               << " tokens/s, recomputing the whole sequence per token)\n";
+  if (!output.empty()) {
+    size_t width = 0;
+    for (const auto &row : written)
+      width = std::max(width, row.size());
+    int64_t pad = settings.pad.value_or(settings.eos.empty() ? 0 : settings.eos[0]);
+    OwnedTensor t = OwnedTensor::make(
+        "tokens", ATTUNE_I32, {static_cast<int64_t>(written.size()), static_cast<int64_t>(width)});
+    auto *data = reinterpret_cast<int32_t *>(t.bytes.data());
+    for (size_t r = 0; r < written.size(); ++r)
+      for (size_t i = 0; i < width; ++i)
+        data[r * width + i] = static_cast<int32_t>(i < written[r].size() ? written[r][i] : pad);
+    if (!writeOutputs(output, {t}))
+      return 1;
+  }
+  return 0;
+}

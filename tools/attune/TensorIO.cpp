@@ -1,0 +1,130 @@
+// See TensorIO.h.
+#include "tools/attune/TensorIO.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace attune {
+
+bool parseTokens(llvm::StringRef text, std::vector<std::vector<int64_t>> &rows,
+                 llvm::StringRef option, bool sameLength) {
+  llvm::SmallVector<llvm::StringRef> sequences;
+  text.split(sequences, ';');
+  for (llvm::StringRef sequence : sequences) {
+    llvm::SmallVector<llvm::StringRef> items;
+    sequence.split(items, ',');
+    std::vector<int64_t> row;
+    for (llvm::StringRef item : items) {
+      int64_t id;
+      if (item.trim().getAsInteger(10, id)) {
+        llvm::errs() << "attune: '" << item << "' in --" << option << " is not an integer\n";
+        return false;
+      }
+      row.push_back(id);
+    }
+    if (sameLength && !rows.empty() && rows[0].size() != row.size()) {
+      llvm::errs() << "attune: every sequence in --" << option << " needs the same length\n";
+      return false;
+    }
+    rows.push_back(std::move(row));
+  }
+  return true;
+}
+
+OwnedTensor tokenTensor(const attune_tensor &declared, const std::vector<std::vector<int64_t>> &rows) {
+  OwnedTensor t = OwnedTensor::make(declared.name, declared.dtype,
+                                    {static_cast<int64_t>(rows.size()),
+                                     static_cast<int64_t>(rows[0].size())});
+  size_t k = 0;
+  for (const auto &row : rows)
+    for (int64_t id : row) {
+      if (declared.dtype == ATTUNE_I64)
+        reinterpret_cast<int64_t *>(t.bytes.data())[k++] = id;
+      else
+        reinterpret_cast<int32_t *>(t.bytes.data())[k++] = static_cast<int32_t>(id);
+    }
+  return t;
+}
+
+/// Copies `source` into a tensor named `name` of `dtype`, converting integer widths.
+static bool convertTensor(const attune_tensor &source, const std::string &name, attune_dtype dtype,
+                   OwnedTensor &out) {
+  out = OwnedTensor::make(name, dtype, std::vector<int64_t>(source.shape, source.shape + source.rank));
+  size_t n = out.elements();
+  if (source.dtype == dtype) {
+    std::memcpy(out.bytes.data(), source.data, out.bytes.size());
+    return true;
+  }
+  if (source.dtype == ATTUNE_F32 || dtype == ATTUNE_F32) {
+    llvm::errs() << "attune: tensor '" << name << "' has the wrong dtype for the model\n";
+    return false;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    int64_t v = source.dtype == ATTUNE_I64 ? static_cast<const int64_t *>(source.data)[i]
+                                           : static_cast<const int32_t *>(source.data)[i];
+    if (dtype == ATTUNE_I64)
+      reinterpret_cast<int64_t *>(out.bytes.data())[i] = v;
+    else
+      reinterpret_cast<int32_t *>(out.bytes.data())[i] = static_cast<int32_t>(v);
+  }
+  return true;
+}
+
+bool readInputs(LoadedLibrary &library, const std::string &path, const std::string &rename,
+                std::vector<OwnedTensor> &inputs, const std::string &entry) {
+  attune_safetensors *file = nullptr;
+  if (attune_safetensors_open(path.c_str(), &file) != ATTUNE_OK) {
+    llvm::errs() << "attune: " << attune_last_error() << "\n";
+    return false;
+  }
+  bool ok = true;
+  std::vector<attune_tensor> declared = library.inputs(entry);
+  for (const attune_tensor &input : declared) {
+    std::string lookup = !rename.empty() && declared.size() == 1 ? rename : input.name;
+    attune_tensor found;
+    if (attune_safetensors_find(file, lookup.c_str(), &found) != ATTUNE_OK) {
+      llvm::errs() << "attune: input '" << input.name << "': " << attune_last_error() << "\n";
+      ok = false;
+      break;
+    }
+    OwnedTensor tensor;
+    if (!(ok = convertTensor(found, input.name, input.dtype, tensor)))
+      break;
+    inputs.push_back(std::move(tensor));
+  }
+  attune_safetensors_close(file);
+  return ok;
+}
+
+bool writeOutputs(const std::string &path, const std::vector<OwnedTensor> &outputs) {
+  std::vector<attune_tensor> views;
+  for (const OwnedTensor &t : outputs)
+    views.push_back(t.tensor());
+  if (attune_safetensors_write(path.c_str(), views.data(), views.size()) != ATTUNE_OK) {
+    llvm::errs() << "attune: " << attune_last_error() << "\n";
+    return false;
+  }
+  return true;
+}
+
+size_t argmax(const float *values, size_t n) {
+  return std::max_element(values, values + n) - values;
+}
+
+std::unique_ptr<LoadedLibrary> openWithOneSource(const std::string &input, const std::string &tokens,
+                                                 llvm::StringRef tokensOption,
+                                                 const std::string &library,
+                                                 const std::string &modelName,
+                                                 const std::string &weights, int &exitCode) {
+  if (input.empty() == tokens.empty()) {
+    llvm::errs() << "attune: give exactly one of --input and --" << tokensOption << "\n";
+    exitCode = 2;
+    return nullptr;
+  }
+  exitCode = 1;
+  return LoadedLibrary::open(library, modelName, weights);
+}
+
+} // namespace attune

@@ -1,0 +1,49 @@
+// Tensors in and out of `attune run` and `attune generate`: token ids from the command line,
+// inputs read from and outputs written to safetensors files, and opening a library with
+// exactly one input source.
+#ifndef ATTUNE_TOOLS_ATTUNE_TENSORIO_H
+#define ATTUNE_TOOLS_ATTUNE_TENSORIO_H
+
+#include "tools/attune/LoadedLibrary.h"
+
+#include "llvm/ADT/StringRef.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace attune {
+
+/// Parses "1,2,3" (one sequence) or "1,2;3,4" (a batch; of equal lengths if `sameLength`),
+/// given as --`option`. Prints the error and returns false on a malformed list.
+bool parseTokens(llvm::StringRef text, std::vector<std::vector<int64_t>> &rows,
+                 llvm::StringRef option, bool sameLength);
+
+/// A token-id tensor [rows, length] (rows of equal length) with the dtype the model's
+/// input `declared` expects.
+OwnedTensor tokenTensor(const attune_tensor &declared,
+                        const std::vector<std::vector<int64_t>> &rows);
+
+/// Reads each input of `entry` from the safetensors file at `path` (by its name, or `rename`
+/// for a single input), converting integer widths. Prints the error and returns false.
+bool readInputs(LoadedLibrary &library, const std::string &path, const std::string &rename,
+                std::vector<OwnedTensor> &inputs, const std::string &entry = "");
+
+/// Writes `outputs` to a safetensors file; prints the error and returns false.
+bool writeOutputs(const std::string &path, const std::vector<OwnedTensor> &outputs);
+
+/// The index of the largest of `n` floats (the first on ties, as torch.argmax).
+size_t argmax(const float *values, size_t n);
+
+/// What run and generate start with: exactly one of --input and --`tokensOption`, then the
+/// library opened. On failure returns null with `exitCode` set (2: usage, 1: the library or
+/// weights).
+std::unique_ptr<LoadedLibrary> openWithOneSource(const std::string &input, const std::string &tokens,
+                                                 llvm::StringRef tokensOption,
+                                                 const std::string &library,
+                                                 const std::string &modelName,
+                                                 const std::string &weights, int &exitCode);
+
+} // namespace attune
+
+#endif // ATTUNE_TOOLS_ATTUNE_TENSORIO_H
