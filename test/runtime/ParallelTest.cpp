@@ -113,6 +113,11 @@ struct Overlap {
   std::atomic<bool> secondDone{false};
   std::mutex lock;
   std::set<std::thread::id> secondThreads;
+  /// Until then, each of the second job's tasks waits for a second thread to join it (so a
+  /// loaded machine's slow wake-ups do not fail the test; a pool that never shares gives up
+  /// at the deadline).
+  std::chrono::steady_clock::time_point deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(5);
 };
 
 void holdUntilSecondDone(void *ctx, int64_t begin, int64_t) {
@@ -126,9 +131,18 @@ void holdUntilSecondDone(void *ctx, int64_t begin, int64_t) {
 
 void recordThread(void *ctx, int64_t, int64_t) {
   auto *overlap = static_cast<Overlap *>(ctx);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  std::lock_guard<std::mutex> guard(overlap->lock);
-  overlap->secondThreads.insert(std::this_thread::get_id());
+  for (bool first = true;; first = false) {
+    {
+      std::lock_guard<std::mutex> guard(overlap->lock);
+      if (first)
+        overlap->secondThreads.insert(std::this_thread::get_id());
+      if (overlap->secondThreads.size() >= 2)
+        return;
+    }
+    if (std::chrono::steady_clock::now() >= overlap->deadline)
+      return;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
 }
 
 TEST_F(ParallelTest, SecondCallerGetsFreeThreadsWhileAJobIsInFlight) {
