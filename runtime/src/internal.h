@@ -69,6 +69,9 @@ bool json_skip_value(json_cursor *c, int depth);
  * threads, it runs the whole range on the calling thread. */
 typedef void (*attune_task_fn)(void *ctx, int64_t begin, int64_t end);
 void attune_parallel_for(attune_task_fn fn, void *ctx, int64_t begin, int64_t end);
+/* At most `threads` threads (the caller included; 0: all of the pool's) run the kernels this
+ * thread starts from now on; returns the previous limit (parallel.c). */
+int attune_parallel_limit(int threads);
 
 /* A weight W ([k][n], or [n][k] when `transposed`) packed into the panels of
  * attune.packed_matmul, `width` columns each, in a new 64-byte aligned buffer (free()); the

@@ -51,6 +51,7 @@ typedef struct job {
   int64_t end;
   atomic_int_fast64_t next;
   atomic_int joined; /* workers in it now; changed under pool.lock */
+  int max_joined;    /* workers it may have at once (its caller's thread limit - 1) */
   struct job *older, *newer;
 } job;
 
@@ -87,12 +88,22 @@ static void run_tasks(job *j) {
   inside_task = outer;
 }
 
-/* With pool.lock held: the oldest open job with tasks left, or NULL. */
+/* With pool.lock held: the oldest open job with tasks left and room for a worker, or NULL. */
 static job *job_with_tasks(void) {
   for (job *j = pool.oldest; j; j = j->newer)
-    if (atomic_load(&j->next) < j->end)
+    if (atomic_load(&j->next) < j->end && atomic_load(&j->joined) < j->max_joined)
       return j;
   return NULL;
+}
+
+/* The most threads (the caller included) that kernels started on this thread may use; 0: the
+ * pool's. Set by a session's run for its duration (attune_parallel_limit). */
+static _Thread_local int thread_limit;
+
+int attune_parallel_limit(int threads) {
+  int previous = thread_limit;
+  thread_limit = threads;
+  return previous;
 }
 
 static int64_t monotonic_ns(void) {
@@ -227,12 +238,16 @@ void attune_parallel_for(attune_task_fn fn, void *ctx, int64_t begin, int64_t en
     pthread_rwlock_unlock(&resize);
     pthread_rwlock_rdlock(&resize);
   }
-  if (pool.workers == 0) {
+  if (pool.workers == 0 || thread_limit == 1) {
     pthread_rwlock_unlock(&resize);
     fn(ctx, begin, end);
     return;
   }
-  job j = {.fn = fn, .ctx = ctx, .end = end};
+  job j = {.fn = fn,
+           .ctx = ctx,
+           .end = end,
+           .max_joined = thread_limit > 1 && thread_limit - 1 < pool.workers ? thread_limit - 1
+                                                                             : pool.workers};
   atomic_init(&j.next, begin);
   atomic_init(&j.joined, 0);
   pthread_mutex_lock(&pool.lock);

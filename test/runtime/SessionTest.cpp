@@ -1,6 +1,7 @@
 // Unit tests of sessions (runtime/src/session.c): sessions of one model run at once from
 // different threads, each with its own arena and results identical to running alone; a
-// session refuses a call that overlaps one in flight; null arguments are refused. A
+// session keeps its kernels to its thread count; a session refuses a call that overlaps one
+// in flight; null arguments are refused. A
 // hand-written entry function stands in for generated code: y[b, i] = x[b, i] · (b + 1) + w[i],
 // through a temporary from the allocator, its tasks on the thread pool.
 #include "Descriptors.h"
@@ -9,6 +10,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,7 +39,17 @@ struct Rows {
   float *out;
 };
 
+/// The threads that ran scaleRows' tasks since the last clear.
+std::mutex taskThreadsLock;
+std::set<std::thread::id> taskThreads;
+
 void scaleRows(void *ctx, int64_t begin, int64_t end) {
+  {
+    std::lock_guard<std::mutex> guard(taskThreadsLock);
+    taskThreads.insert(std::this_thread::get_id());
+  }
+  // Slow enough that the pool's threads join a 16-task range.
+  std::this_thread::sleep_for(std::chrono::microseconds(300));
   auto *rows = static_cast<Rows *>(ctx);
   for (int64_t b = begin; b < end; ++b)
     for (int64_t i = 0; i < kWidth; ++i)
@@ -159,6 +173,32 @@ TEST_F(SessionTest, RefusesACallOverlappingOneInFlight) {
   EXPECT_EQ(reentryStatus, ATTUNE_ERROR_INVALID_ARGUMENT);
   // The session is usable again once the call in flight is done.
   EXPECT_EQ(run(session, x, y), ATTUNE_OK) << attune_last_error();
+  attune_session_destroy(session);
+}
+
+TEST_F(SessionTest, KeepsItsKernelsToItsThreadCount) {
+  ASSERT_EQ(attune_set_num_threads(4), ATTUNE_OK);
+  attune_session *session = nullptr;
+  ASSERT_EQ(attune_session_create(model, &session), ATTUNE_OK);
+  std::vector<float> x = input(16, 3), all, y;
+  ASSERT_EQ(run(session, x, all), ATTUNE_OK);
+  for (int threads : {1, 2, 3}) {
+    ASSERT_EQ(attune_session_set_num_threads(session, threads), ATTUNE_OK);
+    for (int round = 0; round < 5; ++round) {
+      {
+        std::lock_guard<std::mutex> guard(taskThreadsLock);
+        taskThreads.clear();
+      }
+      ASSERT_EQ(run(session, x, y), ATTUNE_OK);
+      EXPECT_EQ(y, all) << threads << " threads";
+      std::lock_guard<std::mutex> guard(taskThreadsLock);
+      EXPECT_LE(taskThreads.size(), static_cast<size_t>(threads)) << threads << " threads";
+      if (threads == 1)
+        EXPECT_TRUE(taskThreads.count(std::this_thread::get_id())) << "the caller runs them";
+    }
+  }
+  EXPECT_EQ(attune_session_set_num_threads(session, -1), ATTUNE_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(attune_session_set_num_threads(nullptr, 2), ATTUNE_ERROR_INVALID_ARGUMENT);
   attune_session_destroy(session);
 }
 

@@ -71,7 +71,9 @@ std::unique_ptr<LoadedLibrary> LoadedLibrary::open(const std::string &path, std:
   const attune_runtime *rt = runtime();
   if (rt->abi_version != ATTUNE_ABI_VERSION || rt->size < sizeof(attune_runtime)) {
     llvm::errs() << "attune: " << path << " has runtime ABI version " << rt->abi_version
-                 << "; this attune reads version " << ATTUNE_ABI_VERSION << " (rebuild it)\n";
+                 << " with a " << rt->size << "-byte function table; this attune reads version "
+                 << ATTUNE_ABI_VERSION << " with " << sizeof(attune_runtime)
+                 << " bytes (rebuild the library)\n";
     return nullptr;
   }
   loaded->rt = rt;

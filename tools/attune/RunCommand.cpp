@@ -67,17 +67,18 @@ bool sameOutputs(const std::vector<OwnedTensor> &a, const std::vector<OwnedTenso
   return true;
 }
 
-/// Runs `count` sessions at once, each on an application thread of its own, `runs` runs each
-/// on the same inputs; prints their throughput against one run's `singleMs` and whether every
+/// Runs `count` sessions at once, each on an application thread of its own and at most
+/// `sessionThreads` threads (0: the pool's), `runs` runs each on the same inputs; prints their throughput against one run's `singleMs` and whether every
 /// output equals `reference` bit for bit. False on a failed run or a differing output.
 bool runConcurrentSessions(LoadedLibrary &library, const std::vector<OwnedTensor> &inputs,
                            const std::vector<OwnedTensor> &reference, const std::string &entry,
-                           unsigned count, unsigned runs, double singleMs) {
+                           unsigned count, unsigned runs, double singleMs, int sessionThreads) {
   const attune_runtime *rt = &library.api();
   std::vector<attune_session *> sessions(count, nullptr);
   bool created = true;
   for (attune_session *&session : sessions)
-    if (created && rt->session_create(library.model(), &session) != ATTUNE_OK) {
+    if (created && (rt->session_create(library.model(), &session) != ATTUNE_OK ||
+                    rt->session_set_num_threads(session, sessionThreads) != ATTUNE_OK)) {
       llvm::errs() << "attune: " << rt->last_error() << "\n";
       created = false;
     }
@@ -152,6 +153,10 @@ int attune::runCommand(int argc, char **argv) {
                "(--repeat runs each), and report their throughput and whether every output "
                "equals the single run's"),
       cl::init(0), cl::cat(category));
+  cl::opt<int> sessionThreads("session-threads",
+                              cl::desc("With --sessions: at most this many threads run each "
+                                       "session's kernels (default 0: the pool's)"),
+                              cl::init(0), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "attune run: run a built model library\n");
 
@@ -207,7 +212,8 @@ int attune::runCommand(int argc, char **argv) {
                << (repeat > 1 ? " (fastest of " + std::to_string(repeat) + ")" : "") << ", "
                << library->api().get_num_threads() << " threads\n";
   if (sessions > 0 &&
-      !runConcurrentSessions(*library, inputs, outputs, entry, sessions, runs, best))
+      !runConcurrentSessions(*library, inputs, outputs, entry, sessions, runs, best,
+                             sessionThreads))
     return 1;
   size_t peak = 0, reserved = 0;
   if (library->api().model_arena_bytes(library->model(), &peak, &reserved) == ATTUNE_OK)

@@ -128,6 +128,11 @@ void attune_session_destroy(attune_session *session);
 attune_status attune_session_run(attune_session *session, const char *entry,
                                  const attune_tensor *inputs, size_t num_inputs,
                                  attune_tensor *outputs, size_t num_outputs);
+/* At most `threads` threads (the calling one included) run this session's kernels, from its
+ * next call on; 0 (the default): as many as the pool has (attune_set_num_threads). A server
+ * running many sessions at once can keep each to a share of the cores. Results do not depend
+ * on it. */
+attune_status attune_session_set_num_threads(attune_session *session, int threads);
 /* The session's arena: the most bytes live at once during any of its runs, bytes held. */
 attune_status attune_session_arena_bytes(const attune_session *session, size_t *peak,
                                          size_t *reserved);
@@ -237,6 +242,8 @@ attune_status attune_safetensors_write(const char *path, const attune_tensor *te
     (attune_session * session, const char *entry, const attune_tensor *inputs,                 \
      size_t num_inputs, attune_tensor *outputs, size_t num_outputs),                           \
     (session, entry, inputs, num_inputs, outputs, num_outputs))                                \
+  F(attune_status, session_set_num_threads, (attune_session * session, int threads),           \
+    (session, threads))                                                                        \
   F(attune_status, session_arena_bytes,                                                        \
     (const attune_session *session, size_t *peak, size_t *reserved),                           \
     (session, peak, reserved))                                                                 \
