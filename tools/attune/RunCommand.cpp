@@ -4,13 +4,11 @@
 #include "tools/attune/LoadedLibrary.h"
 #include "tools/attune/TensorIO.h"
 
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <numeric>
 #include <thread>
 
