@@ -196,7 +196,7 @@ std::optional<ElaboratedModel> Elaborator::run(const ast::Program &program) {
   SmallVector<NamedAttribute> boundAttrs;
   for (const auto &bound : bounds)
     boundAttrs.push_back(b.getNamedAttr(bound.first(), b.getI64IntegerAttr(bound.second)));
-  module->setAttr("attune.bounds", b.getDictionaryAttr(boundAttrs));
+  module->setAttr(abi::kBounds, b.getDictionaryAttr(boundAttrs));
   ElaboratedModel result;
   result.name = model->name;
   result.bounds = bounds;

@@ -19,6 +19,23 @@ constexpr llvm::StringLiteral kName = "attune.name";
 constexpr llvm::StringLiteral kRole = "attune.role";
 /// Names of the argument's dynamic dims, in order ("batch", "seq").
 constexpr llvm::StringLiteral kDims = "attune.dims";
+/// On the module: the largest size of every named dynamic dim, `{batch = 8, seq = 1024}`.
+/// The frontend records the description's bounds; attune-derive-decode-step adds `cache`.
+constexpr llvm::StringLiteral kBounds = "attune.bounds";
+
+/// A step entry derived by attune-derive-decode-step is named after the entry it steps plus
+/// this suffix, and carries `attune.step = {of = "<entry>", tokens = "<token input>"}`
+/// (the manifest's `step` line). Its extra input `past_lengths`
+/// (i32 [batch]) counts the tokens each row already holds in the cache; its arguments of role
+/// `state` are the KV cache (one key and one value cache per cached attention, named
+/// `cache.<n>.key` / `cache.<n>.value`), whose dynamic dim `cache` is the session's capacity,
+/// read and written in place.
+constexpr llvm::StringLiteral kStepSuffix = "_step";
+constexpr llvm::StringLiteral kStep = "attune.step";
+constexpr llvm::StringLiteral kPastLengths = "past_lengths";
+constexpr llvm::StringLiteral kStateRole = "state";
+constexpr llvm::StringLiteral kCacheDim = "cache";
+
 /// On a weight argument the runtime packs at open time: `{shape = [K, N] or [N, K] (as
 /// stored in the file), transposed}`; the argument's own type is the [P, K, width] panels of
 /// attune.packed_matmul. `transposed` means the file stores [N, K] (torch's nn.Linear).

@@ -427,10 +427,16 @@ LogicalResult RopeOp::verify() {
   int64_t headDim = input.getShape().back();
   if (ShapedType::isDynamic(headDim) || headDim % 2 != 0)
     return emitOpError("head dim must be static and even, got ") << headDim;
+  auto compatible = [](int64_t a, int64_t b) {
+    return a == b || ShapedType::isDynamic(a) || ShapedType::isDynamic(b);
+  };
   int64_t seq = input.getDimSize(input.getRank() - 2);
-  if (positions.getRank() != 1 ||
-      (!ShapedType::isDynamic(seq) && !positions.isDynamicDim(0) && positions.getDimSize(0) != seq))
-    return emitOpError("positions must be [seq] for input ") << input << ", got " << positions;
+  bool perRow = positions.getRank() == 2 && input.getRank() >= 3;
+  if ((positions.getRank() != 1 && !perRow) ||
+      !compatible(positions.getShape().back(), seq) ||
+      (perRow && !compatible(positions.getDimSize(0), input.getDimSize(0))))
+    return emitOpError("positions must be [seq] or [batch, seq] for input ")
+           << input << ", got " << positions;
   if (getTheta().convertToDouble() <= 0)
     return emitOpError("theta must be positive");
   return success();
@@ -468,6 +474,14 @@ LogicalResult AttentionOp::verify() {
       return emitOpError("mask/bias of shape ") << shapeString(tensorOf(extra).getShape())
                                                 << " does not broadcast to the scores "
                                                 << shapeString(scores);
+  if (Value offsets = getQueryOffsets()) {
+    auto type = cast<RankedTensorType>(offsets.getType());
+    if (!getCausal())
+      return emitOpError("query offsets need a causal attention (they move its diagonal)");
+    if (type.getRank() != 1 || batch.empty() || !compatible(type.getDimSize(0), batch.front()))
+      return emitOpError("query offsets must be [batch] of the scores ")
+             << shapeString(scores) << ", got " << shapeString(type.getShape());
+  }
   SmallVector<int64_t> expected(batch);
   expected.push_back(q.getDimSize(q.getRank() - 2));
   expected.push_back(v.getShape().back());
@@ -479,6 +493,26 @@ LogicalResult AttentionOp::verify() {
     if (!compatible(got, want))
       return emitOpError("result must be ") << shapeString(expected) << ", got "
                                             << shapeString(result.getShape());
+  return success();
+}
+
+LogicalResult CacheWriteOp::verify() {
+  RankedTensorType cache = getCache().getType(), update = getUpdate().getType();
+  auto offsets = cast<RankedTensorType>(getOffsets().getType());
+  int64_t rank = cache.getRank();
+  if (rank < 3 || update.getRank() != rank)
+    return emitOpError("cache and update must be [batch, ..., len, d] of one rank, got ")
+           << shapeString(cache.getShape()) << " and " << shapeString(update.getShape());
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t a = cache.getDimSize(i), b = update.getDimSize(i);
+    if (i != rank - 2 && a != b && !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b))
+      return emitOpError("cache ") << shapeString(cache.getShape()) << " and update "
+                                   << shapeString(update.getShape()) << " differ in dim " << i;
+  }
+  if (offsets.getRank() != 1 ||
+      (!offsets.isDynamicDim(0) && !cache.isDynamicDim(0) &&
+       offsets.getDimSize(0) != cache.getDimSize(0)))
+    return emitOpError("offsets must be [batch], got ") << shapeString(offsets.getShape());
   return success();
 }
 

@@ -296,6 +296,8 @@ def Attune_RopeOp : Attune_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]
     Rotates pairs (i, i + head_dim/2) of the last dimension by the angle
     `position * theta^(-2i/head_dim)` (the "rotate half" convention of Llama and GPT-NeoX):
     `out[i] = x[i] cos - x[i + h/2] sin`, `out[i + h/2] = x[i + h/2] cos + x[i] sin`.
+    Positions are [seq] (shared by every batch row) or [batch, seq] (each row at its own
+    offset, as in a decode step).
 
     ```mlir
     %q = attune.rope %x, %pos {theta = 1.0e4 : f64} : tensor<?x8x?x64xf32>, tensor<?xi32>
@@ -316,7 +318,12 @@ def Attune_AttentionOp : Attune_Op<"attention", [Pure, AttrSizedOperandSegments]
     [..., Sq, Dv]. Leading (batch, head) dims broadcast like elementwise ops, so k and v may
     have a size-1 group dim that grouped-query attention shares among query heads. `mask`
     (true: attend) and `bias` broadcast to [..., Sq, Sk]. `causal` also masks every key after
-    its query (key j > query i) without a mask tensor, and lets the kernel skip those blocks.
+    its query without a mask tensor, and lets the kernel skip those blocks: key j is visible
+    to query i of batch row b when `j <= i + query_offsets[b]`. Without `query_offsets` the
+    offset is 0 (queries and keys start together); with it (i32 [batch], causal only) the
+    queries are the last tokens of row b's keys, as in a decode step over a KV cache
+    (bottom-right aligned). `attentionQueryPosition` in passes/AttentionSemantics.h is the
+    one definition every lowering uses.
     `attune-fuse-attention` forms this op from the decomposed pattern; it lowers without
     materialising the Sq×Sk scores.
 
@@ -328,11 +335,13 @@ def Attune_AttentionOp : Attune_Op<"attention", [Pure, AttrSizedOperandSegments]
   }];
   let arguments = (ins Attune_FloatTensor:$query, Attune_FloatTensor:$key,
                        Attune_FloatTensor:$value, Optional<Attune_BoolTensor>:$mask,
-                       Optional<Attune_FloatTensor>:$bias, F64Attr:$scale,
+                       Optional<Attune_FloatTensor>:$bias,
+                       Optional<Attune_IntTensor>:$query_offsets, F64Attr:$scale,
                        F64Attr:$masked_value, UnitAttr:$causal);
   let results = (outs Attune_FloatTensor:$result);
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`mask` $mask^)? (`bias` $bias^)? attr-dict `:`
+    $query `,` $key `,` $value (`mask` $mask^)? (`bias` $bias^)?
+    (`offsets` $query_offsets^)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -340,6 +349,30 @@ def Attune_AttentionOp : Attune_Op<"attention", [Pure, AttrSizedOperandSegments]
     /// The broadcast shape of the scores, [..., Sq, Sk].
     llvm::SmallVector<int64_t> getScoresShape();
   }];
+}
+
+def Attune_CacheWriteOp : Attune_Op<"cache_write", [Pure, AllTypesMatch<["cache", "result"]>]> {
+  let summary = "Writes each batch row's new keys (or values) into a cache at the row's offset";
+  let description = [{
+    `result` is `cache` with `result[b, ..., offsets[b] + s, :] = update[b, ..., s, :]` for
+    every s below update's length (the dim before the last): a decode step appending its
+    tokens' keys or values to a KV cache, each row at its own length. Both are
+    [batch, ..., len, d] with equal dims but len; offsets is i32 [batch]. Positions past the
+    cache's length are an error the runtime reports before the call.
+
+    ```mlir
+    %k2 = attune.cache_write %cache, %k, %past
+        : tensor<?x12x?x64xf32>, tensor<?x12x?x64xf32>, tensor<?xi32>
+    ```
+  }];
+  let arguments = (ins Attune_FloatTensor:$cache, Attune_FloatTensor:$update,
+                       Attune_IntTensor:$offsets);
+  let results = (outs Attune_FloatTensor:$result);
+  let assemblyFormat = [{
+    $cache `,` $update `,` $offsets attr-dict `:` type($cache) `,` type($update) `,`
+    type($offsets)
+  }];
+  let hasVerifier = 1;
 }
 
 def Attune_SoftmaxOp : Attune_Op<"softmax", [Pure, SameOperandsAndResultType]> {

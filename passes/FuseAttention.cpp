@@ -214,7 +214,7 @@ void rewrite(const AttentionMatch &match, RewriterBase &rewriter) {
   // reading an Sq×Sk tensor, which then goes away with the iota and compare that built it.
   Value mask = match.causal ? Value() : match.mask;
   auto attention = rewriter.create<AttentionOp>(
-      loc, output.getType(), match.query, key, match.value, mask, bias,
+      loc, output.getType(), match.query, key, match.value, mask, bias, /*query_offsets=*/Value(),
       rewriter.getF64FloatAttr(match.scale), rewriter.getF64FloatAttr(match.maskedValue),
       match.causal ? rewriter.getUnitAttr() : UnitAttr());
   rewriter.replaceOp(output, attention.getResult());

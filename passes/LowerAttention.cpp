@@ -18,6 +18,7 @@
 //     m    = m'
 //   out[q0:] = acc / l
 #include "ir/AttuneDialect.h"
+#include "passes/AttentionSemantics.h"
 #include "passes/LinalgBuilders.h"
 #include "passes/Passes.h"
 
@@ -141,9 +142,11 @@ struct OnlineAttention : OpRewritePattern<AttentionOp> {
           Value maskTile = op.getMask() ? sliceKeys(b, l, op.getMask(), 2, q0, size) : Value();
           Value biasTile = op.getBias() ? sliceKeys(b, l, op.getBias(), 2, q0, size) : Value();
           // Causal: keys after the block's last query are all masked; their blocks are skipped.
+          // (With per-row query offsets every row of the block may see a different number of
+          // keys: all blocks run and the mask hides the rest.)
           Value keys = b.create<tensor::DimOp>(l, op.getKey(), tensorOf(op.getKey()).getRank() - 2);
           Value keyLimit =
-              op.getCausal()
+              op.getCausal() && !op.getQueryOffsets()
                   ? b.create<arith::MinSIOp>(l, keys, b.create<arith::AddIOp>(l, q0, size))
                         .getResult()
                   : keys;
@@ -244,13 +247,15 @@ struct OnlineAttention : OpRewritePattern<AttentionOp> {
                   s = nb.create<arith::SelectOp>(nl, args[next], s,
                                                  floatConstant(nb, nl, f, maskedValue));
                 if (causal) {
-                  // Key position k0 + j after query position q0 + i: masked.
+                  // Key k0 + j after the position of query q0 + i: masked.
                   Value query = nb.create<arith::AddIOp>(
                       nl, queryOffset, nb.create<linalg::IndexOp>(nl, rank - 2));
+                  Value position = attentionQueryPosition(nb, nl, op.getQueryOffsets(),
+                                                          nb.create<linalg::IndexOp>(nl, 0),
+                                                          query);
                   Value key =
                       nb.create<arith::AddIOp>(nl, k0, nb.create<linalg::IndexOp>(nl, rank - 1));
-                  Value visible =
-                      nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::sle, key, query);
+                  Value visible = attentionKeyVisible(nb, nl, key, position);
                   s = nb.create<arith::SelectOp>(nl, visible, s,
                                                  floatConstant(nb, nl, f, maskedValue));
                 }

@@ -32,6 +32,13 @@ DictionaryAttr abiAttrs(Builder &b, StringRef name, StringRef role, DictionaryAt
   return b.getDictionaryAttr(attrs);
 }
 
+/// Whether an argument or result is state (attune.role = "state"): a buffer the entry
+/// updates in place, such as a decode step's KV cache.
+bool isState(DictionaryAttr attrs) {
+  auto role = attrs ? attrs.getAs<StringAttr>(attune::abi::kRole) : StringAttr();
+  return role && role.getValue() == attune::abi::kStateRole;
+}
+
 /// The `attune.name` of argument/result `index`, or an error naming what is missing.
 FailureOr<StringRef> nameOf(func::FuncOp func, DictionaryAttr attrs, StringRef what,
                             unsigned index) {
@@ -66,13 +73,20 @@ LogicalResult lowerEntry(func::FuncOp func) {
   Location loc = func.getLoc();
   SmallVector<DictionaryAttr> newArgAttrs;
 
-  // Inputs: the argument becomes a buffer, read through a to_tensor at the top.
+  // Inputs: the argument becomes a buffer, read through a to_tensor at the top. State (a
+  // decode step's KV cache) is read and written in place: its result goes back into it.
   b.setInsertionPointToStart(&entry);
+  llvm::StringMap<BlockArgument> states;
   for (auto [i, arg] : llvm::enumerate(entry.getArguments())) {
+    bool state = isState(inputAttrs[i]);
     arg.setType(bufferTypeOf(arg.getType()));
-    auto tensor = b.create<bufferization::ToTensorOp>(loc, arg, /*restrict=*/true);
+    auto tensor = b.create<bufferization::ToTensorOp>(loc, arg, /*restrict=*/true,
+                                                      /*writable=*/state);
     arg.replaceAllUsesExcept(tensor, tensor);
-    newArgAttrs.push_back(abiAttrs(b, inputNames[i], "input", inputAttrs[i]));
+    if (state)
+      states[inputNames[i]] = arg;
+    newArgAttrs.push_back(abiAttrs(b, inputNames[i], state ? attune::abi::kStateRole : "input",
+                                   inputAttrs[i]));
   }
 
   // Weights: one argument per distinct name, in order of first use. The weight ops are
@@ -100,6 +114,14 @@ LogicalResult lowerEntry(func::FuncOp func) {
   auto ret = cast<func::ReturnOp>(entry.getTerminator());
   b.setInsertionPoint(ret);
   for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
+    if (isState(outputAttrs[i])) {
+      auto state = states.find(outputNames[i]);
+      if (state == states.end())
+        return func.emitOpError("state result '") << outputNames[i] << "' has no state argument";
+      b.create<bufferization::MaterializeInDestinationOp>(loc, TypeRange{}, value, state->second,
+                                                          /*restrict=*/true, /*writable=*/true);
+      continue;
+    }
     BlockArgument out = entry.addArgument(bufferTypeOf(value.getType()), loc);
     b.create<bufferization::MaterializeInDestinationOp>(loc, TypeRange{}, value, out,
                                                         /*restrict=*/true, /*writable=*/true);

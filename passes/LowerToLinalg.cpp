@@ -6,11 +6,14 @@
 #include "ir/AttuneDialect.h"
 #include "ir/Target.h"
 #include "passes/Activations.h"
+#include "passes/AttentionSemantics.h"
 #include "passes/LinalgBuilders.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -487,25 +490,32 @@ struct RopeLowering : OpRewritePattern<RopeOp> {
     Value table = rewriter.create<arith::ConstantOp>(
         loc, DenseElementsAttr::get(tableType, ArrayRef<float>(inverseFrequencies)));
 
-    // cos and sin of every (position, frequency) once, [seq, head_dim / 2]: every head and
-    // batch row reads the same table (and CSE shares it between layers), so the
-    // transcendental functions run seq · head_dim / 2 times, not once per element.
+    // cos and sin of every (position, frequency) once, [seq, head_dim / 2] (or
+    // [batch, seq, head_dim / 2] when each row has its own positions): every head reads the
+    // same table (and CSE shares it between layers), so the transcendental functions run
+    // seq · head_dim / 2 times per row at most, not once per element.
     Value positions = op.getPositions();
     auto positionsType = cast<RankedTensorType>(positions.getType());
-    auto angleType = RankedTensorType::get({positionsType.getDimSize(0), half}, f);
+    int64_t positionRank = positionsType.getRank();
+    SmallVector<int64_t> angleShape(positionsType.getShape());
+    angleShape.push_back(half);
+    auto angleType = RankedTensorType::get(angleShape, f);
     auto angleInit = [&]() {
-      return emptyTensor(rewriter, loc, angleType, [&](int64_t) -> Value {
-        return rewriter.create<tensor::DimOp>(loc, positions, 0);
+      return emptyTensor(rewriter, loc, angleType, [&](int64_t i) -> Value {
+        return rewriter.create<tensor::DimOp>(loc, positions, i);
       });
     };
     MLIRContext *ctx = rewriter.getContext();
-    AffineMap table2d = rewriter.getMultiDimIdentityMap(2);
-    SmallVector<utils::IteratorType> tableIterators(2, utils::IteratorType::parallel);
+    AffineMap tableIdentity = rewriter.getMultiDimIdentityMap(positionRank + 1);
+    SmallVector<utils::IteratorType> tableIterators(positionRank + 1,
+                                                    utils::IteratorType::parallel);
     auto trig = rewriter.create<linalg::GenericOp>(
         loc, TypeRange{angleType, angleType}, ValueRange{positions, table},
         ValueRange{angleInit(), angleInit()},
-        ArrayRef<AffineMap>{AffineMap::get(2, 0, getAffineDimExpr(0, ctx)),
-                            AffineMap::get(2, 0, getAffineDimExpr(1, ctx)), table2d, table2d},
+        ArrayRef<AffineMap>{tableIdentity.getMajorSubMap(positionRank),
+                            AffineMap::get(positionRank + 1, 0,
+                                           getAffineDimExpr(positionRank, ctx)),
+                            tableIdentity, tableIdentity},
         tableIterators, [&](OpBuilder &b, Location l, ValueRange args) {
           Value angle = b.create<arith::MulFOp>(l, b.create<arith::SIToFPOp>(l, f, args[0]), args[1]);
           b.create<linalg::YieldOp>(
@@ -514,8 +524,11 @@ struct RopeLowering : OpRewritePattern<RopeOp> {
 
     // out[.., s, j] = x[j] · cos[s, j mod h/2] + rotate_half(x)[j] · sin[s, j mod h/2].
     AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
-    AffineMap tableMap = AffineMap::get(
-        rank, 0, {getAffineDimExpr(rank - 2, ctx), getAffineDimExpr(rank - 1, ctx) % half}, ctx);
+    SmallVector<AffineExpr> tableIndices;
+    if (positionRank == 2)
+      tableIndices.push_back(getAffineDimExpr(0, ctx));
+    tableIndices.append({getAffineDimExpr(rank - 2, ctx), getAffineDimExpr(rank - 1, ctx) % half});
+    AffineMap tableMap = AffineMap::get(rank, 0, tableIndices, ctx);
     Value init = emptyTensor(rewriter, loc, type, [&](int64_t i) -> Value {
       return rewriter.create<tensor::DimOp>(loc, op.getInput(), i);
     });
@@ -579,31 +592,105 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
       scores = rewriter.create<SelectOp>(loc, broadcastType(mask, scores, f), mask, scores, masked);
     }
     if (op.getCausal()) {
-      // The causal mask the op implies: key position <= query position.
-      RankedTensorType queryType = op.getQuery().getType();
-      Value queries = rewriter.create<tensor::DimOp>(loc, op.getQuery(), queryType.getRank() - 2);
-      Value keys = rewriter.create<tensor::DimOp>(loc, op.getKey(), key.getRank() - 2);
-      auto positions = [&](Value size, bool column) -> Value {
-        Type i32 = rewriter.getI32Type();
-        Value iota = rewriter.create<IotaOp>(loc, RankedTensorType::get({ShapedType::kDynamic}, i32),
-                                             size);
-        SmallVector<int64_t> shape = column ? SmallVector<int64_t>{ShapedType::kDynamic, 1}
-                                            : SmallVector<int64_t>{1, ShapedType::kDynamic};
-        return rewriter.create<ReshapeOp>(loc, RankedTensorType::get(shape, i32), iota,
-                                          ValueRange{size});
-      };
-      Value rows = positions(queries, true), cols = positions(keys, false);
-      auto maskType = RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic},
-                                            rewriter.getI1Type());
-      Value visible = rewriter.create<CompareOp>(loc, maskType, rows, cols,
-                                                 rewriter.getStringAttr("ge"));
+      // The causal mask the op implies, [rows, 1, ..., Sq, Sk] (rows: 1, or the batch when
+      // each row has its own query offset), from the one definition of which keys a query
+      // sees.
+      auto scoresType = cast<RankedTensorType>(scores.getType());
+      int64_t rank = scoresType.getRank();
+      Value offsets = op.getQueryOffsets();
+      SmallVector<int64_t> shape(rank, 1);
+      shape[0] = offsets ? ShapedType::kDynamic : 1;
+      shape[rank - 2] = scoresType.getDimSize(rank - 2);
+      shape[rank - 1] = scoresType.getDimSize(rank - 1);
+      auto maskType = RankedTensorType::get(shape, rewriter.getI1Type());
+      Value init = emptyTensor(rewriter, loc, maskType, [&](int64_t i) -> Value {
+        if (i == 0 && rank > 2)
+          return rewriter.create<tensor::DimOp>(loc, offsets, 0);
+        return rewriter.create<tensor::DimOp>(loc, scores, i);
+      });
+      SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+      Value visible =
+          rewriter
+              .create<linalg::GenericOp>(
+                  loc, maskType, ValueRange{}, init,
+                  ArrayRef<AffineMap>{rewriter.getMultiDimIdentityMap(rank)}, iterators,
+                  [&](OpBuilder &b, Location l, ValueRange) {
+                    Value position = attentionQueryPosition(
+                        b, l, offsets, b.create<linalg::IndexOp>(l, 0),
+                        b.create<linalg::IndexOp>(l, rank - 2));
+                    b.create<linalg::YieldOp>(
+                        l, attentionKeyVisible(b, l, b.create<linalg::IndexOp>(l, rank - 1),
+                                               position));
+                  })
+              .getResult(0);
       Value masked = scalar(op.getMaskedValue().convertToDouble());
-      scores = rewriter.create<SelectOp>(loc, broadcastType(visible, scores, f), visible, scores,
-                                         masked);
+      scores = rewriter.create<SelectOp>(loc, scoresType, visible, scores, masked);
     }
     auto type = cast<RankedTensorType>(scores.getType());
     Value probabilities = rewriter.create<SoftmaxOp>(loc, type, scores, type.getRank() - 1);
     rewriter.replaceOpWithNewOp<MatmulOp>(op, op.getType(), probabilities, op.getValue());
+    return success();
+  }
+};
+
+/// Row b of the update goes to its own offset along the length dim: a loop over the rows
+/// (each holds a different number of tokens), each an insert of its [1, ..., len, d] slice,
+/// which bufferizes in place into the cache. An update that is a transpose keeping the batch
+/// and last dims (the heads split out of [batch, seq, heads, d]) is transposed straight into
+/// the cache: the transposed tensor is never made.
+struct CacheWriteLowering : OpRewritePattern<CacheWriteOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(CacheWriteOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value update = op.getUpdate(), source;
+    int64_t rank = tensorOf(update).getRank();
+    SmallVector<int64_t> permutation;
+    if (auto transpose = update.getDefiningOp<TransposeOp>()) {
+      source = transpose.getInput();
+      permutation.assign(transpose.getPermutation().begin(), transpose.getPermutation().end());
+    } else if (auto transpose = update.getDefiningOp<linalg::TransposeOp>()) {
+      source = transpose.getInput();
+      permutation.assign(transpose.getPermutation().begin(), transpose.getPermutation().end());
+    }
+    if (source && (permutation.front() != 0 || permutation.back() != rank - 1))
+      source = Value();
+    Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+    Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+    Value rows = rewriter.create<tensor::DimOp>(loc, update, 0);
+    // The kernel table's name for the loop (it moves data: no FLOPs).
+    rewriter.create<KernelCostOp>(loc, zero, rewriter.getStringAttr("cache write"),
+                                  rewriter.getStrArrayAttr({}));
+    auto loop = rewriter.create<scf::ForOp>(
+        loc, zero, rows, one, ValueRange{op.getCache()},
+        [&](OpBuilder &b, Location l, Value row, ValueRange carried) {
+          SmallVector<OpFoldResult> origin(rank, b.getIndexAttr(0)), to(rank, b.getIndexAttr(0));
+          SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+          origin[0] = to[0] = row;
+          to[rank - 2] = b.create<arith::IndexCastOp>(
+                              l, b.getIndexType(),
+                              b.create<tensor::ExtractOp>(l, op.getOffsets(), row))
+                             .getResult();
+          Value written;
+          if (source) {
+            SmallVector<OpFoldResult> sourceSizes = tensor::getMixedSizes(b, l, source);
+            sourceSizes[0] = b.getIndexAttr(1);
+            SmallVector<OpFoldResult> sizes;
+            for (int64_t i = 0; i < rank; ++i)
+              sizes.push_back(sourceSizes[permutation[i]]);
+            Value from = b.create<tensor::ExtractSliceOp>(l, source, origin, sourceSizes, strides);
+            Value into = b.create<tensor::ExtractSliceOp>(l, carried[0], to, sizes, strides);
+            Value moved =
+                b.create<linalg::TransposeOp>(l, from, into, permutation)->getResult(0);
+            written = b.create<tensor::InsertSliceOp>(l, moved, carried[0], to, sizes, strides);
+          } else {
+            SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, l, update);
+            sizes[0] = b.getIndexAttr(1);
+            Value slice = b.create<tensor::ExtractSliceOp>(l, update, origin, sizes, strides);
+            written = b.create<tensor::InsertSliceOp>(l, slice, carried[0], to, sizes, strides);
+          }
+          b.create<scf::YieldOp>(l, written);
+        });
+    rewriter.replaceOp(op, loop.getResult(0));
     return success();
   }
 };
@@ -680,7 +767,7 @@ void attune::populateLowerToLinalgPatterns(RewritePatternSet &patterns) {
                BinaryLowering<DivOp, arith::DivFOp, arith::DivSIOp>,
                CompareLowering, SelectLowering, MatmulLowering, PackedMatmulLowering, EmbedLowering, IotaLowering,
                TransposeLowering, ReshapeLowering, SliceLowering, LayerNormLowering,
-               RmsNormLowering, RopeLowering, SoftmaxLowering>(ctx);
+               RmsNormLowering, RopeLowering, SoftmaxLowering, CacheWriteLowering>(ctx);
   patterns.add<UnaryLowering<GeluOp>>(ctx, geluFormula);
   patterns.add<UnaryLowering<ReluOp>>(ctx, reluFormula);
   patterns.add<UnaryLowering<SiluOp>>(ctx, siluFormula);

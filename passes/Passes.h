@@ -110,11 +110,14 @@ void populateFuseElementwisePatterns(mlir::RewritePatternSet &patterns);
 /// Knobs of the graph passes (the `fused` stage).
 struct GraphPipelineOptions {
   bool fuseAttention = true;
-  /// Emit a remark per attention candidate: fused, or why not.
+  /// Emit a remark per attention candidate (fused, or why not) and per entry (its decode
+  /// step, or why none).
   bool report = false;
+  /// Each entry with causal self-attention gets a KV-cached `<entry>_step`.
+  bool deriveDecodeStep = true;
 };
 
-/// The graph passes on the attune dialect: CSE, then attention fusion.
+/// The graph passes on the attune dialect: CSE, attention fusion, decode-step derivation.
 void buildGraphPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
 
 /// attune graph -> LLVM dialect, ready for translation: the graph passes, the entry passes,

@@ -119,6 +119,48 @@ def AttuneFuseAttentionPass : Pass<"attune-fuse-attention", "mlir::func::FuncOp"
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
+def AttuneDeriveDecodeStepPass : Pass<"attune-derive-decode-step", "mlir::ModuleOp"> {
+  let summary = "Derives a KV-cached step entry from each entry with causal self-attention";
+  let description = [{
+    For an entry `E` whose token input (its one integer [batch, seq] input) feeds causal
+    self-attention, adds `E_step`: the same computation for `seq` new tokens per row that
+    follow the `past_lengths[b]` tokens row b already holds in the session's KV cache. It
+    derives it from the forward, not from a model family:
+
+    - every `attune.iota` of the token length (token positions) becomes
+      `past_lengths[b] + i`, [batch, seq]; the ops it reaches are re-typed (learned position
+      embeddings gather per row, `attune.rope` takes per-row positions);
+    - every causal self-attention (k and v computed from the tokens) gets a key cache and a
+      value cache argument (role `state`, [batch, ..., cache, d], returned updated):
+      `attune.cache_write` appends the new k/v at each row's offset and the attention reads
+      the whole cache with `offsets %past_lengths` (bottom-right-aligned causal);
+    - attentions over other inputs (cross-attention) are unchanged: their keys are the same
+      every step.
+
+    Prefill is the step at past_lengths = 0 with the prompt; a decode step is the step with
+    one token per row. An entry whose self-attention is not causal, or that masks or biases a
+    cached attention, gets no step (with `report`, a remark says why).
+
+    Before:
+    ```mlir
+    %pos = attune.iota %seq : tensor<?xi32>
+    %o = attune.attention %q, %k, %v {causal, ...}
+    ```
+    After (in `@forward_step`, beside the unchanged `@forward`, marked
+    `attune.step = {of = "forward", tokens = "input_ids"}`):
+    ```mlir
+    %pos = attune.add %past_column, %iota : tensor<?x1xi32>, tensor<?xi32>  // [batch, seq]
+    %kc = attune.cache_write %key_cache, %k, %past_lengths : ...
+    %vc = attune.cache_write %value_cache, %v, %past_lengths : ...
+    %o = attune.attention %q, %kc, %vc offsets %past_lengths {causal, ...}
+    ```
+  }];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark per entry: the step derived, or why not">
+  ];
+}
+
 def AttuneFuseEpiloguesPass : Pass<"attune-fuse-epilogues", "mlir::func::FuncOp"> {
   let summary = "Bias, activation and residual after a packed matmul become its epilogue";
   let description = [{

@@ -27,6 +27,11 @@ void attune::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &o
   if (options.fuseAttention)
     addStep(pm, options.report ? "func.func(attune-fuse-attention{report=true})"
                                : "func.func(attune-fuse-attention)");
+  // Entries whose causal self-attention reads their tokens get a step over a KV cache:
+  // prefill and decode without recomputing the prefix.
+  if (options.deriveDecodeStep)
+    addStep(pm, options.report ? "attune-derive-decode-step{report=true}"
+                               : "attune-derive-decode-step");
 }
 
 void attune::buildCpuLoweringPipeline(OpPassManager &pm) {

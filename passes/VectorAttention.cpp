@@ -19,6 +19,7 @@
 // sequence length. The task loop is an scf.parallel marked `attune.tasks`, which
 // attune-outline-parallel turns into a function the runtime's thread pool runs.
 #include "ir/AttuneDialect.h"
+#include "passes/AttentionSemantics.h"
 #include "passes/KernelBuilder.h"
 #include "passes/LinalgBuilders.h"
 #include "passes/Passes.h"
@@ -91,6 +92,8 @@ public:
       mask = toBuffer(op.getMask());
     if (op.getBias())
       bias = toBuffer(op.getBias());
+    if (op.getQueryOffsets())
+      queryOffsets = readOnlyView(b, loc, op.getQueryOffsets());
     queries = b.create<memref::DimOp>(loc, q, memRank(q) - 2);
     keys = b.create<memref::DimOp>(loc, k, memRank(k) - 2);
 
@@ -258,10 +261,15 @@ private:
   }
 
   /// 2·(D + Dv) per visible (query, key) pair: all Sq·Sk of them, or under a causal mask
-  /// (query i sees the keys up to i + Sk − Sq) Sq·Sk − Sq·(Sq − 1)/2.
+  /// (query i sees the keys up to i + Sk − Sq) Sq·Sk − Sq·(Sq − 1)/2; with query offsets
+  /// (row 0's taken for every row), Sq·offset + Sq·(Sq + 1)/2.
   Value flops() {
     Value pairs = mul(queries, keys);
-    if (causal) {
+    if (queryOffsets) {
+      Value offset = attentionQueryOffset(b, loc, queryOffsets, index(0));
+      pairs = add(mul(queries, offset),
+                  b.create<arith::DivUIOp>(loc, mul(queries, add(queries, index(1))), index(2)));
+    } else if (causal) {
       Value hidden = b.create<arith::DivUIOp>(loc, mul(queries, sub(queries, index(1))), index(2));
       pairs = b.create<arith::SelectOp>(
           loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::uge, keys, queries),
@@ -371,6 +379,10 @@ private:
     // lanes (before query 0) see the fewest keys under a causal mask.
     firstQuery = sub(queries, mul(sub(queryBlocks, block), index(tile.queryBlock)));
     Value firstLane = maxIndex(index(0), sub(index(0), firstQuery));
+    // Where the first query sits among the keys: what the causal limits are measured from.
+    queryOffset = attentionQueryOffset(b, loc, queryOffsets,
+                                       batchRank ? batchIndices.front() : Value());
+    Value firstPosition = add(firstQuery, queryOffset);
 
     packQueries(firstLane);
     loop(index(0), index(tile.queryBlock), tile.lanes, [&](Value i) {
@@ -382,17 +394,17 @@ private:
 
     // Causal: no key after the block's last query is visible to it, and key blocks wholly at
     // or before its first query need no mask.
-    Value keyEnd = causal ? minIndex(keys, add(firstQuery, index(tile.queryBlock))) : keys;
+    Value keyEnd = causal ? minIndex(keys, add(firstPosition, index(tile.queryBlock))) : keys;
     if (causal) {
       Value unmaskedEnd = minIndex(
           keyEnd, maxIndex(index(0),
-                           mul(b.create<arith::DivSIOp>(loc, add(firstQuery, index(1)),
+                           mul(b.create<arith::DivSIOp>(loc, add(firstPosition, index(1)),
                                                         index(tile.keyBlock)),
                                index(tile.keyBlock))));
-      attendKeyBlocks(index(0), unmaskedEnd, keyEnd, /*diagonal=*/false);
-      attendKeyBlocks(unmaskedEnd, keyEnd, keyEnd, /*diagonal=*/true);
+      attendKeyBlocks(index(0), unmaskedEnd, keyEnd, firstPosition, /*diagonal=*/false);
+      attendKeyBlocks(unmaskedEnd, keyEnd, keyEnd, firstPosition, /*diagonal=*/true);
     } else {
-      attendKeyBlocks(index(0), keyEnd, keyEnd, /*diagonal=*/false);
+      attendKeyBlocks(index(0), keyEnd, keyEnd, firstPosition, /*diagonal=*/false);
     }
     writeOutput(firstLane);
   }
@@ -400,14 +412,14 @@ private:
   /// The online-softmax steps for the key blocks starting in [from, to); `diagonal` blocks
   /// hold keys after some of the task's queries: causally masked, and each column tile stops
   /// at the last key its queries can see.
-  void attendKeyBlocks(Value from, Value to, Value keyEnd, bool diagonal) {
+  void attendKeyBlocks(Value from, Value to, Value keyEnd, Value firstPosition, bool diagonal) {
     maskCausal = diagonal;
     loop(from, to, tile.keyBlock, [&](Value keyStart) {
       Value blockKeys = minIndex(index(tile.keyBlock), sub(keyEnd, keyStart));
       loop(index(0), index(tile.queryBlock), tile.width(), [&](Value column) {
         Value visible = blockKeys;
         if (diagonal)
-          visible = maxIndex(index(0), minIndex(blockKeys, sub(add(firstQuery, add(column,
+          visible = maxIndex(index(0), minIndex(blockKeys, sub(add(firstPosition, add(column,
                                                                    index(tile.width()))),
                                                                keyStart)));
         SmallVector<Value> blockMax = computeScores(keyStart, keyEnd, column, visible);
@@ -548,9 +560,11 @@ private:
         return b.create<vector::BroadcastOp>(
             loc, intType, b.create<arith::IndexCastOp>(loc, b.getI32Type(), i));
       };
-      Value queryPositions = b.create<arith::AddIOp>(loc, asI32(firstLaneQuery), lanes);
-      Value visible = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, queryPositions,
-                                              asI32(key));
+      // attentionKeyVisible, a vector of lanes at a time: key <= the query's position.
+      Value queryPositions =
+          b.create<arith::AddIOp>(loc, asI32(add(firstLaneQuery, queryOffset)), lanes);
+      Value visible = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sle, asI32(key),
+                                              queryPositions);
       s = b.create<arith::SelectOp>(loc, visible, s, masked);
     }
     return s;
@@ -691,6 +705,8 @@ private:
   Value q, k, v, mask, bias, out, queries, keys;
   SmallVector<Value> batchSizes, batchIndices;
   Value firstQuery;
+  Value queryOffsets; // the op's query_offsets as a buffer, or null
+  Value queryOffset;  // this task's row's offset (index 0 without query_offsets)
   Value packedQuery, scores, accumulator, runningMax, runningSum, rescale;
 };
 

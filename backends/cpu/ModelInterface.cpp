@@ -34,7 +34,14 @@ std::string entryNameOf(func::FuncOp function) {
 /// Adds the interface of one entry function to `interface`.
 static LogicalResult describeEntry(func::FuncOp entry, const llvm::StringMap<int64_t> &bounds,
                                    ModelInterface &interface) {
-  EntryInterface described{entryNameOf(entry), entry.getSymName().str(), {}};
+  EntryInterface described{entryNameOf(entry), entry.getSymName().str(), {}, {}, {}};
+  if (auto step = entry->getAttrOfType<DictionaryAttr>(abi::kStep)) {
+    auto of = step.getAs<StringAttr>("of"), tokens = step.getAs<StringAttr>("tokens");
+    if (!of || !tokens)
+      return entry.emitOpError("attune.step needs `of` and `tokens`");
+    described.stepOf = of.str();
+    described.stepTokens = tokens.str();
+  }
   for (unsigned i = 0; i < entry.getNumArguments(); ++i) {
     auto type = dyn_cast<MemRefType>(entry.getArgumentTypes()[i]);
     auto name = entry.getArgAttrOfType<StringAttr>(i, abi::kName);
@@ -104,6 +111,8 @@ std::string ModelInterface::manifest() const {
     text += llvm::formatv("dim {0} {1}\n", symbol, bound).str();
   for (const EntryInterface &entry : entries) {
     text += "entry " + entry.name + "\n";
+    if (!entry.stepOf.empty())
+      text += "step " + entry.stepOf + " " + entry.stepTokens + "\n";
     for (const InterfaceArg &arg : entry.args) {
       text += arg.role + " " + arg.name + " " + arg.dtype + " " + llvm::join(arg.dims, " ");
       if (arg.panelWidth)
@@ -124,7 +133,7 @@ std::string ModelInterface::manifest() const {
   return text;
 }
 
-std::vector<KernelEntry> attune::kernelTableOf(ModuleOp module) {
+std::vector<KernelEntry> kernelTableOf(ModuleOp module) {
   std::vector<KernelEntry> kernels;
   auto table = module->getAttrOfType<ArrayAttr>(abi::kKernels);
   if (!table)
@@ -161,17 +170,85 @@ static const char *attuneDtype(StringRef dtype) {
   return dtype == "f32" ? "ATTUNE_F32" : dtype == "i32" ? "ATTUNE_I32" : "ATTUNE_I64";
 }
 
+/// The symbolic dims of an entry's inputs and outputs, in order of first use.
+static std::vector<std::string> callSymbols(const EntryInterface &entry) {
+  std::vector<std::string> symbols;
+  for (const InterfaceArg &arg : entry.args)
+    if (arg.role == "input" || arg.role == "output")
+      for (const std::string &dim : arg.dims)
+        if (!llvm::isDigit(dim[0]) && !llvm::is_contained(symbols, dim))
+          symbols.push_back(dim);
+  return symbols;
+}
+
+/// The `inputs` and `outputs` arrays of a call, each tensor sized by the dims' names.
+static void writeTensorArrays(llvm::raw_ostream &os, const EntryInterface &entry,
+                              llvm::function_ref<bool(const InterfaceArg &)> skip) {
+  for (StringRef role : {"input", "output"}) {
+    os << "  attune_tensor " << role << "s[] = {\n";
+    for (const InterfaceArg &arg : entry.args) {
+      if (arg.role != role || skip(arg))
+        continue;
+      SmallVector<std::string> dims;
+      for (const std::string &dim : arg.dims)
+        dims.push_back(llvm::isDigit(dim[0]) ? dim : identifier(dim));
+      os << "    {\"" << arg.name << "\", " << attuneDtype(arg.dtype) << ", " << arg.dims.size()
+         << ", {" << llvm::join(dims, ", ") << "}, (void *)" << identifier(arg.name) << "},\n";
+    }
+    os << "  };\n";
+  }
+}
+
+/// NAME_session_prefill[_ENTRY] and NAME_session_decode[_ENTRY] for a KV-cached step: typed
+/// calls of attune_session_append, with the prompts (and each row's length) or one token per
+/// row. The cache comes from NAME_attune_session_reserve_cache.
+static void writeStepHelpers(llvm::raw_ostream &os, const std::string &id,
+                             const EntryInterface &entry) {
+  auto isPast = [](const InterfaceArg &arg) { return arg.name == abi::kPastLengths; };
+  std::string tokenLength;
+  for (const InterfaceArg &arg : entry.args)
+    if (arg.name == entry.stepTokens && arg.dims.size() == 2)
+      tokenLength = arg.dims[1];
+  std::string suffix = entry.stepOf == "forward" ? "" : "_" + identifier(entry.stepOf);
+  for (bool decode : {false, true}) {
+    os << "/* " << (decode ? "Decodes one token per row" : "Prefills each row with its prompt")
+       << " through the session's KV cache (entry point '" << entry.name << "'):\n";
+    for (const InterfaceArg &arg : entry.args)
+      if ((arg.role == "input" || arg.role == "output") && !isPast(arg))
+        os << " *   " << arg.name << ": " << cType(arg.dtype) << "["
+           << llvm::join(arg.dims, "][") << "]" << (arg.role == "output" ? " (written)" : "")
+           << "\n";
+    if (decode)
+      os << " * with " << tokenLength << " = 1: each row's next token after those it holds.\n";
+    else
+      os << " * Row b's prompt is its first lengths[b] tokens (NULL: all " << tokenLength
+         << "), the rest padding.\n";
+    os << " */\nstatic inline attune_status " << id << (decode ? "_session_decode" : "_session_prefill")
+       << suffix << "(attune_session *session";
+    for (const std::string &symbol : callSymbols(entry))
+      if (!(decode && symbol == tokenLength))
+        os << ", int64_t " << identifier(symbol);
+    for (const InterfaceArg &arg : entry.args)
+      if ((arg.role == "input" || arg.role == "output") && !isPast(arg))
+        os << ", " << (arg.role == "input" ? "const " : "") << cType(arg.dtype) << " *"
+           << identifier(arg.name);
+    if (!decode)
+      os << ", const int64_t *lengths";
+    os << ") {\n";
+    if (decode)
+      os << "  const int64_t " << identifier(tokenLength) << " = 1;\n";
+    writeTensorArrays(os, entry, isPast);
+    os << "  return " << id << "_attune_session_append(session, inputs, sizeof inputs / sizeof *inputs, "
+       << (decode ? "NULL" : "lengths") << ",\n"
+       << "                                outputs, sizeof outputs / sizeof *outputs);\n}\n\n";
+  }
+}
+
 /// NAME_run (entry "forward") or NAME_run_ENTRY: the typed call of one entry point, taking
 /// its symbolic dims, then its inputs, then its outputs; on a session, NAME_session_run[_ENTRY]
 /// taking the session first.
 static void writeRunHelper(llvm::raw_ostream &os, const std::string &id,
                            const EntryInterface &entry, bool onSession) {
-  std::vector<std::string> symbols;
-  for (const InterfaceArg &arg : entry.args)
-    if (arg.role != "weight")
-      for (const std::string &dim : arg.dims)
-        if (!llvm::isDigit(dim[0]) && !llvm::is_contained(symbols, dim))
-          symbols.push_back(dim);
   std::string function = id + (onSession ? "_session_run" : "_run") +
                          (entry.name == "forward" ? "" : "_" + identifier(entry.name));
   os << "/* Runs entry point '" << entry.name << "'" << (onSession ? " on a session" : "")
@@ -182,26 +259,14 @@ static void writeRunHelper(llvm::raw_ostream &os, const std::string &id,
          << "]" << (arg.role == "output" ? " (written)" : "") << "\n";
   os << " */\nstatic inline attune_status " << function
      << (onSession ? "(attune_session *session" : "(attune_model *model");
-  for (const std::string &symbol : symbols)
+  for (const std::string &symbol : callSymbols(entry))
     os << ", int64_t " << identifier(symbol);
   for (const InterfaceArg &arg : entry.args)
     if (arg.role != "weight")
       os << ", " << (arg.role == "input" ? "const " : "") << cType(arg.dtype) << " *"
          << identifier(arg.name);
   os << ") {\n";
-  for (StringRef role : {"input", "output"}) {
-    os << "  attune_tensor " << role << "s[] = {\n";
-    for (const InterfaceArg &arg : entry.args) {
-      if (arg.role != role)
-        continue;
-      SmallVector<std::string> dims;
-      for (const std::string &dim : arg.dims)
-        dims.push_back(llvm::isDigit(dim[0]) ? dim : identifier(dim));
-      os << "    {\"" << arg.name << "\", " << attuneDtype(arg.dtype) << ", " << arg.dims.size()
-         << ", {" << llvm::join(dims, ", ") << "}, (void *)" << identifier(arg.name) << "},\n";
-    }
-    os << "  };\n";
-  }
+  writeTensorArrays(os, entry, [](const InterfaceArg &) { return false; });
   os << "  return " << id << (onSession ? "_attune_session_run(session" : "_attune_model_run_entry(model")
      << ", \"" << entry.name << "\", inputs, sizeof inputs / sizeof *inputs,\n"
      << "                                outputs, sizeof outputs / sizeof *outputs);\n}\n\n";
@@ -250,7 +315,11 @@ std::string ModelInterface::header(StringRef sourceName) const {
 
   for (bool onSession : {false, true})
     for (const EntryInterface &entry : entries)
-      writeRunHelper(os, id, entry, onSession);
+      if (entry.stepOf.empty())
+        writeRunHelper(os, id, entry, onSession);
+  for (const EntryInterface &entry : entries)
+    if (!entry.stepOf.empty())
+      writeStepHelpers(os, id, entry);
   os << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return out;
 }

@@ -16,7 +16,7 @@ namespace attune {
 
 struct InterfaceArg {
   std::string name;
-  std::string role;  // "input", "weight" or "output"
+  std::string role;  // "input", "weight", "output" or "state"
   std::string dtype; // "f32", "i32", "i64"
   /// One entry per dim: a decimal size, or the name of a symbolic dim ("batch"). A packed
   /// weight lists the shape stored in the weights file.
@@ -30,6 +30,8 @@ struct EntryInterface {
   std::string name;     // "forward", "encode", ...
   std::string function; // the func.func the runtime calls through NAME_entry
   std::vector<InterfaceArg> args;
+  /// A KV-cached step (abi::kStep): the entry it steps and its token input; else empty.
+  std::string stepOf, stepTokens;
 };
 
 /// One kernel of the kernel table (attune-instrument-kernels): its id is its index.

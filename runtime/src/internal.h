@@ -39,10 +39,29 @@ void attune_arena_end(attune_arena *arena);
 void attune_arena_destroy(attune_arena *arena);
 
 /* Runs entry point `entry` (NULL: the default one) of `model` with its intermediates in
- * `arena`, which no other run may use meanwhile (model.c). */
+ * `arena`, which no other run may use meanwhile (model.c). `states`: a step's KV cache. */
 attune_status attune_model_execute(attune_model *model, attune_arena *arena, const char *entry,
                                    const attune_tensor *inputs, size_t num_inputs,
+                                   const attune_tensor *states, size_t num_states,
                                    attune_tensor *outputs, size_t num_outputs);
+
+/* The dims a KV cache is sized by (ir/Abi.h): the batch rows and the tokens each holds. */
+#define ATTUNE_BATCH_DIM "batch"
+#define ATTUNE_CACHE_DIM "cache"
+/* The step input that counts each row's cached tokens (abi::kPastLengths). */
+#define ATTUNE_PAST_LENGTHS "past_lengths"
+
+/* The KV-cached step of an entry point: its name, its token input, how many state tensors. */
+typedef struct attune_step_info {
+  const char *name;
+  const char *tokens;
+  size_t num_states;
+} attune_step_info;
+attune_status attune_model_find_step(const attune_model *model, const char *entry,
+                                     attune_step_info *out);
+/* State `index` of step entry `step`, its shape with `batch` rows of `capacity` tokens. */
+attune_status attune_model_step_state(const attune_model *model, const char *step, size_t index,
+                                      int64_t batch, int64_t capacity, attune_tensor *out);
 
 /* MLIR's generic allocation functions, which generated code calls. */
 void *_mlir_memref_to_llvm_alloc(size_t size);

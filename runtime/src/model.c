@@ -12,6 +12,9 @@
  *   output logits f32 batch seq 512
  *   weight h.0.mlp.c_fc.weight f32 64 256 panels 32 kn
  *   kernel matmul k64 n256 | bias, gelu_tanh | models/gpt2.tfm:30:9   (kernel id 0, 1, ...)
+ *   entry forward_step
+ *   step forward input_ids           (a KV-cached step of entry forward; its token input)
+ *   state cache.0.key f32 batch 4 cache 16   (read and written in place: the session's cache)
  *
  * A weight with `panels WIDTH ORDER` is passed packed (pack.c): the file stores it [K, N]
  * (ORDER kn) or [N, K] (nk), as the dims say; the compiled code reads [P, K, WIDTH] panels.
@@ -27,7 +30,7 @@
 
 #define MAX_SYMBOLS 8
 
-typedef enum role { ROLE_INPUT, ROLE_WEIGHT, ROLE_OUTPUT } role;
+typedef enum role { ROLE_INPUT, ROLE_WEIGHT, ROLE_OUTPUT, ROLE_STATE } role;
 
 typedef struct declared {
   char *name;
@@ -45,6 +48,8 @@ typedef struct entry_point {
   char *name;
   declared *args;
   size_t num_args;
+  char *step_of; /* a decode step: the entry it steps, and its token input; else NULL */
+  char *tokens;
 } entry_point;
 
 struct attune_model {
@@ -68,7 +73,8 @@ struct attune_model {
 };
 
 static const char *role_name(role r) {
-  return r == ROLE_INPUT ? "input" : r == ROLE_WEIGHT ? "weight" : "output";
+  return r == ROLE_INPUT ? "input" : r == ROLE_WEIGHT ? "weight" : r == ROLE_STATE ? "state"
+                                                                                 : "output";
 }
 
 static attune_status bad_manifest(int line, const char *what) {
@@ -129,8 +135,15 @@ static attune_status parse_manifest(attune_model *model, const char *manifest) {
       char *name = strtok_r(NULL, " ", &save);
       if (!name || !add_entry(model, name))
         status = bad_manifest(line_number, "entry needs a name");
+    } else if (strcmp(keyword, "step") == 0) {
+      char *of = strtok_r(NULL, " ", &save), *tokens = strtok_r(NULL, " ", &save);
+      entry_point *e = model->num_entries ? &model->entries[model->num_entries - 1] : NULL;
+      if (!of || !tokens || !e || e->step_of)
+        status = bad_manifest(line_number, "step needs an entry, the one it steps and its tokens");
+      else if (!(e->step_of = strdup(of)) || !(e->tokens = strdup(tokens)))
+        status = attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
     } else if (!strcmp(keyword, "input") || !strcmp(keyword, "weight") ||
-               !strcmp(keyword, "output")) {
+               !strcmp(keyword, "output") || !strcmp(keyword, "state")) {
       /* Declarations before any entry line belong to "forward". */
       if (!model->num_entries && !add_entry(model, "forward")) {
         status = attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
@@ -145,7 +158,10 @@ static attune_status parse_manifest(attune_model *model, const char *manifest) {
       e->args = grown;
       declared *d = &e->args[e->num_args++];
       memset(d, 0, sizeof *d);
-      d->role = keyword[0] == 'i' ? ROLE_INPUT : keyword[0] == 'w' ? ROLE_WEIGHT : ROLE_OUTPUT;
+      d->role = keyword[0] == 'i'   ? ROLE_INPUT
+                : keyword[0] == 'w' ? ROLE_WEIGHT
+                : keyword[0] == 's' ? ROLE_STATE
+                                    : ROLE_OUTPUT;
       char *name = strtok_r(NULL, " ", &save), *dtype = strtok_r(NULL, " ", &save);
       if (!name || !dtype) {
         status = bad_manifest(line_number, "declaration needs a name and a dtype");
@@ -280,6 +296,8 @@ void attune_model_close(attune_model *model) {
       free(model->entries[e].args[i].name);
     free(model->entries[e].args);
     free(model->entries[e].name);
+    free(model->entries[e].step_of);
+    free(model->entries[e].tokens);
   }
   free(model->entries);
   for (size_t i = 0; i < model->num_owned; ++i)
@@ -484,7 +502,7 @@ static attune_status match_tensors(const attune_model *model, const entry_point 
       int s = d->symbol[k];
       if (s < 0) {
         ok = t->shape[k] == d->shape[k];
-      } else if (r == ROLE_INPUT && values[s] < 0) {
+      } else if ((r == ROLE_INPUT || r == ROLE_STATE) && values[s] < 0) {
         if (t->shape[k] < 1 || t->shape[k] > model->bounds[s])
           return attune_fail(ATTUNE_ERROR_SHAPE,
                              "%s '%s' dim %d (%s) is %lld; it must be in [1, %lld], the bound "
@@ -558,10 +576,18 @@ attune_status attune_model_output_shapes(const attune_model *model, const attune
 
 attune_status attune_model_execute(attune_model *model, attune_arena *arena, const char *entry,
                                    const attune_tensor *inputs, size_t num_inputs,
+                                   const attune_tensor *states, size_t num_states,
                                    attune_tensor *outputs, size_t num_outputs) {
   const entry_point *e = NULL;
   int64_t values[MAX_SYMBOLS];
   attune_status status = bind_inputs(model, entry, inputs, num_inputs, true, &e, values);
+  if (status == ATTUNE_OK && count_role(e, ROLE_STATE) && !num_states)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
+                       "entry point %s steps %s over a KV cache that lives in a session: call "
+                       "attune_session_append after attune_session_reserve_cache",
+                       e->name, e->step_of ? e->step_of : "an entry");
+  if (status == ATTUNE_OK)
+    status = match_tensors(model, e, ROLE_STATE, states, num_states, values, true);
   if (status == ATTUNE_OK)
     status = match_tensors(model, e, ROLE_OUTPUT, outputs, num_outputs, values, true);
   if (status != ATTUNE_OK)
@@ -581,6 +607,8 @@ attune_status attune_model_execute(attune_model *model, attune_arena *arena, con
     const attune_tensor *t = NULL;
     if (d->role == ROLE_INPUT)
       t = find_given(inputs, num_inputs, d->name);
+    else if (d->role == ROLE_STATE)
+      t = find_given(states, num_states, d->name);
     else if (d->role == ROLE_OUTPUT)
       t = find_given(outputs, num_outputs, d->name);
     if (t)
@@ -632,8 +660,8 @@ attune_status attune_model_run_entry(attune_model *model, const char *entry,
   if (!model)
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_model_run: null model");
   pthread_mutex_lock(&model->run_lock);
-  attune_status status =
-      attune_model_execute(model, &model->arena, entry, inputs, num_inputs, outputs, num_outputs);
+  attune_status status = attune_model_execute(model, &model->arena, entry, inputs, num_inputs,
+                                              NULL, 0, outputs, num_outputs);
   pthread_mutex_unlock(&model->run_lock);
   return status;
 }
@@ -641,6 +669,55 @@ attune_status attune_model_run_entry(attune_model *model, const char *entry,
 attune_status attune_model_run(attune_model *model, const attune_tensor *inputs,
                                size_t num_inputs, attune_tensor *outputs, size_t num_outputs) {
   return attune_model_run_entry(model, NULL, inputs, num_inputs, outputs, num_outputs);
+}
+
+attune_status attune_model_find_step(const attune_model *model, const char *entry,
+                                     attune_step_info *out) {
+  const char *wanted = entry ? entry : "forward";
+  for (size_t i = 0; model && i < model->num_entries; ++i) {
+    const entry_point *e = &model->entries[i];
+    if (!e->step_of || strcmp(e->step_of, wanted) != 0)
+      continue;
+    out->name = e->name;
+    out->tokens = e->tokens;
+    out->num_states = count_role(e, ROLE_STATE);
+    return ATTUNE_OK;
+  }
+  const entry_point *plain = find_entry(model, entry);
+  if (!plain)
+    return no_entry(model, entry);
+  return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
+                     "entry point %s of model %s has no KV-cached step (the compiler derives one "
+                     "where causal self-attention reads the entry's tokens; `attune build "
+                     "--report` says why not)",
+                     plain->name, model->name);
+}
+
+attune_status attune_model_step_state(const attune_model *model, const char *step, size_t index,
+                                      int64_t batch, int64_t capacity, attune_tensor *out) {
+  const entry_point *e = find_entry(model, step);
+  if (!e)
+    return no_entry(model, step);
+  attune_status status = nth_declared(e, ROLE_STATE, index, out);
+  if (status != ATTUNE_OK)
+    return status;
+  const declared *d = NULL;
+  for (size_t i = 0, n = 0; i < e->num_args && !d; ++i)
+    if (e->args[i].role == ROLE_STATE && n++ == index)
+      d = &e->args[i];
+  for (int32_t k = 0; k < d->rank; ++k) {
+    int s = d->symbol[k];
+    if (s < 0)
+      continue;
+    if (!strcmp(model->symbols[s], ATTUNE_BATCH_DIM))
+      out->shape[k] = batch;
+    else if (!strcmp(model->symbols[s], ATTUNE_CACHE_DIM))
+      out->shape[k] = capacity;
+    else
+      return attune_fail(ATTUNE_ERROR_LIBRARY, "state '%s' has a dim '%s' the cache cannot size",
+                         d->name, model->symbols[s]);
+  }
+  return ATTUNE_OK;
 }
 
 attune_status attune_model_arena_bytes(const attune_model *model, size_t *peak,

@@ -1,8 +1,10 @@
 /* Sessions: the memory a run needs, apart from the model it runs.
  *
  * A model (code and weights) is immutable once open and shared by every thread; a session
- * holds what one run writes and its settings: today its arena of intermediates (arena.c) and
- * how many threads its kernels may use, later the KV cache and the planned session buffer. Runs on different sessions of one model proceed at once,
+ * holds what one run writes and its settings: its arena of intermediates (arena.c), how many
+ * threads its kernels may use, and the KV cache its step entry reads and extends (one block
+ * for every state tensor the step declares, and how many tokens each row holds). Runs on
+ * different sessions of one model proceed at once,
  * their parallel kernels sharing the thread pool (parallel.c); a session itself runs one call
  * at a time, and a second call that overlaps one in flight is refused, not serialized, since
  * a session's state (its cache) is the order of its calls. */
@@ -10,13 +12,41 @@
 
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* The KV cache of one step entry: `batch` rows of up to `capacity` tokens. */
+typedef struct session_cache {
+  attune_step_info step;
+  int64_t batch, capacity;
+  attune_tensor *states; /* shapes at [batch, ..., capacity, d]; data inside `block` */
+  void *block;
+  int32_t *lengths; /* tokens row b holds (the step's past_lengths) */
+} session_cache;
 
 struct attune_session {
   attune_model *model;
   attune_arena arena;
   atomic_bool running;
   int threads; /* at most this many threads run its kernels; 0: the pool's */
+  session_cache cache;
 };
+
+static void release_cache(session_cache *cache) {
+  free(cache->states);
+  free(cache->block);
+  free(cache->lengths);
+  memset(cache, 0, sizeof *cache);
+}
+
+/* Claims the session for one call, or says another is in flight. */
+static attune_status claim(attune_session *session, const char *what) {
+  if (atomic_exchange(&session->running, true))
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
+                       "%s: the session is running a call on another thread (a session runs "
+                       "one call at a time; create one per thread)",
+                       what);
+  return ATTUNE_OK;
+}
 
 attune_status attune_session_create(attune_model *model, attune_session **out) {
   if (out)
@@ -36,6 +66,7 @@ void attune_session_destroy(attune_session *session) {
   if (!session)
     return;
   attune_arena_destroy(&session->arena);
+  release_cache(&session->cache);
   free(session);
 }
 
@@ -44,13 +75,12 @@ attune_status attune_session_run(attune_session *session, const char *entry,
                                  attune_tensor *outputs, size_t num_outputs) {
   if (!session)
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_session_run: null session");
-  if (atomic_exchange(&session->running, true))
-    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
-                       "attune_session_run: the session is running a call on another thread "
-                       "(a session runs one call at a time; create one per thread)");
+  attune_status status = claim(session, "attune_session_run");
+  if (status != ATTUNE_OK)
+    return status;
   int outer = attune_parallel_limit(session->threads);
-  attune_status status = attune_model_execute(session->model, &session->arena, entry, inputs,
-                                              num_inputs, outputs, num_outputs);
+  status = attune_model_execute(session->model, &session->arena, entry, inputs, num_inputs,
+                                NULL, 0, outputs, num_outputs);
   attune_parallel_limit(outer);
   atomic_store(&session->running, false);
   return status;
@@ -77,4 +107,168 @@ attune_status attune_session_arena_bytes(const attune_session *session, size_t *
   *peak = session->arena.peak;
   *reserved = session->arena.reserved;
   return ATTUNE_OK;
+}
+
+static attune_status reserve_cache(attune_session *session, const char *entry, int64_t batch,
+                                   int64_t capacity) {
+  attune_step_info step;
+  attune_status status = attune_model_find_step(session->model, entry, &step);
+  if (status != ATTUNE_OK)
+    return status;
+  int64_t max_batch = 0, max_capacity = 0;
+  if (attune_model_dim_bound(session->model, ATTUNE_BATCH_DIM, &max_batch) != ATTUNE_OK ||
+      attune_model_dim_bound(session->model, ATTUNE_CACHE_DIM, &max_capacity) != ATTUNE_OK)
+    return attune_fail(ATTUNE_ERROR_LIBRARY, "the library declares no batch or cache bound");
+  if (batch < 1 || batch > max_batch || capacity < 1 || capacity > max_capacity)
+    return attune_fail(ATTUNE_ERROR_SHAPE,
+                       "attune_session_reserve_cache: %lld rows of %lld tokens; this library "
+                       "takes 1..%lld rows of 1..%lld tokens",
+                       (long long)batch, (long long)capacity, (long long)max_batch,
+                       (long long)max_capacity);
+
+  session_cache cache = {.step = step, .batch = batch, .capacity = capacity};
+  cache.states = calloc(step.num_states ? step.num_states : 1, sizeof *cache.states);
+  cache.lengths = calloc((size_t)batch, sizeof *cache.lengths);
+  /* Every state in one block, each at a 64-byte boundary. */
+  size_t total = 0;
+  for (size_t i = 0; status == ATTUNE_OK && i < step.num_states; ++i) {
+    status = attune_model_step_state(session->model, step.name, i, batch, capacity,
+                                     &cache.states[i]);
+    size_t bytes = attune_dtype_size(cache.states[i].dtype);
+    for (int32_t k = 0; k < cache.states[i].rank; ++k)
+      bytes *= (size_t)cache.states[i].shape[k];
+    cache.states[i].data = (void *)(uintptr_t)total; /* an offset until the block exists */
+    total += (bytes + 63) / 64 * 64;
+  }
+  if (status == ATTUNE_OK && cache.states && cache.lengths)
+    cache.block = aligned_alloc(64, total ? total : 64);
+  if (status == ATTUNE_OK && (!cache.states || !cache.lengths || !cache.block))
+    status = attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY,
+                         "out of memory for a KV cache of %lld rows of %lld tokens (%zu bytes)",
+                         (long long)batch, (long long)capacity, total);
+  if (status != ATTUNE_OK) {
+    release_cache(&cache);
+    return status;
+  }
+  for (size_t i = 0; i < step.num_states; ++i)
+    cache.states[i].data = (char *)cache.block + (uintptr_t)cache.states[i].data;
+  release_cache(&session->cache);
+  session->cache = cache;
+  return ATTUNE_OK;
+}
+
+attune_status attune_session_reserve_cache(attune_session *session, const char *entry,
+                                           int64_t batch, int64_t capacity) {
+  if (!session)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_session_reserve_cache: null session");
+  attune_status status = claim(session, "attune_session_reserve_cache");
+  if (status != ATTUNE_OK)
+    return status;
+  status = reserve_cache(session, entry, batch, capacity);
+  atomic_store(&session->running, false);
+  return status;
+}
+
+attune_status attune_session_reset_cache(attune_session *session) {
+  if (!session)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_session_reset_cache: null session");
+  if (session->cache.lengths)
+    memset(session->cache.lengths, 0, (size_t)session->cache.batch * sizeof(int32_t));
+  return ATTUNE_OK;
+}
+
+attune_status attune_session_cache_length(const attune_session *session, int64_t row,
+                                          int64_t *length) {
+  if (!session || !length)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_session_cache_length: null argument");
+  if (!session->cache.lengths || row < 0 || row >= session->cache.batch)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
+                       "attune_session_cache_length: row %lld of a cache of %lld rows",
+                       (long long)row, (long long)session->cache.batch);
+  *length = session->cache.lengths[row];
+  return ATTUNE_OK;
+}
+
+/* Checks a call of the step against the cache: the token input's rows and length, each row's
+ * room and count of new tokens. */
+static attune_status check_append(const session_cache *cache, const attune_tensor *inputs,
+                                  size_t num_inputs, const int64_t *new_tokens,
+                                  int64_t *batch_out, int64_t *seq_out) {
+  if (!cache->block)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
+                       "attune_session_append: the session has no KV cache (call "
+                       "attune_session_reserve_cache first)");
+  if (num_inputs && !inputs)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_session_append: null inputs");
+  const attune_tensor *tokens = NULL;
+  for (size_t i = 0; i < num_inputs && !tokens; ++i)
+    if (inputs[i].name && !strcmp(inputs[i].name, cache->step.tokens))
+      tokens = &inputs[i];
+  if (!tokens)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_session_append: input '%s' is missing",
+                       cache->step.tokens);
+  if (tokens->rank != 2 || tokens->shape[0] < 1 || tokens->shape[0] > cache->batch ||
+      tokens->shape[1] < 1)
+    return attune_fail(ATTUNE_ERROR_SHAPE,
+                       "attune_session_append: '%s' must be [rows, tokens] with 1..%lld rows (the "
+                       "cache's) and at least one token",
+                       cache->step.tokens, (long long)cache->batch);
+  int64_t batch = tokens->shape[0], seq = tokens->shape[1];
+  for (int64_t b = 0; b < batch; ++b) {
+    if (new_tokens && (new_tokens[b] < 0 || new_tokens[b] > seq))
+      return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
+                         "attune_session_append: row %lld has %lld new tokens of %lld",
+                         (long long)b, (long long)new_tokens[b], (long long)seq);
+    if (cache->lengths[b] + seq > cache->capacity)
+      return attune_fail(ATTUNE_ERROR_SHAPE,
+                         "attune_session_append: row %lld holds %d tokens; %lld more overflow the "
+                         "cache of %lld (attune_session_reset_cache starts over)",
+                         (long long)b, cache->lengths[b], (long long)seq,
+                         (long long)cache->capacity);
+  }
+  *batch_out = batch;
+  *seq_out = seq;
+  return ATTUNE_OK;
+}
+
+attune_status attune_session_append(attune_session *session, const attune_tensor *inputs,
+                                    size_t num_inputs, const int64_t *new_tokens,
+                                    attune_tensor *outputs, size_t num_outputs) {
+  if (!session)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_session_append: null session");
+  attune_status status = claim(session, "attune_session_append");
+  if (status != ATTUNE_OK)
+    return status;
+  session_cache *cache = &session->cache;
+  int64_t batch = 0, seq = 0;
+  attune_tensor *given = NULL, *states = NULL;
+  status = check_append(cache, inputs, num_inputs, new_tokens, &batch, &seq);
+  if (status == ATTUNE_OK) {
+    given = calloc(num_inputs + 1, sizeof *given);
+    states = calloc(cache->step.num_states ? cache->step.num_states : 1, sizeof *states);
+    if (!given || !states)
+      status = attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
+  if (status == ATTUNE_OK) {
+    memcpy(given, inputs, num_inputs * sizeof *given);
+    given[num_inputs] = (attune_tensor){.name = ATTUNE_PAST_LENGTHS, .dtype = ATTUNE_I32,
+                                        .rank = 1, .shape = {batch}, .data = cache->lengths};
+    /* The first `batch` rows of each state: a prefix of its [rows, ...] block. */
+    for (size_t i = 0; i < cache->step.num_states; ++i) {
+      states[i] = cache->states[i];
+      states[i].shape[0] = batch;
+    }
+    int outer = attune_parallel_limit(session->threads);
+    status = attune_model_execute(session->model, &session->arena, cache->step.name, given,
+                                  num_inputs + 1, states, cache->step.num_states, outputs,
+                                  num_outputs);
+    attune_parallel_limit(outer);
+  }
+  if (status == ATTUNE_OK)
+    for (int64_t b = 0; b < batch; ++b)
+      cache->lengths[b] += (int32_t)(new_tokens ? new_tokens[b] : seq);
+  free(given);
+  free(states);
+  atomic_store(&session->running, false);
+  return status;
 }

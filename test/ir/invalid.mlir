@@ -210,7 +210,7 @@ func.func @rope_odd(%x: tensor<?x2x?x7xf32>, %p: tensor<?xi32>) {
 // -----
 
 func.func @rope_positions(%x: tensor<1x2x5x8xf32>, %p: tensor<4xi32>) {
-  // expected-error @+1 {{positions must be [seq] for input}}
+  // expected-error @+1 {{positions must be [seq] or [batch, seq] for input}}
   %r = attune.rope %x, %p {theta = 1.0e4 : f64} : tensor<1x2x5x8xf32>, tensor<4xi32>
   return
 }
@@ -324,5 +324,53 @@ func.func @packed_matmul_normalized_without_norm(%x: tensor<?x8xf32>, %w: tensor
 func.func @packed_matmul_normalized_type(%x: tensor<?x8xf32>, %w: tensor<1x8x16xf32>, %g: tensor<16xf32>) {
   // expected-error @+1 {{the normalized result must have the result's type}}
   %y, %n = attune.packed_matmul %x, %w norm_gain %g {columns = 16 : i64, norm = "rms_norm", norm_epsilon = 1.0e-6 : f64} : tensor<?x8xf32>, tensor<1x8x16xf32> norm_gain tensor<16xf32> -> tensor<?x16xf32>, tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_offsets_not_causal(%q: tensor<2x3x4xf32>, %k: tensor<2x5x4xf32>, %v: tensor<2x5x4xf32>, %off: tensor<2xi32>) {
+  // expected-error @+1 {{query offsets need a causal attention}}
+  %o = attune.attention %q, %k, %v offsets %off {masked_value = 0.0 : f64, scale = 1.0 : f64} : (tensor<2x3x4xf32>, tensor<2x5x4xf32>, tensor<2x5x4xf32>, tensor<2xi32>) -> tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @attention_offsets_shape(%q: tensor<2x3x4xf32>, %k: tensor<2x5x4xf32>, %v: tensor<2x5x4xf32>, %off: tensor<3xi32>) {
+  // expected-error @+1 {{query offsets must be [batch] of the scores [2, 3, 5], got [3]}}
+  %o = attune.attention %q, %k, %v offsets %off {causal, masked_value = 0.0 : f64, scale = 1.0 : f64} : (tensor<2x3x4xf32>, tensor<2x5x4xf32>, tensor<2x5x4xf32>, tensor<3xi32>) -> tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @cache_write_rank(%c: tensor<2x8x4xf32>, %u: tensor<2x1x1x4xf32>, %off: tensor<2xi32>) {
+  // expected-error @+1 {{cache and update must be [batch, ..., len, d] of one rank, got [2, 8, 4] and [2, 1, 1, 4]}}
+  %0 = attune.cache_write %c, %u, %off : tensor<2x8x4xf32>, tensor<2x1x1x4xf32>, tensor<2xi32>
+  return
+}
+
+// -----
+
+func.func @cache_write_dims(%c: tensor<2x3x8x4xf32>, %u: tensor<2x2x1x4xf32>, %off: tensor<2xi32>) {
+  // expected-error @+1 {{cache [2, 3, 8, 4] and update [2, 2, 1, 4] differ in dim 1}}
+  %0 = attune.cache_write %c, %u, %off : tensor<2x3x8x4xf32>, tensor<2x2x1x4xf32>, tensor<2xi32>
+  return
+}
+
+// -----
+
+func.func @cache_write_offsets(%c: tensor<2x3x8x4xf32>, %u: tensor<2x3x1x4xf32>, %off: tensor<4xi32>) {
+  // expected-error @+1 {{offsets must be [batch], got [4]}}
+  %0 = attune.cache_write %c, %u, %off : tensor<2x3x8x4xf32>, tensor<2x3x1x4xf32>, tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @rope_row_positions(%x: tensor<2x4x5x8xf32>, %p: tensor<3x5xi32>) {
+  // expected-error @+1 {{positions must be [seq] or [batch, seq] for input 'tensor<2x4x5x8xf32>', got 'tensor<3x5xi32>'}}
+  %0 = attune.rope %x, %p {theta = 1.0e4 : f64} : tensor<2x4x5x8xf32>, tensor<3x5xi32>
   return
 }

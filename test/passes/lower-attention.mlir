@@ -57,10 +57,38 @@ func.func @attention(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %v: tenso
 // CHECK: linalg.index 3
 // CHECK: arith.cmpi sle
 // DECOMPOSED-LABEL: func @causal
-// DECOMPOSED: linalg.index 0
-// DECOMPOSED: arith.cmpi sge
+// DECOMPOSED: linalg.index 2
+// DECOMPOSED: linalg.index 3
+// DECOMPOSED: arith.cmpi sle
 // DECOMPOSED-NOT: attune.
 func.func @causal(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %v: tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32> {
   %0 = attune.attention %q, %k, %v {causal, masked_value = -1.0e9 : f64, scale = 0.5 : f64} : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
+  return %0 : tensor<?x2x?x4xf32>
+}
+
+// Query offsets (a decode step over a KV cache): query i of row b sees keys up to
+// offsets[b] + i, so every key block runs (rows see different numbers of keys) and the mask
+// adds the row's offset to the query index.
+// CHECK-LABEL: func @causal_offsets
+// CHECK-SAME: %[[OFF:[^:]+]]: tensor<?xi32>
+// CHECK: %[[KEYS:.+]] = tensor.dim %arg1, %c2
+// CHECK-NOT: arith.minsi %[[KEYS]]
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[KEYS]] step %c16
+// CHECK: %[[ROW:.+]] = linalg.index 0
+// CHECK: %[[O:.+]] = tensor.extract %[[OFF]][%[[ROW]]]
+// CHECK: %[[OI:.+]] = arith.index_cast %[[O]] : i32 to index
+// CHECK: %[[POS:.+]] = arith.addi %{{.*}}, %[[OI]]
+// CHECK: arith.cmpi sle, %{{.*}}, %[[POS]]
+// DECOMPOSED-LABEL: func @causal_offsets
+// DECOMPOSED: tensor.empty(%{{.*}}, %{{.*}}, %{{.*}}) : tensor<?x1x?x?xi1>
+// DECOMPOSED: linalg.index 0
+// DECOMPOSED: linalg.index 2
+// DECOMPOSED: tensor.extract %arg3
+// DECOMPOSED: arith.addi
+// DECOMPOSED: linalg.index 3
+// DECOMPOSED: arith.cmpi sle
+// DECOMPOSED-NOT: attune.
+func.func @causal_offsets(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %v: tensor<?x2x?x4xf32>, %off: tensor<?xi32>) -> tensor<?x2x?x4xf32> {
+  %0 = attune.attention %q, %k, %v offsets %off {causal, masked_value = -1.0e9 : f64, scale = 0.5 : f64} : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?xi32>) -> tensor<?x2x?x4xf32>
   return %0 : tensor<?x2x?x4xf32>
 }

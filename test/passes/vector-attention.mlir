@@ -26,7 +26,7 @@
 // CHECK: memref.load %[[K]]
 // CHECK: arith.mulf {{.*}} fastmath<contract> : vector<8xf32>
 // CHECK: vector.store {{.*}}, %[[S]]
-// CHECK: arith.cmpi sge, {{.*}} : vector<8xi32>
+// CHECK: arith.cmpi sle, {{.*}} : vector<8xi32>
 // CHECK: vector.shuffle
 // CHECK: scf.if
 // CHECK: vector.store {{.*}}, %[[OUT]]
@@ -114,4 +114,19 @@ func.func @head_merge_shared(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>, %
   %0 = attune.attention %q, %k, %v {masked_value = -1.0e9 : f64, scale = 1.0 : f64} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32>
   %1 = attune.transpose %0 [0, 2, 1, 3] : tensor<?x2x?x8xf32>
   return %1, %0 : tensor<?x?x2x8xf32>, tensor<?x2x?x8xf32>
+}
+
+// Query offsets: each task loads its row's offset once and measures every causal limit (the
+// key end, the unmasked blocks, the per-lane mask) from the first query's position.
+// CHECK-LABEL: func @causal_offsets
+// CHECK: %[[OFF:.+]] = bufferization.to_memref %arg3 read_only : memref<?xi32
+// CHECK: scf.parallel
+// CHECK: %[[O:.+]] = memref.load %[[OFF]][%{{.*}}]
+// CHECK: %[[OI:.+]] = arith.index_cast %[[O]] : i32 to index
+// CHECK: %[[FIRST:.+]] = arith.addi %{{.*}}, %[[OI]] : index
+// CHECK: arith.addi %[[FIRST]], %c48
+// CHECK: arith.cmpi sle, {{.*}} : vector<8xi32>
+func.func @causal_offsets(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>, %off: tensor<?xi32>) -> tensor<?x2x?x8xf32> {
+  %0 = attune.attention %q, %k, %v offsets %off {causal, masked_value = -1.0e9 : f64, scale = 0.5 : f64} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?xi32>) -> tensor<?x2x?x8xf32>
+  return %0 : tensor<?x2x?x8xf32>
 }

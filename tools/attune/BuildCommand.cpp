@@ -6,6 +6,7 @@
 
 #include "attune/runtime.h"
 #include "backends/cpu/CodeGen.h"
+#include "ir/Abi.h"
 #include "ir/AttuneDialect.h"
 #include "passes/Passes.h"
 
@@ -120,6 +121,10 @@ int attune::buildCommand(int argc, char **argv) {
   cl::opt<bool> noFuseAttention("no-fuse-attention",
                                  cl::desc("Keep attention decomposed (matmul, softmax, ...)"),
                                  cl::cat(category));
+  cl::opt<bool> noDecodeStep(
+      "no-decode-step",
+      cl::desc("Build no KV-cached <entry>_step (generation then recomputes every prefix)"),
+      cl::cat(category));
   cl::opt<bool> decomposeAttention(
       "decompose-attention",
       cl::desc("Lower fused attention through q·kᵀ, softmax, ·v instead of the online-softmax "
@@ -276,7 +281,7 @@ int attune::buildCommand(int argc, char **argv) {
   {
     // Graph passes; with --report, their remarks become the report on stdout.
     mlir::PassManager graph(&context);
-    buildGraphPipeline(graph, GraphPipelineOptions{!noFuseAttention, report});
+    buildGraphPipeline(graph, GraphPipelineOptions{!noFuseAttention, report, !noDecodeStep});
     mlir::ScopedDiagnosticHandler remarks(&context, [&](mlir::Diagnostic &diag) {
       if (diag.getSeverity() != mlir::DiagnosticSeverity::Remark)
         return mlir::failure(); // errors go to the default handler
@@ -285,6 +290,12 @@ int attune::buildCommand(int argc, char **argv) {
     });
     if (mlir::failed(graph.run(*model->module)))
       return 1;
+    // Graph passes may name new dims (a decode step's `cache`): their bounds come along.
+    if (auto bounds = model->module->getOperation()->getAttrOfType<mlir::DictionaryAttr>(
+            attune::abi::kBounds))
+      for (mlir::NamedAttribute bound : bounds)
+        if (auto size = mlir::dyn_cast<mlir::IntegerAttr>(bound.getValue()))
+          model->bounds.try_emplace(bound.getName().getValue(), size.getInt());
   }
   if (report)
     reportAttention(*model->module, model->bounds, Roofline{peakGflops, bandwidthGbs},

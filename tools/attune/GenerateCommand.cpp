@@ -1,14 +1,19 @@
 // attune generate: token-by-token generation with a built causal LM or encoder-decoder.
 //
-// Each step runs the model on the sequence so far and chooses the next token from the logits
-// at its last position: greedily, or by sampling (temperature, top-k, top-p, a seed), with the
-// defaults and the eos/pad/decoder-start ids of the checkpoint's generation_config.json. Every
-// prompt of a batch is generated on its own (each row is what that prompt gives alone).
+// Where the library has a KV-cached step (`<entry>_step`), the prompts of a batch are
+// prefilled together into a session's cache (right-padded to the longest) and each step then
+// decodes one token per row; otherwise (or with --recompute) each step runs the model on the
+// sequence so far, one prompt at a time. Either way the next token comes from the logits at a
+// row's last position: greedily, or by sampling (temperature, top-k, top-p, a seed; each row
+// draws from its own stream), with the defaults and the eos/pad/decoder-start ids of the
+// checkpoint's generation_config.json. Each row is what that prompt gives alone.
 // Anything that cannot be generated as asked (a prompt past the library's bound, ids outside
 // the vocabulary, an option the model does not take) is an error before the first step.
 #include "tools/attune/Commands.h"
 #include "tools/attune/LoadedLibrary.h"
 #include "tools/attune/TensorIO.h"
+
+#include "ir/Abi.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -136,6 +141,131 @@ int64_t chooseToken(const float *logits, int64_t vocab, const GenerationSettings
   return order[keep - 1];
 }
 
+/// Row r's sampling stream: the same whichever way (and in whatever batch) it is decoded.
+Random rowRandom(uint64_t seed, size_t row) { return Random(seed + 0x632be59bd9b4e019ULL * row); }
+
+/// What a generation run measured and produced.
+struct GenerationResult {
+  double promptMs = 0, decodeMs = 0;
+  int64_t promptTokens = 0, decodeTokens = 0;
+  std::vector<std::vector<int64_t>> generated; // each row's new tokens
+};
+
+/// A causal LM's generation through the KV cache of its step `entry`: one prefill of every
+/// prompt (right-padded), then one decode call per token for the whole batch; a row that has
+/// ended gets padding that its cache does not keep. Prints each row's tokens (as they come
+/// for a single prompt). Returns false after printing the runtime's error.
+bool generateCached(LoadedLibrary &library, const std::string &entry,
+                    const attune_tensor &tokenInput,
+                    const std::vector<std::vector<int64_t>> &prompts, unsigned maxNewTokens,
+                    const GenerationSettings &settings, uint64_t seed, GenerationResult &result) {
+  const attune_runtime &rt = library.api();
+  using Clock = std::chrono::steady_clock;
+  auto started = Clock::now();
+  auto millisecondsSince = [](Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+  };
+  int64_t rows = static_cast<int64_t>(prompts.size()), longest = 0;
+  for (const auto &prompt : prompts)
+    longest = std::max<int64_t>(longest, static_cast<int64_t>(prompt.size()));
+  attune_session *session = nullptr;
+  auto fail = [&](const char *what) {
+    llvm::errs() << "attune: " << what << ": " << rt.last_error() << "\n";
+    rt.session_destroy(session);
+    return false;
+  };
+  if (rt.session_create(library.model(), &session) != ATTUNE_OK)
+    return fail("session");
+  if (rt.session_reserve_cache(session, entry.c_str(), rows, longest + maxNewTokens - 1) !=
+      ATTUNE_OK)
+    return fail("KV cache");
+  std::vector<attune_tensor> outputs = library.outputs(entry + abi::kStepSuffix.str());
+  int64_t vocab = outputs[0].shape[outputs[0].rank - 1];
+  int64_t pad = settings.pad.value_or(0);
+
+  // Prefill: the prompts right-padded to the longest; each row's next token from the logits
+  // at its own last prompt position.
+  std::vector<std::vector<int64_t>> padded(prompts);
+  std::vector<int64_t> lengths;
+  for (auto &row : padded) {
+    lengths.push_back(static_cast<int64_t>(row.size()));
+    row.resize(longest, pad);
+  }
+  OwnedTensor ids = tokenTensor(tokenInput, padded);
+  OwnedTensor logits = OwnedTensor::make(outputs[0].name, ATTUNE_F32, {rows, longest, vocab});
+  std::vector<Random> randoms;
+  for (int64_t r = 0; r < rows; ++r)
+    randoms.push_back(rowRandom(seed, r));
+  result.generated.assign(rows, {});
+  std::vector<bool> ended(rows, false);
+  bool stream = rows == 1;
+  if (stream) {
+    llvm::outs() << "tokens:";
+    llvm::outs().flush();
+  }
+  auto choose = [&](int64_t positions, const std::vector<int64_t> &at) {
+    const auto *data = reinterpret_cast<const float *>(logits.bytes.data());
+    for (int64_t r = 0; r < rows; ++r) {
+      if (ended[r])
+        continue;
+      int64_t next = chooseToken(data + (r * positions + at[r]) * vocab, vocab, settings,
+                                 randoms[r]);
+      result.generated[r].push_back(next);
+      ended[r] = llvm::is_contained(settings.eos, next);
+      if (stream) {
+        llvm::outs() << " " << next;
+        llvm::outs().flush();
+      }
+    }
+  };
+  attune_tensor in = ids.tensor(), out = logits.tensor();
+  if (rt.session_append(session, &in, 1, lengths.data(), &out, 1) != ATTUNE_OK)
+    return fail("prefill");
+  std::vector<int64_t> last;
+  for (int64_t length : lengths)
+    last.push_back(length - 1);
+  choose(longest, last);
+  result.promptMs += millisecondsSince(started);
+  for (const auto &prompt : prompts)
+    result.promptTokens += static_cast<int64_t>(prompt.size());
+
+  // Decode: one token per row, each after the tokens its cache holds.
+  auto decodeStarted = Clock::now();
+  ids = tokenTensor(tokenInput, std::vector<std::vector<int64_t>>(rows, {pad}));
+  logits = OwnedTensor::make(outputs[0].name, ATTUNE_F32, {rows, 1, vocab});
+  std::vector<int64_t> keep(rows), first(rows, 0);
+  for (unsigned step = 1; step < maxNewTokens; ++step) {
+    if (std::all_of(ended.begin(), ended.end(), [](bool e) { return e; }))
+      break;
+    std::vector<std::vector<int64_t>> next(rows, {pad});
+    for (int64_t r = 0; r < rows; ++r) {
+      keep[r] = ended[r] ? 0 : 1;
+      if (!ended[r])
+        next[r][0] = result.generated[r].back();
+    }
+    ids = tokenTensor(tokenInput, next);
+    in = ids.tensor();
+    out = logits.tensor();
+    if (rt.session_append(session, &in, 1, keep.data(), &out, 1) != ATTUNE_OK)
+      return fail("decode");
+    for (int64_t r = 0; r < rows; ++r)
+      result.decodeTokens += keep[r];
+    choose(1, first);
+  }
+  result.decodeMs += millisecondsSince(decodeStarted);
+  rt.session_destroy(session);
+  if (stream)
+    llvm::outs() << "\n";
+  else
+    for (int64_t r = 0; r < rows; ++r) {
+      llvm::outs() << "sequence " << r << ":";
+      for (int64_t token : result.generated[r])
+        llvm::outs() << " " << token;
+      llvm::outs() << "\n";
+    }
+  return true;
+}
+
 /// Token ids of one source: --prompt-ids / --encoder-ids rows, or every row of a tensor of the
 /// --input file.
 bool readPrompts(LoadedLibrary &library, const std::string &ids, llvm::StringRef option,
@@ -241,6 +371,11 @@ int attune::generateCommand(int argc, char **argv) {
                                  cl::cat(category));
   cl::opt<int> threads("num-threads", cl::desc("Threads for parallel kernels"), cl::init(0),
                        cl::cat(category));
+  cl::opt<bool> recompute("recompute",
+                          cl::desc("Run the whole sequence every step, one prompt at a time, "
+                                   "even where the library has a KV-cached step (slow; a "
+                                   "reference for the cache)"),
+                          cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "attune generate: generation with a built causal LM or "
@@ -364,11 +499,21 @@ int attune::generateCommand(int argc, char **argv) {
   auto millisecondsSince = [](Clock::time_point t) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
   };
-  double promptMs = 0, decodeMs = 0;
-  int64_t promptTokens = 0, decodeTokens = 0;
-  Random random(seed);
+  GenerationResult result;
+  double &promptMs = result.promptMs, &decodeMs = result.decodeMs;
+  int64_t &promptTokens = result.promptTokens, &decodeTokens = result.decodeTokens;
   std::vector<std::vector<int64_t>> written; // per row, what --output gets
-  for (size_t r = 0; r < prompts.size(); ++r) {
+  // A causal LM with a KV-cached step decodes through it, every prompt at once.
+  const std::string stepped = "forward";
+  bool cached = !recompute && !encoderDecoder && library->hasEntry(stepped + abi::kStepSuffix.str());
+  if (cached) {
+    if (!generateCached(*library, stepped, stepInput, prompts, maxNewTokens, settings, seed,
+                        result))
+      return 1;
+    written = result.generated;
+  }
+  for (size_t r = 0; !cached && r < prompts.size(); ++r) {
+    Random random = rowRandom(seed, r);
     llvm::outs() << (prompts.size() == 1 ? "tokens:" : "sequence " + std::to_string(r) + ":");
     llvm::outs().flush();
     auto phase = Clock::now();
@@ -382,7 +527,7 @@ int attune::generateCommand(int argc, char **argv) {
     }
     promptTokens += static_cast<int64_t>(prompts[r].size());
     for (unsigned step = 0; step < maxNewTokens; ++step) {
-      // Full recomputation per step: the KV-cache decode path is a later stage.
+      // Full recomputation per step (no KV-cached step, or --recompute).
       std::vector<OwnedTensor> inputs{tokenTensor(stepInput, {sequence})}, outputs;
       for (OwnedTensor &m : memory)
         inputs.push_back(m);
@@ -415,7 +560,8 @@ int attune::generateCommand(int argc, char **argv) {
   llvm::outs() << "decode: " << decodeTokens << " tokens in " << llvm::format("%.3f", decodeMs)
                << " ms ("
                << llvm::format("%.1f", decodeTokens ? decodeTokens / (decodeMs / 1000) : 0.0)
-               << " tokens/s, recomputing the whole sequence per token)\n";
+               << (cached ? " tokens/s, through the KV cache)\n"
+                          : " tokens/s, recomputing the whole sequence per token)\n");
   if (!output.empty()) {
     size_t width = 0;
     for (const auto &row : written)

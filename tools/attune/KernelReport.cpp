@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace attune {
 
@@ -48,6 +49,9 @@ void reportAttention(mlir::ModuleOp module, const llvm::StringMap<int64_t> &boun
       longest = std::max(longest, bound.second);
   auto sizeOf = [&](int64_t size) { return mlir::ShapedType::isDynamic(size) ? longest : size; };
   module.walk([&](AttentionOp op) {
+    // A decode step's attentions are the forward's again, over the cache.
+    if (op->getParentOfType<mlir::func::FuncOp>()->hasAttr(attune::abi::kStep))
+      return;
     // Dynamic batch dims count as 1, dynamic lengths as the longest bound.
     auto q = op.getQuery().getType(), k = op.getKey().getType(), v = op.getValue().getType();
     llvm::SmallVector<int64_t> scores = op.getScoresShape();
@@ -83,19 +87,12 @@ void reportAttention(mlir::ModuleOp module, const llvm::StringMap<int64_t> &boun
   });
 }
 
-void reportKernelTable(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bounds,
-                       const Roofline &machine, llvm::raw_ostream &os) {
-  std::vector<KernelEntry> table = kernelTableOf(module);
-  // Batch 1, every other dim at its bound: the sizes the attention lines above use.
-  llvm::StringMap<int64_t> dims;
-  std::string sizes;
-  for (const auto &bound : bounds) {
-    dims[bound.first()] = bound.first() == "batch" ? 1 : bound.second;
-    sizes += (sizes.empty() ? "" : ", ") + bound.first().str() + " = " +
-             std::to_string(dims[bound.first()]);
-  }
+/// The kernel lines of one entry function at `dims`, in table order; those alike (a layer's
+/// kernel and the next's) summed.
+static void reportEntryKernels(mlir::func::FuncOp entry, const std::vector<KernelEntry> &table,
+                               const llvm::StringMap<int64_t> &dims, const std::string &sizes,
+                               const Roofline &machine, llvm::raw_ostream &os) {
   StaticSizes evaluate(dims);
-  // Kernel lines in table order; those alike (a layer's kernel and the next's) summed.
   struct Line {
     const KernelEntry *kernel;
     int64_t count = 0;
@@ -104,14 +101,14 @@ void reportKernelTable(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bo
   };
   std::vector<Line> lines;
   std::map<std::string, size_t> lineOf;
-  bool hooked = false;
-  module.walk([&](mlir::func::CallOp call) {
+  std::set<int64_t> ids;
+  entry.walk([&](mlir::func::CallOp call) {
     if (call.getCallee() != abi::kKernelStop || call.getNumOperands() != 4)
       return;
-    hooked = true;
     std::optional<int64_t> id = evaluate.valueOf(call.getOperand(1));
     if (!id || *id < 0 || *id >= int64_t(table.size()))
       return;
+    ids.insert(*id);
     const KernelEntry &kernel = table[*id];
     std::string key = kernel.name + "|" + llvm::join(kernel.fused, ",") + "|" + kernel.location;
     auto [it, added] = lineOf.try_emplace(key, lines.size());
@@ -125,14 +122,7 @@ void reportKernelTable(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bo
     line.flops += flops.value_or(0);
     line.bytes += bytes.value_or(0);
   });
-  os << "kernels: " << table.size() << " at " << (sizes.empty() ? "fixed sizes" : sizes)
-     << "; roofline " << llvm::format("%.4g", machine.peakGflops) << " GFLOP/s, "
-     << llvm::format("%.4g", machine.bandwidthGbs) << " GB/s\n";
-  if (!hooked) {
-    os << "kernels: FLOPs and bytes come from the profiling hooks (built with "
-          "--no-profile-hooks: none)\n";
-    return;
-  }
+  os << "entry " << entryNameOf(entry) << ": " << ids.size() << " kernels at " << sizes << "\n";
   for (const Line &line : lines) {
     const KernelEntry &kernel = *line.kernel;
     os << "kernel " << kernel.name;
@@ -150,6 +140,42 @@ void reportKernelTable(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bo
        << (flops > 0 ? boundOf(flops, bytes, machine)
                      : "moves data, at best " + formatSeconds(bytes / (machine.bandwidthGbs * 1e9)))
        << " each\n";
+  }
+}
+
+void reportKernelTable(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bounds,
+                       const Roofline &machine, llvm::raw_ostream &os) {
+  std::vector<KernelEntry> table = kernelTableOf(module);
+  os << "kernels: " << table.size() << "; roofline " << llvm::format("%.4g", machine.peakGflops)
+     << " GFLOP/s, " << llvm::format("%.4g", machine.bandwidthGbs) << " GB/s\n";
+  bool hooked = false;
+  module.walk([&](mlir::func::CallOp call) { hooked |= call.getCallee() == abi::kKernelStop; });
+  if (!hooked) {
+    os << "kernels: FLOPs and bytes come from the profiling hooks (built with "
+          "--no-profile-hooks: none)\n";
+    return;
+  }
+  for (auto entry : module.getOps<mlir::func::FuncOp>()) {
+    if (!entry->hasAttr(abi::kEntry))
+      continue;
+    // Batch 1, every other dim at its bound (the sizes the attention lines above use); a
+    // decode step at one new token per row over a full cache.
+    std::string decoded;
+    if (auto step = entry->getAttrOfType<mlir::DictionaryAttr>(abi::kStep))
+      for (unsigned i = 0; i < entry.getNumArguments(); ++i) {
+        auto name = entry.getArgAttrOfType<mlir::StringAttr>(i, abi::kName);
+        auto names = entry.getArgAttrOfType<mlir::ArrayAttr>(i, abi::kDims);
+        if (name && name == step.get("tokens") && names && names.size() == 2)
+          decoded = mlir::cast<mlir::StringAttr>(names[1]).str();
+      }
+    llvm::StringMap<int64_t> dims;
+    std::string sizes;
+    for (const auto &bound : bounds) {
+      int64_t size = bound.first() == "batch" || bound.first() == decoded ? 1 : bound.second;
+      dims[bound.first()] = size;
+      sizes += (sizes.empty() ? "" : ", ") + bound.first().str() + " = " + std::to_string(size);
+    }
+    reportEntryKernels(entry, table, dims, sizes.empty() ? "fixed sizes" : sizes, machine, os);
   }
 }
 

@@ -65,7 +65,7 @@ std::optional<LoadedModel> attune::loadModel(const LoadRequest &request,
     loaded.name = name ? name.str() : llvm::sys::path::stem(request.path).str();
     // The flags, else the bounds recorded in the module, else the defaults (boundOf).
     auto recorded =
-        loaded.module->getOperation()->getAttrOfType<mlir::DictionaryAttr>("attune.bounds");
+        loaded.module->getOperation()->getAttrOfType<mlir::DictionaryAttr>(abi::kBounds);
     loaded.module->walk([&](mlir::func::FuncOp func) {
       if (!func->hasAttr(abi::kEntry))
         return;

@@ -137,6 +137,33 @@ attune_status attune_session_set_num_threads(attune_session *session, int thread
 attune_status attune_session_arena_bytes(const attune_session *session, size_t *peak,
                                          size_t *reserved);
 
+/* Generation over a KV cache. For every entry point whose causal self-attention reads its
+ * tokens (its one integer [batch, seq] input), the compiler derives a step, "ENTRY_step",
+ * that runs new tokens after those a session's cache already holds, reading and extending
+ * the cache instead of recomputing the prefix.
+ *
+ * attune_session_reserve_cache gives the session a cache for the step of `entry` (NULL:
+ * "forward") of up to `batch` rows of up to `capacity` tokens each (at most the library's
+ * batch and cache bounds); every row starts empty. It allocates all of the cache at once:
+ * ATTUNE_ERROR_OUT_OF_MEMORY here, never later. Calling it again replaces the cache. */
+attune_status attune_session_reserve_cache(attune_session *session, const char *entry,
+                                           int64_t batch, int64_t capacity);
+/* Runs the step: `inputs` are the entry's inputs (its token input [rows, seq] with
+ * rows <= the cache's batch); row b's tokens go after the attune_session_cache_length(b) it
+ * holds, and its first new_tokens[b] of them (NULL: all seq) are kept, the rest being padding
+ * (a prompt shorter than the batch's longest). Outputs are the entry's, for every token
+ * given. Prefill is a call with the prompts, decode a call with one token per row. A row
+ * that would pass the capacity (length + seq > capacity) fails the call with
+ * ATTUNE_ERROR_SHAPE before anything runs. */
+attune_status attune_session_append(attune_session *session, const attune_tensor *inputs,
+                                    size_t num_inputs, const int64_t *new_tokens,
+                                    attune_tensor *outputs, size_t num_outputs);
+/* Empties every row of the cache (its memory stays reserved). */
+attune_status attune_session_reset_cache(attune_session *session);
+/* The tokens row `row` of the cache holds. */
+attune_status attune_session_cache_length(const attune_session *session, int64_t row,
+                                          int64_t *length);
+
 /* Profiling (docs/c-api.md). Every kernel a model runs has an id (0 .. num_kernels - 1) with
  * a name ("matmul k768 n3072"), the ops fused into it ("bias, gelu_tanh") and the place in the
  * model description it comes from. While profiling is on, each run adds each kernel's time,
@@ -185,7 +212,7 @@ attune_status attune_safetensors_write(const char *path, const attune_tensor *te
 
 /* The ABI of the table below: a library whose NAME_runtime()->abi_version differs was built
  * by an attune with another API. */
-#define ATTUNE_ABI_VERSION 2
+#define ATTUNE_ABI_VERSION 3
 
 /* Every function above, as ATTUNE_RUNTIME_FUNCTIONS(F, P) lists them: F(return type, name
  * without attune_, (parameters), (arguments)) for each function, P(name, (parameters),
@@ -247,6 +274,16 @@ attune_status attune_safetensors_write(const char *path, const attune_tensor *te
   F(attune_status, session_arena_bytes,                                                        \
     (const attune_session *session, size_t *peak, size_t *reserved),                           \
     (session, peak, reserved))                                                                 \
+  F(attune_status, session_reserve_cache,                                                      \
+    (attune_session * session, const char *entry, int64_t batch, int64_t capacity),            \
+    (session, entry, batch, capacity))                                                         \
+  F(attune_status, session_append,                                                             \
+    (attune_session * session, const attune_tensor *inputs, size_t num_inputs,                 \
+     const int64_t *new_tokens, attune_tensor *outputs, size_t num_outputs),                   \
+    (session, inputs, num_inputs, new_tokens, outputs, num_outputs))                           \
+  F(attune_status, session_reset_cache, (attune_session * session), (session))                 \
+  F(attune_status, session_cache_length,                                                       \
+    (const attune_session *session, int64_t row, int64_t *length), (session, row, length))     \
   F(attune_status, model_set_profiling, (attune_model * model, int enabled), (model, enabled)) \
   F(size_t, model_num_kernels, (const attune_model *model), (model))                           \
   F(attune_status, model_kernel_profile,                                                       \

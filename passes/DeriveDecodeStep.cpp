@@ -1,0 +1,316 @@
+// attune-derive-decode-step: a KV-cached step entry derived from an entry's forward, for any
+// description whose self-attention is causal. See Passes.td for the rewrite.
+#include "ir/Abi.h"
+#include "ir/AttuneDialect.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace attune {
+#define GEN_PASS_DEF_ATTUNEDERIVEDECODESTEPPASS
+#include "passes/Passes.h.inc"
+} // namespace attune
+
+using namespace mlir;
+using namespace attune;
+
+namespace {
+
+/// The entry's token input: its only integer argument of rank 2 ([batch, seq]).
+BlockArgument tokenInput(func::FuncOp func) {
+  BlockArgument found;
+  for (BlockArgument arg : func.getArguments()) {
+    auto type = dyn_cast<RankedTensorType>(arg.getType());
+    if (!type || type.getRank() != 2 || !type.getElementType().isInteger())
+      continue;
+    if (found)
+      return {};
+    found = arg;
+  }
+  return found;
+}
+
+/// Ops whose results hold data computed from `root`. Sizes read with tensor.dim are not data:
+/// a cross-attention's keys reshaped with the token batch's size do not depend on the tokens.
+DenseSet<Operation *> dataDependents(Value root) {
+  DenseSet<Operation *> seen;
+  SmallVector<Value> work{root};
+  while (!work.empty()) {
+    Value value = work.pop_back_val();
+    for (Operation *user : value.getUsers()) {
+      if (isa<tensor::DimOp>(user) || !seen.insert(user).second)
+        continue;
+      llvm::append_range(work, user->getResults());
+    }
+  }
+  return seen;
+}
+
+/// Whether `size` is the token input's length (tensor.dim of it along dim 1).
+bool isTokenLength(Value size, BlockArgument tokens) {
+  auto dim = size.getDefiningOp<tensor::DimOp>();
+  if (!dim || dim.getSource() != tokens)
+    return false;
+  std::optional<int64_t> index = dim.getConstantIndex();
+  return index && *index == 1;
+}
+
+/// The rewrite of one entry's clone into its step; `whyNot` says what stops it.
+class StepDeriver {
+public:
+  StepDeriver(func::FuncOp step, std::string &whyNot)
+      : step(step), whyNot(whyNot), b(step.getContext()) {}
+
+  LogicalResult derive() {
+    tokens = tokenInput(step);
+    if (!tokens)
+      return fail("it has no single integer [batch, seq] token input");
+    DenseSet<Operation *> fromTokens = dataDependents(tokens);
+    auto dependent = [&](Value v) {
+      return v.getDefiningOp() && fromTokens.contains(v.getDefiningOp());
+    };
+    SmallVector<AttentionOp> cached;
+    WalkResult walk = step.walk([&](AttentionOp op) {
+      bool key = dependent(op.getKey()), value = dependent(op.getValue());
+      if (key != value)
+        return stop(op, "its keys and values differ in depending on the tokens");
+      if (!key)
+        return WalkResult::advance(); // over other inputs: the same keys every step
+      if (!op.getCausal())
+        return stop(op, "self-attention over the tokens is not causal (a new token would "
+                        "change earlier outputs)");
+      if (op.getMask() || op.getBias())
+        return stop(op, "a mask or bias on a cached self-attention is not derived yet");
+      cached.push_back(op);
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+    if (cached.empty())
+      return fail("no causal self-attention reads its tokens");
+
+    Location loc = step.getLoc();
+    past = addInput(RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type()),
+                    abi::kPastLengths, {"batch"}, /*state=*/false, loc);
+    if (failed(offsetPositions()))
+      return failure();
+    for (auto [index, op] : llvm::enumerate(cached))
+      if (failed(cacheKeysAndValues(op, index)))
+        return failure();
+    return success();
+  }
+
+private:
+  LogicalResult fail(const Twine &why) {
+    whyNot = why.str();
+    return failure();
+  }
+  LogicalResult fail(Operation *op, const Twine &why) {
+    std::string where;
+    llvm::raw_string_ostream os(where);
+    op->getLoc().print(os);
+    whyNot = (why + " (at " + where + ")").str();
+    return failure();
+  }
+  WalkResult stop(Operation *op, const Twine &why) {
+    (void)fail(op, why);
+    return WalkResult::interrupt();
+  }
+
+  DictionaryAttr argAttrs(StringRef name, ArrayRef<StringRef> dims, bool state) {
+    SmallVector<NamedAttribute> attrs{b.getNamedAttr(abi::kName, b.getStringAttr(name))};
+    SmallVector<Attribute> dimNames;
+    for (StringRef dim : dims)
+      dimNames.push_back(b.getStringAttr(dim));
+    attrs.push_back(b.getNamedAttr(abi::kDims, b.getArrayAttr(dimNames)));
+    if (state)
+      attrs.push_back(b.getNamedAttr(abi::kRole, b.getStringAttr(abi::kStateRole)));
+    return b.getDictionaryAttr(attrs);
+  }
+
+  Value addInput(Type type, StringRef name, ArrayRef<StringRef> dims, bool state, Location loc) {
+    unsigned index = step.getNumArguments();
+    (void)step.insertArgument(index, type, argAttrs(name, dims, state), loc);
+    return step.getArgument(index);
+  }
+
+  /// Token positions `iota(seq)` become `past_lengths[b] + i`, [batch, seq]; what they reach
+  /// is re-typed until the batch dim meets the activations' own.
+  LogicalResult offsetPositions() {
+    SmallVector<IotaOp> positions;
+    step.walk([&](IotaOp iota) {
+      if (isTokenLength(iota.getSize(), tokens))
+        positions.push_back(iota);
+    });
+    Type i32 = b.getI32Type();
+    int64_t dynamic = ShapedType::kDynamic;
+    for (IotaOp iota : positions) {
+      b.setInsertionPointAfter(iota);
+      Location loc = iota.getLoc();
+      Value rows = b.create<tensor::DimOp>(loc, past, 0);
+      Value column = b.create<ReshapeOp>(loc, RankedTensorType::get({dynamic, 1}, i32), past,
+                                         ValueRange{rows});
+      auto offset = b.create<AddOp>(loc, RankedTensorType::get({dynamic, dynamic}, i32), column,
+                                    iota.getResult());
+      iota.getResult().replaceAllUsesExcept(offset, offset);
+      if (failed(retypeUsers(offset.getResult())))
+        return failure();
+    }
+    return success();
+  }
+
+  LogicalResult retypeUsers(Value changed) {
+    SmallVector<Operation *> work(changed.getUsers().begin(), changed.getUsers().end());
+    while (!work.empty()) {
+      Operation *op = work.pop_back_val();
+      if (isa<RopeOp>(op))
+        continue; // takes [batch, seq] positions; its result keeps the input's type
+      auto infer = dyn_cast<InferTypeOpInterface>(op);
+      SmallVector<Type> types;
+      if (!infer ||
+          failed(infer.inferReturnTypes(op->getContext(), op->getLoc(), op->getOperands(),
+                                        op->getAttrDictionary(), op->getPropertiesStorage(),
+                                        op->getRegions(), types)))
+        return fail(op, llvm::formatv("token positions reach '{0}', which cannot take one row "
+                                      "of positions per sequence",
+                                      op->getName().getStringRef()));
+      for (auto [result, type] : llvm::zip(op->getResults(), types)) {
+        if (result.getType() == type)
+          continue;
+        result.setType(type);
+        work.append(result.getUsers().begin(), result.getUsers().end());
+      }
+    }
+    return success();
+  }
+
+  /// A key and a value cache for `op`: the new tokens' k and v are written at each row's
+  /// offset and the attention reads the whole cache, its diagonal moved by the offsets.
+  LogicalResult cacheKeysAndValues(AttentionOp op, size_t index) {
+    auto keyType = cast<RankedTensorType>(op.getKey().getType());
+    auto valueType = cast<RankedTensorType>(op.getValue().getType());
+    SmallVector<StringRef> dims;
+    auto cacheType = [&](RankedTensorType type) -> RankedTensorType {
+      SmallVector<int64_t> shape(type.getShape());
+      shape[shape.size() - 2] = ShapedType::kDynamic;
+      return RankedTensorType::get(shape, type.getElementType());
+    };
+    RankedTensorType keyCache = cacheType(keyType), valueCache = cacheType(valueType);
+    int64_t rank = keyCache.getRank();
+    if (rank < 3 || valueCache.getRank() != rank)
+      return fail(op, "cached keys and values must be [batch, ..., seq, d]");
+    for (int64_t i = 0; i < rank; ++i) {
+      bool dynamic = keyCache.isDynamicDim(i) || valueCache.isDynamicDim(i);
+      if (dynamic && i != 0 && i != rank - 2)
+        return fail(op, "cached keys have a dynamic dim other than batch and length");
+      if (dynamic)
+        dims.push_back(i == 0 ? StringRef("batch") : StringRef(abi::kCacheDim));
+    }
+    Location loc = op.getLoc();
+    std::string prefix = llvm::formatv("cache.{0}.", index).str();
+    Value keys = addInput(keyCache, prefix + "key", dims, /*state=*/true, loc);
+    Value values = addInput(valueCache, prefix + "value", dims, /*state=*/true, loc);
+    b.setInsertionPoint(op);
+    Value newKeys = b.create<CacheWriteOp>(loc, keyCache, keys, op.getKey(), past);
+    Value newValues = b.create<CacheWriteOp>(loc, valueCache, values, op.getValue(), past);
+    op.getKeyMutable().assign(newKeys);
+    op.getValueMutable().assign(newValues);
+    op.getQueryOffsetsMutable().assign(past);
+
+    auto ret = cast<func::ReturnOp>(step.getBody().front().getTerminator());
+    for (auto [name, value] : {std::pair{prefix + "key", newKeys}, {prefix + "value", newValues}}) {
+      unsigned result = step.getNumResults();
+      (void)step.insertResult(result, value.getType(), argAttrs(name, dims, /*state=*/true));
+      ret.getOperandsMutable().append(value);
+    }
+    return success();
+  }
+
+  func::FuncOp step;
+  std::string &whyNot;
+  OpBuilder b;
+  BlockArgument tokens;
+  Value past;
+};
+
+/// The cache holds at most as many tokens as the token input's length can be: the module's
+/// bound of `cache` is the largest bound of a stepped length.
+void recordCacheBound(ModuleOp module, func::FuncOp step) {
+  auto bounds = module->getAttrOfType<DictionaryAttr>(abi::kBounds);
+  auto dims = step.getArgAttrOfType<ArrayAttr>(tokenInput(step).getArgNumber(), abi::kDims);
+  if (!bounds || !dims || dims.size() != 2)
+    return;
+  auto length = bounds.getAs<IntegerAttr>(cast<StringAttr>(dims[1]).getValue());
+  if (!length)
+    return;
+  NamedAttrList updated(bounds);
+  auto cache = bounds.getAs<IntegerAttr>(abi::kCacheDim);
+  if (!cache || cache.getInt() < length.getInt())
+    updated.set(abi::kCacheDim, length);
+  module->setAttr(abi::kBounds, updated.getDictionary(module.getContext()));
+}
+
+struct DeriveDecodeStepPass
+    : attune::impl::AttuneDeriveDecodeStepPassBase<DeriveDecodeStepPass> {
+  using AttuneDeriveDecodeStepPassBase::AttuneDeriveDecodeStepPassBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    SmallVector<func::FuncOp> entries;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (func->hasAttr(abi::kEntry) && !func->hasAttr(abi::kStep) && !func.isExternal())
+        entries.push_back(func);
+    for (func::FuncOp entry : entries) {
+      auto name = entry->getAttrOfType<StringAttr>(abi::kEntry);
+      std::string entryName = name && !name.getValue().empty() ? name.getValue().str()
+                                                                : std::string("forward");
+      std::string stepName = entryName + abi::kStepSuffix.str();
+      auto step = cast<func::FuncOp>(entry->clone());
+      step.setSymName(stepName);
+      Builder b(&getContext());
+      step->setAttr(abi::kEntry, b.getStringAttr(stepName));
+      module.getBody()->getOperations().insertAfter(entry->getIterator(), step);
+
+      std::string whyNot;
+      bool derived = succeeded(StepDeriver(step, whyNot).derive());
+      if (derived && symbols.lookup(stepName) && symbols.lookup(stepName) != step)
+        derived = false, whyNot = "the model already has an entry named '" + stepName + "'";
+      if (derived) {
+        // A derivation that leaves an op it cannot type is dropped, not reported as an error
+        // of the model: the entry itself still compiles.
+        std::string diagnostics;
+        ScopedDiagnosticHandler capture(&getContext(), [&](Diagnostic &diag) {
+          diagnostics += diag.str();
+          return success();
+        });
+        if (failed(verify(step)))
+          derived = false, whyNot = "the derived step does not verify: " + diagnostics;
+      }
+      if (!derived) {
+        step.erase();
+        if (report)
+          entry.emitRemark("no decode step for entry '") << entryName << "': " << whyNot;
+        continue;
+      }
+      auto tokens = step.getArgAttrOfType<StringAttr>(tokenInput(step).getArgNumber(), abi::kName);
+      step->setAttr(abi::kStep,
+                    b.getDictionaryAttr({b.getNamedAttr("of", b.getStringAttr(entryName)),
+                                         b.getNamedAttr("tokens", tokens)}));
+      recordCacheBound(module, step);
+      if (report)
+        entry.emitRemark("decode step '") << stepName << "' derived for entry '" << entryName
+                                          << "'";
+    }
+  }
+};
+
+} // namespace
