@@ -3,6 +3,7 @@
 #include "ir/Abi.h"
 #include "ir/AttuneDialect.h"
 #include "passes/Passes.h"
+#include "passes/StepScores.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -87,8 +88,6 @@ public:
       if (!op.getCausal())
         return stop(op, "self-attention over the tokens is not causal (a new token would "
                         "change earlier outputs)");
-      if (op.getMask() || op.getBias())
-        return stop(op, "a mask or bias on a cached self-attention is not derived yet");
       cached.push_back(op);
       return WalkResult::advance();
     });
@@ -100,11 +99,19 @@ public:
     Location loc = step.getLoc();
     past = addInput(RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type()),
                     abi::kPastLengths, {"batch"}, /*state=*/false, loc);
-    if (failed(offsetPositions()))
+    // Masks and biases of cached attentions are rebuilt over queries and keys apart; the
+    // positions they were computed from in the forward are left to them.
+    DenseSet<Operation *> scoreOperands;
+    for (AttentionOp op : cached)
+      for (Value operand : {op.getMask(), op.getBias()})
+        if (operand)
+          collectProducers(operand, scoreOperands);
+    if (failed(offsetPositions(scoreOperands)))
       return failure();
     for (auto [index, op] : llvm::enumerate(cached))
       if (failed(cacheKeysAndValues(op, index)))
         return failure();
+    eraseDeadOps();
     return success();
   }
 
@@ -142,29 +149,62 @@ private:
     return step.getArgument(index);
   }
 
+  /// `past_lengths[b] + i` for the token positions `iota`, [batch, seq].
+  Value rowPositions(Location loc, Value iota) {
+    Type i32 = b.getI32Type();
+    int64_t dynamic = ShapedType::kDynamic;
+    Value rows = b.create<tensor::DimOp>(loc, past, 0);
+    Value column = b.create<ReshapeOp>(loc, RankedTensorType::get({dynamic, 1}, i32), past,
+                                       ValueRange{rows});
+    return b.create<AddOp>(loc, RankedTensorType::get({dynamic, dynamic}, i32), column, iota);
+  }
+
   /// Token positions `iota(seq)` become `past_lengths[b] + i`, [batch, seq]; what they reach
-  /// is re-typed until the batch dim meets the activations' own.
-  LogicalResult offsetPositions() {
+  /// is re-typed until the batch dim meets the activations' own. Uses by `skip` stay.
+  LogicalResult offsetPositions(const DenseSet<Operation *> &skip) {
     SmallVector<IotaOp> positions;
     step.walk([&](IotaOp iota) {
       if (isTokenLength(iota.getSize(), tokens))
         positions.push_back(iota);
     });
-    Type i32 = b.getI32Type();
-    int64_t dynamic = ShapedType::kDynamic;
     for (IotaOp iota : positions) {
+      if (llvm::all_of(iota->getUsers(), [&](Operation *user) { return skip.contains(user); }))
+        continue;
       b.setInsertionPointAfter(iota);
-      Location loc = iota.getLoc();
-      Value rows = b.create<tensor::DimOp>(loc, past, 0);
-      Value column = b.create<ReshapeOp>(loc, RankedTensorType::get({dynamic, 1}, i32), past,
-                                         ValueRange{rows});
-      auto offset = b.create<AddOp>(loc, RankedTensorType::get({dynamic, dynamic}, i32), column,
-                                    iota.getResult());
-      iota.getResult().replaceAllUsesExcept(offset, offset);
-      if (failed(retypeUsers(offset.getResult())))
+      Value offset = rowPositions(iota.getLoc(), iota.getResult());
+      iota.getResult().replaceUsesWithIf(offset, [&](OpOperand &use) {
+        return use.getOwner() != offset.getDefiningOp() && !skip.contains(use.getOwner());
+      });
+      if (failed(retypeUsers(offset)))
         return failure();
     }
     return success();
+  }
+
+  /// The ops `value` is computed by, within the step.
+  static void collectProducers(Value value, DenseSet<Operation *> &ops) {
+    Operation *op = value.getDefiningOp();
+    if (!op || !ops.insert(op).second)
+      return;
+    for (Value operand : op->getOperands())
+      collectProducers(operand, ops);
+  }
+
+  /// Removes what the rewrite left without a use (the forward's masks and biases).
+  void eraseDeadOps() {
+    bool erased = true;
+    while (erased) {
+      erased = false;
+      SmallVector<Operation *> dead;
+      step.walk([&](Operation *op) {
+        if (op != step && !op->hasTrait<OpTrait::IsTerminator>() && op->use_empty() &&
+            isPure(op))
+          dead.push_back(op);
+      });
+      for (Operation *op : dead)
+        op->erase();
+      erased = !dead.empty();
+    }
   }
 
   LogicalResult retypeUsers(Value changed) {
@@ -224,6 +264,38 @@ private:
     op.getKeyMutable().assign(newKeys);
     op.getValueMutable().assign(newValues);
     op.getQueryOffsetsMutable().assign(past);
+    // Its mask and bias over the step's queries (each row's positions) and the cache's keys.
+    Value cacheLength = b.create<tensor::DimOp>(loc, keys, rank - 2);
+    auto isTokenPositions = [&](IotaOp iota) { return isTokenLength(iota.getSize(), tokens); };
+    // Each mask or bias is rebuilt once: the layers that share it in the forward share it
+    // here (every cache has the same length, the session's capacity).
+    auto rebuilt = [&](Value operand) -> FailureOr<Value> {
+      if (Value done = rebuiltOperands.lookup(operand))
+        return done;
+      if (!positions) {
+        Value length = b.create<tensor::DimOp>(loc, tokens, 1);
+        Value iota = b.create<IotaOp>(
+            loc, RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type()), length);
+        positions = rowPositions(loc, iota);
+      }
+      FailureOr<Value> value = rebuildScoresOperand(b, op, operand, isTokenPositions,
+                                                    positions, cacheLength, whyNot);
+      if (succeeded(value))
+        rebuiltOperands[operand] = *value;
+      return value;
+    };
+    if (Value mask = op.getMask()) {
+      FailureOr<Value> value = rebuilt(mask);
+      if (failed(value))
+        return failure();
+      op.getMaskMutable().assign(*value);
+    }
+    if (Value bias = op.getBias()) {
+      FailureOr<Value> value = rebuilt(bias);
+      if (failed(value))
+        return failure();
+      op.getBiasMutable().assign(*value);
+    }
 
     auto ret = cast<func::ReturnOp>(step.getBody().front().getTerminator());
     for (auto [name, value] : {std::pair{prefix + "key", newKeys}, {prefix + "value", newValues}}) {
@@ -239,6 +311,8 @@ private:
   OpBuilder b;
   BlockArgument tokens;
   Value past;
+  Value positions; // the step's query positions, built when a mask or bias needs them
+  DenseMap<Value, Value> rebuiltOperands;
 };
 
 /// The cache holds at most as many tokens as the token input's length can be: the module's

@@ -1,7 +1,8 @@
 // Tests attune-derive-decode-step: an entry whose causal self-attention reads its tokens gets
 // `<entry>_step`, the same graph over the session's KV cache: token positions offset by each
 // row's cached length, every cached attention's keys and values appended to a cache argument
-// (role state, returned) and read whole with the offsets. Entries it cannot step keep no
+// (role state, returned) and read whole with the offsets, its mask or bias rebuilt over the
+// step's queries and the cache's keys. Entries it cannot step keep no
 // step, and with report=true a remark says why.
 // RUN: attune-opt %s --attune-derive-decode-step | FileCheck %s
 // RUN: attune-opt %s --attune-derive-decode-step=report=true -o /dev/null 2>&1 | FileCheck %s --check-prefix=REPORT
@@ -104,10 +105,50 @@ func.func @encoder(%ids: tensor<?x?xi32> {attune.dims = ["batch", "seq"], attune
   return %a : tensor<?x2x?x4xf32>
 }
 
-// No step (yet): a bias on the cached attention (T5's relative positions).
-// CHECK-NOT: func.func @biased_step
-// REPORT: remark: no decode step for entry 'biased': a mask or bias on a cached self-attention is not derived yet
-func.func @biased(%ids: tensor<?x?xi32> {attune.dims = ["batch", "seq"], attune.name = "ids"}, %bias: tensor<1x2x?x?xf32> {attune.dims = ["seq", "seq"], attune.name = "bias"}) -> (tensor<?x2x?x4xf32> {attune.name = "out"}) attributes {attune.entry = "biased"} {
+// A relative position bias (T5's: a table read at key - query) is rebuilt for the step: the
+// key positions become the cache's (iota of its length), the query positions each row's own,
+// so the bias gets a batch dim, [batch, heads, seq, cache].
+// CHECK-LABEL: func.func @relative_step(
+// CHECK-SAME: %[[PAST:[^:]+]]: tensor<?xi32> {attune.dims = ["batch"], attune.name = "past_lengths"}, %[[KC:[^:]+]]: tensor<?x2x?x4xf32>
+// CHECK: %[[K:.+]] = attune.cache_write %[[KC]]
+// CHECK: %[[CACHE:.+]] = tensor.dim %[[KC]], %c2
+// CHECK: %[[QPOS:.+]] = attune.add %{{.*}}, %{{.*}} : tensor<?x1xi32>, tensor<?xi32>
+// CHECK: %[[KPOS:.+]] = attune.iota %[[CACHE]] : tensor<?xi32>
+// CHECK: %[[KROW:.+]] = attune.reshape %[[KPOS]]({{.*}}) : tensor<?xi32> -> tensor<1x?xi32>
+// CHECK: %[[QCOL:.+]] = attune.reshape %[[QPOS]]({{.*}}) : tensor<?x?xi32> -> tensor<?x?x1xi32>
+// CHECK: %[[REL:.+]] = attune.sub %[[KROW]], %[[QCOL]] : tensor<1x?xi32>, tensor<?x?x1xi32>
+// CHECK: attune.embed %{{.*}}, %[[REL]] : tensor<64x2xf32>, tensor<?x?x?xi32>
+// CHECK: %[[HEADS:.+]] = attune.transpose %{{.*}} [0, 3, 1, 2] : tensor<?x?x?x2xf32>
+// CHECK: %[[BIAS:.+]] = attune.reshape %{{.*}} : tensor<?x1x2x?x?xf32> -> tensor<?x2x?x?xf32>
+// CHECK: attune.attention %{{.*}}, %[[K]], %{{.*}} bias %[[BIAS]] offsets %[[PAST]] {causal
+// CHECK-NOT: attune.sub
+// CHECK: return
+// REPORT: remark: decode step 'relative_step' derived for entry 'relative'
+func.func @relative(%ids: tensor<?x?xi32> {attune.dims = ["batch", "seq"], attune.name = "ids"}) -> (tensor<?x2x?x4xf32> {attune.name = "out"}) attributes {attune.entry = "relative"} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %b = tensor.dim %ids, %c0 : tensor<?x?xi32>
+  %s = tensor.dim %ids, %c1 : tensor<?x?xi32>
+  %wte = attune.weight "wte" : tensor<64x8xf32>
+  %x = attune.embed %wte, %ids : tensor<64x8xf32>, tensor<?x?xi32>
+  %h = attune.reshape %x(%b, %s) : tensor<?x?x8xf32> -> tensor<?x?x2x4xf32>
+  %t = attune.transpose %h [0, 2, 1, 3] : tensor<?x?x2x4xf32>
+  %pos = attune.iota %s : tensor<?xi32>
+  %row = attune.reshape %pos(%s) : tensor<?xi32> -> tensor<1x?xi32>
+  %col = attune.reshape %pos(%s) : tensor<?xi32> -> tensor<?x1xi32>
+  %rel = attune.sub %row, %col : tensor<1x?xi32>, tensor<?x1xi32>
+  %table = attune.weight "relative" : tensor<64x2xf32>
+  %bias3 = attune.embed %table, %rel : tensor<64x2xf32>, tensor<?x?xi32>
+  %heads = attune.transpose %bias3 [2, 0, 1] : tensor<?x?x2xf32>
+  %bias = attune.reshape %heads(%s, %s) : tensor<2x?x?xf32> -> tensor<1x2x?x?xf32>
+  %a = attune.attention %t, %t, %t bias %bias {causal, masked_value = -1.0e9 : f64, scale = 0.5 : f64} : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<1x2x?x?xf32>) -> tensor<?x2x?x4xf32>
+  return %a : tensor<?x2x?x4xf32>
+}
+
+// No step: a bias that is an input (its keys would have to come from the cache too).
+// CHECK-NOT: func.func @input_bias_step
+// REPORT: remark: no decode step for entry 'input_bias': the mask or bias of a cached attention is computed from an input
+func.func @input_bias(%ids: tensor<?x?xi32> {attune.dims = ["batch", "seq"], attune.name = "ids"}, %bias: tensor<1x2x?x?xf32> {attune.dims = ["seq", "seq"], attune.name = "bias"}) -> (tensor<?x2x?x4xf32> {attune.name = "out"}) attributes {attune.entry = "input_bias"} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %b = tensor.dim %ids, %c0 : tensor<?x?xi32>

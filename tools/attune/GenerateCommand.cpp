@@ -151,13 +151,16 @@ struct GenerationResult {
   std::vector<std::vector<int64_t>> generated; // each row's new tokens
 };
 
-/// A causal LM's generation through the KV cache of its step `entry`: one prefill of every
-/// prompt (right-padded), then one decode call per token for the whole batch; a row that has
-/// ended gets padding that its cache does not keep. Prints each row's tokens (as they come
-/// for a single prompt). Returns false after printing the runtime's error.
+/// Generation through the KV cache of the step of `entry`: one prefill of every prompt
+/// (right-padded), then one decode call per token for the whole batch; a row that has ended
+/// gets padding that its cache does not keep. `extra`: the step's other inputs, the same every
+/// call (an encoder's output). Rows are numbered from `firstRow` (their sampling streams and
+/// labels). Prints each row's tokens (as they come for a single row; `label` names a single
+/// row's line). Returns false after printing the runtime's error.
 bool generateCached(LoadedLibrary &library, const std::string &entry,
-                    const attune_tensor &tokenInput,
-                    const std::vector<std::vector<int64_t>> &prompts, unsigned maxNewTokens,
+                    const attune_tensor &tokenInput, const std::vector<OwnedTensor> &extra,
+                    const std::vector<std::vector<int64_t>> &prompts, size_t firstRow,
+                    const std::string &label, unsigned maxNewTokens,
                     const GenerationSettings &settings, uint64_t seed, GenerationResult &result) {
   const attune_runtime &rt = library.api();
   using Clock = std::chrono::steady_clock;
@@ -195,12 +198,12 @@ bool generateCached(LoadedLibrary &library, const std::string &entry,
   OwnedTensor logits = OwnedTensor::make(outputs[0].name, ATTUNE_F32, {rows, longest, vocab});
   std::vector<Random> randoms;
   for (int64_t r = 0; r < rows; ++r)
-    randoms.push_back(rowRandom(seed, r));
-  result.generated.assign(rows, {});
+    randoms.push_back(rowRandom(seed, firstRow + r));
+  std::vector<std::vector<int64_t>> generated(rows);
   std::vector<bool> ended(rows, false);
   bool stream = rows == 1;
   if (stream) {
-    llvm::outs() << "tokens:";
+    llvm::outs() << label;
     llvm::outs().flush();
   }
   auto choose = [&](int64_t positions, const std::vector<int64_t> &at) {
@@ -210,7 +213,7 @@ bool generateCached(LoadedLibrary &library, const std::string &entry,
         continue;
       int64_t next = chooseToken(data + (r * positions + at[r]) * vocab, vocab, settings,
                                  randoms[r]);
-      result.generated[r].push_back(next);
+      generated[r].push_back(next);
       ended[r] = llvm::is_contained(settings.eos, next);
       if (stream) {
         llvm::outs() << " " << next;
@@ -218,8 +221,16 @@ bool generateCached(LoadedLibrary &library, const std::string &entry,
       }
     }
   };
-  attune_tensor in = ids.tensor(), out = logits.tensor();
-  if (rt.session_append(session, &in, 1, lengths.data(), &out, 1) != ATTUNE_OK)
+  std::vector<attune_tensor> in;
+  auto inputs = [&]() {
+    in = {ids.tensor()};
+    for (const OwnedTensor &t : extra)
+      in.push_back(t.tensor());
+    return in.data();
+  };
+  attune_tensor out = logits.tensor();
+  if (rt.session_append(session, inputs(), extra.size() + 1, lengths.data(), &out, 1) !=
+      ATTUNE_OK)
     return fail("prefill");
   std::vector<int64_t> last;
   for (int64_t length : lengths)
@@ -241,12 +252,12 @@ bool generateCached(LoadedLibrary &library, const std::string &entry,
     for (int64_t r = 0; r < rows; ++r) {
       keep[r] = ended[r] ? 0 : 1;
       if (!ended[r])
-        next[r][0] = result.generated[r].back();
+        next[r][0] = generated[r].back();
     }
     ids = tokenTensor(tokenInput, next);
-    in = ids.tensor();
     out = logits.tensor();
-    if (rt.session_append(session, &in, 1, keep.data(), &out, 1) != ATTUNE_OK)
+    if (rt.session_append(session, inputs(), extra.size() + 1, keep.data(), &out, 1) !=
+        ATTUNE_OK)
       return fail("decode");
     for (int64_t r = 0; r < rows; ++r)
       result.decodeTokens += keep[r];
@@ -258,11 +269,12 @@ bool generateCached(LoadedLibrary &library, const std::string &entry,
     llvm::outs() << "\n";
   else
     for (int64_t r = 0; r < rows; ++r) {
-      llvm::outs() << "sequence " << r << ":";
-      for (int64_t token : result.generated[r])
+      llvm::outs() << "sequence " << firstRow + r << ":";
+      for (int64_t token : generated[r])
         llvm::outs() << " " << token;
       llvm::outs() << "\n";
     }
+  llvm::append_range(result.generated, generated);
   return true;
 }
 
@@ -503,14 +515,33 @@ int attune::generateCommand(int argc, char **argv) {
   double &promptMs = result.promptMs, &decodeMs = result.decodeMs;
   int64_t &promptTokens = result.promptTokens, &decodeTokens = result.decodeTokens;
   std::vector<std::vector<int64_t>> written; // per row, what --output gets
-  // A causal LM with a KV-cached step decodes through it, every prompt at once.
-  const std::string stepped = "forward";
-  bool cached = !recompute && !encoderDecoder && library->hasEntry(stepped + abi::kStepSuffix.str());
-  if (cached) {
-    if (!generateCached(*library, stepped, stepInput, prompts, maxNewTokens, settings, seed,
+  // A causal LM with a KV-cached step decodes through it, every prompt at once; an
+  // encoder-decoder one prompt at a time (each encoder output is as long as its prompt),
+  // the decoder from its start token.
+  const std::string stepped = encoderDecoder ? "decode" : "forward";
+  bool cached = !recompute && library->hasEntry(stepped + abi::kStepSuffix.str());
+  if (cached && !encoderDecoder) {
+    if (!generateCached(*library, stepped, stepInput, {}, prompts, 0,
+                        prompts.size() == 1 ? "tokens:" : "", maxNewTokens, settings, seed,
                         result))
       return 1;
     written = result.generated;
+  }
+  for (size_t r = 0; cached && encoderDecoder && r < prompts.size(); ++r) {
+    auto started = Clock::now();
+    std::vector<OwnedTensor> inputs{tokenTensor(declared[0], {prompts[r]})}, memory;
+    if (!library->run(inputs, memory, "encode"))
+      return 1;
+    result.promptMs += millisecondsSince(started);
+    std::string label = prompts.size() == 1 ? "tokens:" : "sequence " + std::to_string(r) + ":";
+    if (!generateCached(*library, stepped, stepInput, memory, {{start}}, r, label, maxNewTokens,
+                        settings, seed, result))
+      return 1;
+    // The encoder's tokens are the prompt's; the decoder's start token is not counted.
+    result.promptTokens += static_cast<int64_t>(prompts[r].size()) - 1;
+    std::vector<int64_t> sequence{start};
+    llvm::append_range(sequence, result.generated.back());
+    written.push_back(sequence);
   }
   for (size_t r = 0; !cached && r < prompts.size(); ++r) {
     Random random = rowRandom(seed, r);
