@@ -134,8 +134,29 @@ public:
     Value tasks = queryBlocks;
     for (Value size : batchSizes)
       tasks = b.create<arith::MulIOp>(loc, tasks, size);
+    // A few queries (a decode step) take the one-query kernel: keys across the lanes rather
+    // than queries, which would leave all but a few lanes of each tile idle.
+    Value few = decodeFits() ? b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ule, queries,
+                                                       index(kDecodeQueries))
+                             : Value();
     declareKernel(llvm::formatv("attention d{0}", headDim).str(), fusedOps(), flops());
-    this->tasks(tasks, [&](Value task) { emitTask(task, queryBlocks); });
+    if (few) {
+      ifElse(
+          few,
+          [&]() {
+            Value perQuery = queries;
+            for (Value size : batchSizes)
+              perQuery = mul(perQuery, size);
+            this->tasks(perQuery, [&](Value task) { emitDecodeTask(task); });
+            return SmallVector<Value>{};
+          },
+          [&]() {
+            this->tasks(tasks, [&](Value task) { emitTask(task, queryBlocks); });
+            return SmallVector<Value>{};
+          });
+    } else {
+      this->tasks(tasks, [&](Value task) { emitTask(task, queryBlocks); });
+    }
     if (destination)
       rewriter.eraseOp(destination);
     if (merge) {
@@ -354,6 +375,127 @@ private:
   }
   void storeVector(Value value, Value memref, ValueRange indices) {
     b.create<vector::StoreOp>(loc, value, memref, indices);
+  }
+
+  // ---- the one-query (decode) kernel ----
+
+  /// At most this many queries run the decode kernel, one task per query.
+  static constexpr int64_t kDecodeQueries = 4;
+
+  bool decodeFits() const {
+    return headDim % tile.lanes == 0 && valueDim % tile.lanes == 0;
+  }
+
+  /// One query (task: batch indices, then the query) against its visible keys, `lanes` keys at
+  /// a time: a block's scores are one vector (each a dot product over the head dim, reduced
+  /// across lanes), then the online-softmax update of the running max and sum (scalars) and
+  /// of the output row (a scratch row of Dv). Reads each key and value row once.
+  void emitDecodeTask(Value task) {
+    Value query = b.create<arith::RemUIOp>(loc, task, queries);
+    Value rest = b.create<arith::DivUIOp>(loc, task, queries);
+    batchIndices.assign(batchRank, Value());
+    for (int64_t i = batchRank - 1; i >= 0; --i) {
+      batchIndices[i] = b.create<arith::RemUIOp>(loc, rest, batchSizes[i]);
+      rest = b.create<arith::DivUIOp>(loc, rest, batchSizes[i]);
+    }
+    Value keyEnd = keys;
+    if (causal)
+      keyEnd = minIndex(keys, add(attentionQueryPosition(b, loc, queryOffsets,
+                                                         batchRank ? batchIndices.front()
+                                                                   : Value(),
+                                                         query),
+                                  index(1)));
+    // The query scaled to log2 units, and the output row being accumulated.
+    Value scaledQuery = scratch({headDim}), row = scratch({valueDim});
+    Value scaleValue = splat(scale * kLog2E);
+    loop(index(0), index(headDim), tile.lanes, [&](Value c) {
+      storeVector(b.create<arith::MulFOp>(loc, loadVector(q, indicesOf(q, query, c)),
+                                          scaleValue),
+                  scaledQuery, c);
+    });
+    loop(index(0), index(valueDim), tile.lanes,
+         [&](Value c) { storeVector(splat(0.0), row, c); });
+
+    auto reassoc = arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::reassoc |
+                                                                      arith::FastMathFlags::nnan |
+                                                                      arith::FastMathFlags::nsz);
+    auto intType = VectorType::get({tile.lanes}, b.getIndexType());
+    SmallVector<int64_t> laneIds;
+    for (int64_t lane = 0; lane < tile.lanes; ++lane)
+      laneIds.push_back(lane);
+    Value laneOffsets = b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(intType, ArrayRef<int64_t>(laneIds)));
+    Value initial[] = {f32Const(-INFINITY), f32Const(0.0)};
+    SmallVector<Value> stats =
+        loop(index(0), keyEnd, tile.lanes, initial, [&](Value first, ValueRange carried) {
+          // Lanes past the last visible key read that key again and are dropped.
+          SmallVector<Value> rowKeys;
+          Value scores = splat(0.0);
+          for (int64_t t = 0; t < tile.lanes; ++t) {
+            Value key = minIndex(add(first, index(t)), sub(keyEnd, index(1)));
+            rowKeys.push_back(key);
+            Value dot = splat(0.0);
+            for (int64_t c = 0; c < headDim; c += tile.lanes)
+              dot = fma(loadVector(scaledQuery, index(c)),
+                        loadVector(k, indicesOf(k, key, index(c))), dot);
+            Value sum = b.create<vector::ReductionOp>(loc, vector::CombiningKind::ADD, dot,
+                                                      Value(), reassoc.getValue());
+            scores = b.create<vector::InsertOp>(loc, sum, scores, t);
+          }
+          // The masked value in log2 units, finite as in the tile kernel.
+          Value masked = f32Const(std::max(maskedValue * kLog2E, -3.4028234663852886e38));
+          for (int64_t t = 0; t < tile.lanes && (bias || mask); ++t) {
+            Value s = b.create<vector::ExtractOp>(loc, scores, t);
+            if (bias)
+              s = b.create<arith::AddFOp>(
+                  loc, s,
+                  b.create<arith::MulFOp>(loc, loadAt(bias, query, rowKeys[t]),
+                                          f32Const(kLog2E)));
+            if (mask)
+              s = b.create<arith::SelectOp>(loc, loadAt(mask, query, rowKeys[t]), s, masked);
+            scores = b.create<vector::InsertOp>(loc, s, scores, t);
+          }
+          Value positions = b.create<arith::AddIOp>(
+              loc, b.create<vector::BroadcastOp>(loc, intType, first), laneOffsets);
+          Value valid = b.create<arith::CmpIOp>(
+              loc, arith::CmpIPredicate::ult, positions,
+              b.create<vector::BroadcastOp>(loc, intType, keyEnd));
+          scores = b.create<arith::SelectOp>(loc, valid, scores, splat(-INFINITY));
+          Value blockMax = b.create<vector::ReductionOp>(loc, vector::CombiningKind::MAXNUMF,
+                                                         scores);
+          Value newMax = b.create<arith::MaxNumFOp>(loc, carried[0], blockMax);
+          Value probabilities =
+              exp2(b.create<arith::SubFOp>(loc, scores, b.create<vector::BroadcastOp>(
+                                                            loc, vecType(), newMax)));
+          Value alpha = b.create<vector::ExtractOp>(
+              loc,
+              exp2(b.create<vector::BroadcastOp>(
+                  loc, vecType(), b.create<arith::SubFOp>(loc, carried[0], newMax))),
+              0);
+          Value blockSum = b.create<vector::ReductionOp>(loc, vector::CombiningKind::ADD,
+                                                         probabilities, Value(),
+                                                         reassoc.getValue());
+          Value sum = b.create<arith::AddFOp>(
+              loc, b.create<arith::MulFOp>(loc, carried[1], alpha), blockSum);
+          Value alphas = b.create<vector::BroadcastOp>(loc, vecType(), alpha);
+          for (int64_t c = 0; c < valueDim; c += tile.lanes) {
+            Value acc = b.create<arith::MulFOp>(loc, loadVector(row, index(c)), alphas);
+            for (int64_t t = 0; t < tile.lanes; ++t)
+              acc = fma(b.create<vector::BroadcastOp>(
+                            loc, vecType(), b.create<vector::ExtractOp>(loc, probabilities, t)),
+                        loadVector(v, indicesOf(v, rowKeys[t], index(c))), acc);
+            storeVector(acc, row, index(c));
+          }
+          return SmallVector<Value>{newMax, sum};
+        });
+    Value inverse = b.create<vector::BroadcastOp>(
+        loc, vecType(), b.create<arith::DivFOp>(loc, f32Const(1.0), stats[1]));
+    loop(index(0), index(valueDim), tile.lanes, [&](Value c) {
+      SmallVector<Value> indices(batchIndices);
+      indices.push_back(query);
+      indices.push_back(c);
+      storeVector(b.create<arith::MulFOp>(loc, loadVector(row, c), inverse), out, indices);
+    });
   }
 
   // ---- the kernel ----

@@ -116,10 +116,24 @@ func.func @head_merge_shared(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>, %
   return %1, %0 : tensor<?x?x2x8xf32>, tensor<?x2x?x8xf32>
 }
 
-// Query offsets: each task loads its row's offset once and measures every causal limit (the
-// key end, the unmasked blocks, the per-lane mask) from the first query's position.
+// Query offsets: each task loads its row's offset once and measures every causal limit from
+// its queries' positions. At most 4 queries (a decode step) run the one-query kernel: a task
+// per query, keys across the lanes (each lane a dot product reduced over the head dim), the
+// key loop ending at the query's position; more run the tile kernel.
 // CHECK-LABEL: func @causal_offsets
 // CHECK: %[[OFF:.+]] = bufferization.to_memref %arg3 read_only : memref<?xi32
+// CHECK: %[[FEW:.+]] = arith.cmpi ule, %{{.*}}, %c4 : index
+// CHECK: scf.if %[[FEW]]
+// CHECK: scf.parallel
+// CHECK: %[[DO:.+]] = memref.load %[[OFF]][%{{.*}}]
+// CHECK: %[[DOI:.+]] = arith.index_cast %[[DO]] : i32 to index
+// CHECK: %[[DPOS:.+]] = arith.addi %{{.*}}, %[[DOI]] : index
+// CHECK: %[[DEND:.+]] = arith.addi %[[DPOS]], %c1
+// CHECK: %[[KEYEND:.+]] = arith.minsi %{{.*}}, %[[DEND]]
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[KEYEND]] step %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (f32, f32)
+// CHECK: vector.reduction <add>, {{.*}} fastmath<reassoc,nnan,nsz>
+// CHECK: vector.reduction <maxnumf>
+// CHECK: } else {
 // CHECK: scf.parallel
 // CHECK: %[[O:.+]] = memref.load %[[OFF]][%{{.*}}]
 // CHECK: %[[OI:.+]] = arith.index_cast %[[O]] : i32 to index

@@ -156,15 +156,16 @@ struct GenerationResult {
 /// gets padding that its cache does not keep. `extra`: the step's other inputs, the same every
 /// call (an encoder's output). Rows are numbered from `firstRow` (their sampling streams and
 /// labels). Prints each row's tokens (as they come for a single row; `label` names a single
-/// row's line). Returns false after printing the runtime's error.
+/// row's line). With `repeat` > 1 the whole generation runs again on the same session (its
+/// cache reset) and the fastest prefill and decode count: warm figures, like `attune run
+/// --repeat`. Returns false after printing the runtime's error.
 bool generateCached(LoadedLibrary &library, const std::string &entry,
                     const attune_tensor &tokenInput, const std::vector<OwnedTensor> &extra,
                     const std::vector<std::vector<int64_t>> &prompts, size_t firstRow,
-                    const std::string &label, unsigned maxNewTokens,
+                    const std::string &label, unsigned maxNewTokens, unsigned repeat,
                     const GenerationSettings &settings, uint64_t seed, GenerationResult &result) {
   const attune_runtime &rt = library.api();
   using Clock = std::chrono::steady_clock;
-  auto started = Clock::now();
   auto millisecondsSince = [](Clock::time_point t) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
   };
@@ -189,91 +190,103 @@ bool generateCached(LoadedLibrary &library, const std::string &entry,
   // Prefill: the prompts right-padded to the longest; each row's next token from the logits
   // at its own last prompt position.
   std::vector<std::vector<int64_t>> padded(prompts);
-  std::vector<int64_t> lengths;
+  std::vector<int64_t> lengths, last;
   for (auto &row : padded) {
     lengths.push_back(static_cast<int64_t>(row.size()));
+    last.push_back(lengths.back() - 1);
     row.resize(longest, pad);
   }
-  OwnedTensor ids = tokenTensor(tokenInput, padded);
-  OwnedTensor logits = OwnedTensor::make(outputs[0].name, ATTUNE_F32, {rows, longest, vocab});
-  std::vector<Random> randoms;
-  for (int64_t r = 0; r < rows; ++r)
-    randoms.push_back(rowRandom(seed, firstRow + r));
-  std::vector<std::vector<int64_t>> generated(rows);
-  std::vector<bool> ended(rows, false);
-  bool stream = rows == 1;
-  if (stream) {
-    llvm::outs() << label;
-    llvm::outs().flush();
-  }
-  auto choose = [&](int64_t positions, const std::vector<int64_t> &at) {
-    const auto *data = reinterpret_cast<const float *>(logits.bytes.data());
-    for (int64_t r = 0; r < rows; ++r) {
-      if (ended[r])
-        continue;
-      int64_t next = chooseToken(data + (r * positions + at[r]) * vocab, vocab, settings,
-                                 randoms[r]);
-      generated[r].push_back(next);
-      ended[r] = llvm::is_contained(settings.eos, next);
-      if (stream) {
-        llvm::outs() << " " << next;
-        llvm::outs().flush();
-      }
+  std::vector<std::vector<int64_t>> generated;
+  double promptMs = 0, decodeMs = 0;
+  int64_t decodeTokens = 0;
+  for (unsigned pass = 0; pass < std::max(1u, repeat); ++pass) {
+    bool stream = rows == 1 && pass == 0;
+    if (stream) {
+      llvm::outs() << label;
+      llvm::outs().flush();
     }
-  };
-  std::vector<attune_tensor> in;
-  auto inputs = [&]() {
-    in = {ids.tensor()};
-    for (const OwnedTensor &t : extra)
-      in.push_back(t.tensor());
-    return in.data();
-  };
-  attune_tensor out = logits.tensor();
-  if (rt.session_append(session, inputs(), extra.size() + 1, lengths.data(), &out, 1) !=
-      ATTUNE_OK)
-    return fail("prefill");
-  std::vector<int64_t> last;
-  for (int64_t length : lengths)
-    last.push_back(length - 1);
-  choose(longest, last);
-  result.promptMs += millisecondsSince(started);
-  for (const auto &prompt : prompts)
-    result.promptTokens += static_cast<int64_t>(prompt.size());
-
-  // Decode: one token per row, each after the tokens its cache holds.
-  auto decodeStarted = Clock::now();
-  ids = tokenTensor(tokenInput, std::vector<std::vector<int64_t>>(rows, {pad}));
-  logits = OwnedTensor::make(outputs[0].name, ATTUNE_F32, {rows, 1, vocab});
-  std::vector<int64_t> keep(rows), first(rows, 0);
-  for (unsigned step = 1; step < maxNewTokens; ++step) {
-    if (std::all_of(ended.begin(), ended.end(), [](bool e) { return e; }))
-      break;
-    std::vector<std::vector<int64_t>> next(rows, {pad});
-    for (int64_t r = 0; r < rows; ++r) {
-      keep[r] = ended[r] ? 0 : 1;
-      if (!ended[r])
-        next[r][0] = generated[r].back();
-    }
-    ids = tokenTensor(tokenInput, next);
-    out = logits.tensor();
-    if (rt.session_append(session, inputs(), extra.size() + 1, keep.data(), &out, 1) !=
-        ATTUNE_OK)
-      return fail("decode");
+    std::vector<Random> randoms;
     for (int64_t r = 0; r < rows; ++r)
-      result.decodeTokens += keep[r];
-    choose(1, first);
+      randoms.push_back(rowRandom(seed, firstRow + r));
+    generated.assign(rows, {});
+    std::vector<bool> ended(rows, false);
+    OwnedTensor ids = tokenTensor(tokenInput, padded);
+    OwnedTensor logits = OwnedTensor::make(outputs[0].name, ATTUNE_F32, {rows, longest, vocab});
+    auto choose = [&](int64_t positions, const std::vector<int64_t> &at) {
+      const auto *data = reinterpret_cast<const float *>(logits.bytes.data());
+      for (int64_t r = 0; r < rows; ++r) {
+        if (ended[r])
+          continue;
+        int64_t next = chooseToken(data + (r * positions + at[r]) * vocab, vocab, settings,
+                                   randoms[r]);
+        generated[r].push_back(next);
+        ended[r] = llvm::is_contained(settings.eos, next);
+        if (stream) {
+          llvm::outs() << " " << next;
+          llvm::outs().flush();
+        }
+      }
+    };
+    std::vector<attune_tensor> in;
+    auto inputs = [&]() {
+      in = {ids.tensor()};
+      for (const OwnedTensor &t : extra)
+        in.push_back(t.tensor());
+      return in.data();
+    };
+    if (rt.session_reset_cache(session) != ATTUNE_OK)
+      return fail("KV cache");
+    auto started = Clock::now();
+    attune_tensor out = logits.tensor();
+    if (rt.session_append(session, inputs(), extra.size() + 1, lengths.data(), &out, 1) !=
+        ATTUNE_OK)
+      return fail("prefill");
+    choose(longest, last);
+    double passPrompt = millisecondsSince(started);
+
+    // Decode: one token per row, each after the tokens its cache holds.
+    auto decodeStarted = Clock::now();
+    logits = OwnedTensor::make(outputs[0].name, ATTUNE_F32, {rows, 1, vocab});
+    std::vector<int64_t> keep(rows), first(rows, 0);
+    int64_t passTokens = 0;
+    for (unsigned step = 1; step < maxNewTokens; ++step) {
+      if (std::all_of(ended.begin(), ended.end(), [](bool e) { return e; }))
+        break;
+      std::vector<std::vector<int64_t>> next(rows, {pad});
+      for (int64_t r = 0; r < rows; ++r) {
+        keep[r] = ended[r] ? 0 : 1;
+        if (!ended[r])
+          next[r][0] = generated[r].back();
+      }
+      ids = tokenTensor(tokenInput, next);
+      out = logits.tensor();
+      if (rt.session_append(session, inputs(), extra.size() + 1, keep.data(), &out, 1) !=
+          ATTUNE_OK)
+        return fail("decode");
+      for (int64_t r = 0; r < rows; ++r)
+        passTokens += keep[r];
+      choose(1, first);
+    }
+    double passDecode = millisecondsSince(decodeStarted);
+    if (stream)
+      llvm::outs() << "\n";
+    promptMs = pass == 0 ? passPrompt : std::min(promptMs, passPrompt);
+    decodeMs = pass == 0 ? passDecode : std::min(decodeMs, passDecode);
+    decodeTokens = passTokens;
   }
-  result.decodeMs += millisecondsSince(decodeStarted);
   rt.session_destroy(session);
-  if (stream)
-    llvm::outs() << "\n";
-  else
+  if (rows > 1)
     for (int64_t r = 0; r < rows; ++r) {
       llvm::outs() << "sequence " << firstRow + r << ":";
       for (int64_t token : generated[r])
         llvm::outs() << " " << token;
       llvm::outs() << "\n";
     }
+  result.promptMs += promptMs;
+  result.decodeMs += decodeMs;
+  result.decodeTokens += decodeTokens;
+  for (const auto &prompt : prompts)
+    result.promptTokens += static_cast<int64_t>(prompt.size());
   llvm::append_range(result.generated, generated);
   return true;
 }
@@ -388,6 +401,11 @@ int attune::generateCommand(int argc, char **argv) {
                                    "even where the library has a KV-cached step (slow; a "
                                    "reference for the cache)"),
                           cl::cat(category));
+  cl::opt<unsigned> repeat("repeat",
+                           cl::desc("Generate this many times through one session (the KV "
+                                    "cache reset between) and report the fastest prefill and "
+                                    "decode: warm timings"),
+                           cl::init(1), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "attune generate: generation with a built causal LM or "
@@ -522,8 +540,8 @@ int attune::generateCommand(int argc, char **argv) {
   bool cached = !recompute && library->hasEntry(stepped + abi::kStepSuffix.str());
   if (cached && !encoderDecoder) {
     if (!generateCached(*library, stepped, stepInput, {}, prompts, 0,
-                        prompts.size() == 1 ? "tokens:" : "", maxNewTokens, settings, seed,
-                        result))
+                        prompts.size() == 1 ? "tokens:" : "", maxNewTokens, repeat, settings,
+                        seed, result))
       return 1;
     written = result.generated;
   }
@@ -535,7 +553,7 @@ int attune::generateCommand(int argc, char **argv) {
     result.promptMs += millisecondsSince(started);
     std::string label = prompts.size() == 1 ? "tokens:" : "sequence " + std::to_string(r) + ":";
     if (!generateCached(*library, stepped, stepInput, memory, {{start}}, r, label, maxNewTokens,
-                        settings, seed, result))
+                        repeat, settings, seed, result))
       return 1;
     // The encoder's tokens are the prompt's; the decoder's start token is not counted.
     result.promptTokens += static_cast<int64_t>(prompts[r].size()) - 1;

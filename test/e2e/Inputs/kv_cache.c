@@ -88,6 +88,16 @@ int main(int argc, char **argv) {
   check("decode equals the forward pass of the whole sequence",
         close_rows(logits, reference + 3 * VOCAB));
 
+  /* Decode steps after the first take their intermediates from the session's arena: its
+   * memory from the system stays what it was (the memory plan will make that a bound). */
+  size_t peak = 0, reserved = 0, later_peak = 0, later_reserved = 0;
+  gpt2_attune_session_arena_bytes(session, &peak, &reserved);
+  int decoded = 1;
+  for (int step = 0; step < 3 && decoded; ++step)
+    decoded = gpt2_session_decode(session, 2, next, logits) == ATTUNE_OK;
+  gpt2_attune_session_arena_bytes(session, &later_peak, &later_reserved);
+  check("decode steps reuse the arena", decoded && reserved > 0 && later_reserved == reserved);
+
   int32_t three[3] = {1, 2, 3};
   expect("too many rows", gpt2_session_decode(session, 3, three, logits), ATTUNE_ERROR_SHAPE);
   int64_t two[2] = {2, 1};
