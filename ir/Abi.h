@@ -31,6 +31,12 @@ constexpr llvm::StringLiteral kBounds = "attune.bounds";
 /// `cache.<n>.key` / `cache.<n>.value`), whose dynamic dim `cache` is the session's capacity,
 /// read and written in place.
 constexpr llvm::StringLiteral kStepSuffix = "_step";
+/// A step whose attentions read another input (cross-attention to an encoder's output) reads
+/// their keys and values from states `context.<n>.key` / `.value`, written once per sequence
+/// by `<entry>_context` (marked `attune.context_of = "<entry>"`; the manifest's `context`
+/// line), which takes the entry's inputs and computes nothing else.
+constexpr llvm::StringLiteral kContextSuffix = "_context";
+constexpr llvm::StringLiteral kContextOf = "attune.context_of";
 constexpr llvm::StringLiteral kStep = "attune.step";
 constexpr llvm::StringLiteral kPastLengths = "past_lengths";
 constexpr llvm::StringLiteral kStateRole = "state";

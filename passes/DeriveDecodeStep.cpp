@@ -78,13 +78,22 @@ public:
     auto dependent = [&](Value v) {
       return v.getDefiningOp() && fromTokens.contains(v.getDefiningOp());
     };
-    SmallVector<AttentionOp> cached;
+    SmallVector<AttentionOp> cached, context;
+    int64_t position = 0;
     WalkResult walk = step.walk([&](AttentionOp op) {
       bool key = dependent(op.getKey()), value = dependent(op.getValue());
+      ++position;
       if (key != value)
         return stop(op, "its keys and values differ in depending on the tokens");
-      if (!key)
-        return WalkResult::advance(); // over other inputs: the same keys every step
+      if (!key) {
+        // Over another input (an encoder's output): the same keys every step, computed once
+        // per sequence by the context entry.
+        if (readsArgument(op.getKey()) && readsArgument(op.getValue())) {
+          context.push_back(op);
+          contextPositions.push_back(position - 1);
+        }
+        return WalkResult::advance();
+      }
       if (!op.getCausal())
         return stop(op, "self-attention over the tokens is not causal (a new token would "
                         "change earlier outputs)");
@@ -111,7 +120,57 @@ public:
     for (auto [index, op] : llvm::enumerate(cached))
       if (failed(cacheKeysAndValues(op, index)))
         return failure();
-    eraseDeadOps();
+    for (auto [index, op] : llvm::enumerate(context))
+      if (failed(readContext(op, index)))
+        return failure();
+    eraseDeadOps(step);
+    return success();
+  }
+
+  /// Which attentions (by walk order) read context states; empty when none.
+  ArrayRef<int64_t> contextAttentions() const { return contextPositions; }
+
+  /// The context entry of `entry` (a clone of it, `context`): for the attentions at
+  /// `positions` (walk order), their keys and values written into the step's context states
+  /// and nothing else computed.
+  static LogicalResult deriveContext(func::FuncOp context, ArrayRef<int64_t> positions,
+                                     std::string &whyNot) {
+    SmallVector<AttentionOp> attentions;
+    context.walk([&](AttentionOp op) { attentions.push_back(op); });
+    StepDeriver deriver(context, whyNot);
+    auto ret = cast<func::ReturnOp>(context.getBody().front().getTerminator());
+    SmallVector<Value> written;
+    SmallVector<DictionaryAttr> resultAttrs;
+    OpBuilder b(ret);
+    for (auto [index, at] : llvm::enumerate(positions)) {
+      AttentionOp op = attentions[at];
+      for (auto [role, value] : {std::pair{"key", op.getKey()}, {"value", op.getValue()}}) {
+        std::string name = llvm::formatv("context.{0}.{1}", index, role).str();
+        FailureOr<SmallVector<StringRef>> dims = deriver.contextDims(op, value);
+        if (failed(dims))
+          return failure();
+        Value state =
+            deriver.addInput(value.getType(), name, *dims, /*state=*/true, op.getLoc());
+        // Written as a cache is, every row from position 0: in place into the state (a head
+        // split transposed straight into it), with no temporary to copy.
+        Location loc = op.getLoc();
+        auto i32 = RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type());
+        Value rows = b.create<IotaOp>(loc, i32, b.create<tensor::DimOp>(loc, value, 0));
+        Value zero = b.create<arith::ConstantOp>(
+            loc, DenseElementsAttr::get(RankedTensorType::get({}, b.getI32Type()),
+                                        b.getI32IntegerAttr(0)));
+        Value origins = b.create<MulOp>(loc, i32, rows, zero);
+        written.push_back(
+            b.create<CacheWriteOp>(loc, value.getType(), state, value, origins));
+        resultAttrs.push_back(deriver.argAttrs(name, *dims, /*state=*/true));
+      }
+    }
+    b.create<func::ReturnOp>(ret.getLoc(), written);
+    ret.erase();
+    context.setType(FunctionType::get(context.getContext(), context.getArgumentTypes(),
+                                      ValueRange(written).getTypes()));
+    context.setAllResultAttrs(resultAttrs);
+    eraseDeadOps(context);
     return success();
   }
 
@@ -190,14 +249,83 @@ private:
       collectProducers(operand, ops);
   }
 
+  /// Whether `value` reads a function argument (an input) as data (not only its sizes).
+  static bool readsArgument(Value value) {
+    SmallVector<Value> work{value};
+    DenseSet<Value> seen;
+    while (!work.empty()) {
+      Value v = work.pop_back_val();
+      if (!seen.insert(v).second)
+        continue;
+      if (isa<BlockArgument>(v))
+        return true;
+      Operation *op = v.getDefiningOp();
+      if (!isa<tensor::DimOp>(op))
+        llvm::append_range(work, op->getOperands());
+    }
+    return false;
+  }
+
+  /// The names of a context state's dynamic dims: the batch, and for its length the length
+  /// of the input it is computed from (an encoder output's `seq`), so the runtime binds it
+  /// from that input.
+  FailureOr<SmallVector<StringRef>> contextDims(AttentionOp op, Value value) {
+    auto type = cast<RankedTensorType>(value.getType());
+    int64_t rank = type.getRank();
+    StringRef length;
+    SmallVector<Value> work{value};
+    DenseSet<Value> seen;
+    while (!work.empty() && length.empty()) {
+      Value v = work.pop_back_val();
+      if (!seen.insert(v).second)
+        continue;
+      if (auto arg = dyn_cast<BlockArgument>(v)) {
+        auto names = step.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), abi::kDims);
+        for (Attribute name : names ? names.getValue() : ArrayRef<Attribute>{})
+          if (cast<StringAttr>(name).getValue() != "batch")
+            length = cast<StringAttr>(name).getValue();
+        continue;
+      }
+      if (!isa<tensor::DimOp>(v.getDefiningOp()))
+        llvm::append_range(work, v.getDefiningOp()->getOperands());
+    }
+    SmallVector<StringRef> dims;
+    for (int64_t i = 0; i < rank; ++i) {
+      if (!type.isDynamicDim(i))
+        continue;
+      if (i == 0)
+        dims.push_back("batch");
+      else if (i == rank - 2 && !length.empty())
+        dims.push_back(length);
+      else
+        return fail(op, "context keys with a dynamic dim that is neither the batch nor the "
+                        "length of the input they come from");
+    }
+    return dims;
+  }
+
+  /// A context attention reads its keys and values from states the context entry wrote.
+  LogicalResult readContext(AttentionOp op, size_t index) {
+    for (auto [role, operand] :
+         {std::pair{"key", &op.getKeyMutable()}, {"value", &op.getValueMutable()}}) {
+      Value value = operand->get();
+      FailureOr<SmallVector<StringRef>> dims = contextDims(op, value);
+      if (failed(dims))
+        return failure();
+      std::string name = llvm::formatv("context.{0}.{1}", index, role).str();
+      operand->assign(addInput(value.getType(), name, *dims, /*state=*/true, op.getLoc()));
+    }
+    return success();
+  }
+
   /// Removes what the rewrite left without a use (the forward's masks and biases).
-  void eraseDeadOps() {
+  static void eraseDeadOps(func::FuncOp func) {
     bool erased = true;
     while (erased) {
       erased = false;
       SmallVector<Operation *> dead;
-      step.walk([&](Operation *op) {
-        if (op != step && !op->hasTrait<OpTrait::IsTerminator>() && op->use_empty() &&
+      func.walk([&](Operation *op) {
+        if (op != func && !op->hasTrait<OpTrait::IsTerminator>() && op->use_empty() &&
             isPure(op))
           dead.push_back(op);
       });
@@ -313,6 +441,7 @@ private:
   Value past;
   Value positions; // the step's query positions, built when a mask or bias needs them
   DenseMap<Value, Value> rebuiltOperands;
+  SmallVector<int64_t> contextPositions;
 };
 
 /// The cache holds at most as many tokens as the token input's length can be: the module's
@@ -355,9 +484,25 @@ struct DeriveDecodeStepPass
       module.getBody()->getOperations().insertAfter(entry->getIterator(), step);
 
       std::string whyNot;
-      bool derived = succeeded(StepDeriver(step, whyNot).derive());
+      StepDeriver deriver(step, whyNot);
+      bool derived = succeeded(deriver.derive());
       if (derived && symbols.lookup(stepName) && symbols.lookup(stepName) != step)
         derived = false, whyNot = "the model already has an entry named '" + stepName + "'";
+      // Keys and values over another input (cross-attention) are computed once per sequence,
+      // by the context entry the runtime runs at the sequence's first step.
+      func::FuncOp context;
+      std::string contextName = entryName + abi::kContextSuffix.str();
+      if (derived && !deriver.contextAttentions().empty()) {
+        context = cast<func::FuncOp>(entry->clone());
+        context.setSymName(contextName);
+        context->setAttr(abi::kEntry, b.getStringAttr(contextName));
+        context->setAttr(abi::kContextOf, b.getStringAttr(entryName));
+        module.getBody()->getOperations().insertAfter(step->getIterator(), context);
+        derived = succeeded(StepDeriver::deriveContext(context, deriver.contextAttentions(),
+                                                       whyNot));
+        if (derived && symbols.lookup(contextName))
+          derived = false, whyNot = "the model already has an entry named '" + contextName + "'";
+      }
       if (derived) {
         // A derivation that leaves an op it cannot type is dropped, not reported as an error
         // of the model: the entry itself still compiles.
@@ -366,10 +511,12 @@ struct DeriveDecodeStepPass
           diagnostics += diag.str();
           return success();
         });
-        if (failed(verify(step)))
+        if (failed(verify(step)) || (context && failed(verify(context))))
           derived = false, whyNot = "the derived step does not verify: " + diagnostics;
       }
       if (!derived) {
+        if (context)
+          context.erase();
         step.erase();
         if (report)
           entry.emitRemark("no decode step for entry '") << entryName << "': " << whyNot;

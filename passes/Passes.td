@@ -134,8 +134,9 @@ def AttuneDeriveDecodeStepPass : Pass<"attune-derive-decode-step", "mlir::Module
       value cache argument (role `state`, [batch, ..., cache, d], returned updated):
       `attune.cache_write` appends the new k/v at each row's offset and the attention reads
       the whole cache with `offsets %past_lengths` (bottom-right-aligned causal);
-    - attentions over other inputs (cross-attention) are unchanged: their keys are the same
-      every step.
+    - attentions over other inputs (cross-attention) read their keys and values from context
+      states (`context.<n>.key/value`), which a second derived entry, `<entry>_context`
+      (the entry cut down to those keys and values), writes once per sequence.
 
     Prefill is the step at past_lengths = 0 with the prompt; a decode step is the step with
     one token per row. An entry whose self-attention is not causal, or that masks or biases a

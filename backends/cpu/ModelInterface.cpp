@@ -34,7 +34,9 @@ std::string entryNameOf(func::FuncOp function) {
 /// Adds the interface of one entry function to `interface`.
 static LogicalResult describeEntry(func::FuncOp entry, const llvm::StringMap<int64_t> &bounds,
                                    ModelInterface &interface) {
-  EntryInterface described{entryNameOf(entry), entry.getSymName().str(), {}, {}, {}};
+  EntryInterface described{entryNameOf(entry), entry.getSymName().str(), {}, {}, {}, {}};
+  if (auto of = entry->getAttrOfType<StringAttr>(abi::kContextOf))
+    described.contextOf = of.str();
   if (auto step = entry->getAttrOfType<DictionaryAttr>(abi::kStep)) {
     auto of = step.getAs<StringAttr>("of"), tokens = step.getAs<StringAttr>("tokens");
     if (!of || !tokens)
@@ -113,6 +115,8 @@ std::string ModelInterface::manifest() const {
     text += "entry " + entry.name + "\n";
     if (!entry.stepOf.empty())
       text += "step " + entry.stepOf + " " + entry.stepTokens + "\n";
+    if (!entry.contextOf.empty())
+      text += "context " + entry.contextOf + "\n";
     for (const InterfaceArg &arg : entry.args) {
       text += arg.role + " " + arg.name + " " + arg.dtype + " " + llvm::join(arg.dims, " ");
       if (arg.panelWidth)
@@ -315,7 +319,7 @@ std::string ModelInterface::header(StringRef sourceName) const {
 
   for (bool onSession : {false, true})
     for (const EntryInterface &entry : entries)
-      if (entry.stepOf.empty())
+      if (entry.stepOf.empty() && entry.contextOf.empty())
         writeRunHelper(os, id, entry, onSession);
   for (const EntryInterface &entry : entries)
     if (!entry.stepOf.empty())

@@ -32,6 +32,8 @@ struct EntryInterface {
   std::vector<InterfaceArg> args;
   /// A KV-cached step (abi::kStep): the entry it steps and its token input; else empty.
   std::string stepOf, stepTokens;
+  /// A step's context entry (abi::kContextOf): the entry whose step it serves; else empty.
+  std::string contextOf;
 };
 
 /// One kernel of the kernel table (attune-instrument-kernels): its id is its index.

@@ -56,12 +56,23 @@ typedef struct attune_step_info {
   const char *name;
   const char *tokens;
   size_t num_states;
+  /* Its context entry (the keys and values of attentions over another input, written once
+   * per sequence into a subset of its states), or NULL. */
+  const char *context;
+  size_t num_context_states;
 } attune_step_info;
 attune_status attune_model_find_step(const attune_model *model, const char *entry,
                                      attune_step_info *out);
-/* State `index` of step entry `step`, its shape with `batch` rows of `capacity` tokens. */
+/* State `index` of entry `step`, its shape with `batch` rows of `capacity` tokens (a dim an
+ * input sizes, such as a context length, at its bound); `dims` (if not NULL) gets each dim's
+ * symbol, NULL where static. */
 attune_status attune_model_step_state(const attune_model *model, const char *step, size_t index,
-                                      int64_t batch, int64_t capacity, attune_tensor *out);
+                                      int64_t batch, int64_t capacity, attune_tensor *out,
+                                      const char **dims);
+/* The size the given inputs of `entry` bind its symbolic dim `symbol` to. */
+attune_status attune_model_input_dim(const attune_model *model, const char *entry,
+                                     const attune_tensor *inputs, size_t num_inputs,
+                                     const char *symbol, int64_t *value);
 
 /* MLIR's generic allocation functions, which generated code calls. */
 void *_mlir_memref_to_llvm_alloc(size_t size);

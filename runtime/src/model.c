@@ -15,6 +15,8 @@
  *   entry forward_step
  *   step forward input_ids           (a KV-cached step of entry forward; its token input)
  *   state cache.0.key f32 batch 4 cache 16   (read and written in place: the session's cache)
+ *   entry decode_context
+ *   context decode                   (writes a step's context states once per sequence)
  *
  * A weight with `panels WIDTH ORDER` is passed packed (pack.c): the file stores it [K, N]
  * (ORDER kn) or [N, K] (nk), as the dims say; the compiled code reads [P, K, WIDTH] panels.
@@ -50,6 +52,7 @@ typedef struct entry_point {
   size_t num_args;
   char *step_of; /* a decode step: the entry it steps, and its token input; else NULL */
   char *tokens;
+  char *context_of; /* a step's context entry: the entry whose step it serves; else NULL */
 } entry_point;
 
 struct attune_model {
@@ -141,6 +144,13 @@ static attune_status parse_manifest(attune_model *model, const char *manifest) {
       if (!of || !tokens || !e || e->step_of)
         status = bad_manifest(line_number, "step needs an entry, the one it steps and its tokens");
       else if (!(e->step_of = strdup(of)) || !(e->tokens = strdup(tokens)))
+        status = attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
+    } else if (strcmp(keyword, "context") == 0) {
+      char *of = strtok_r(NULL, " ", &save);
+      entry_point *e = model->num_entries ? &model->entries[model->num_entries - 1] : NULL;
+      if (!of || !e || e->context_of)
+        status = bad_manifest(line_number, "context needs an entry and the one it serves");
+      else if (!(e->context_of = strdup(of)))
         status = attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
     } else if (!strcmp(keyword, "input") || !strcmp(keyword, "weight") ||
                !strcmp(keyword, "output") || !strcmp(keyword, "state")) {
@@ -298,6 +308,7 @@ void attune_model_close(attune_model *model) {
     free(model->entries[e].name);
     free(model->entries[e].step_of);
     free(model->entries[e].tokens);
+    free(model->entries[e].context_of);
   }
   free(model->entries);
   for (size_t i = 0; i < model->num_owned; ++i)
@@ -681,6 +692,13 @@ attune_status attune_model_find_step(const attune_model *model, const char *entr
     out->name = e->name;
     out->tokens = e->tokens;
     out->num_states = count_role(e, ROLE_STATE);
+    out->context = NULL;
+    out->num_context_states = 0;
+    for (size_t c = 0; c < model->num_entries; ++c)
+      if (model->entries[c].context_of && !strcmp(model->entries[c].context_of, wanted)) {
+        out->context = model->entries[c].name;
+        out->num_context_states = count_role(&model->entries[c], ROLE_STATE);
+      }
     return ATTUNE_OK;
   }
   const entry_point *plain = find_entry(model, entry);
@@ -694,7 +712,8 @@ attune_status attune_model_find_step(const attune_model *model, const char *entr
 }
 
 attune_status attune_model_step_state(const attune_model *model, const char *step, size_t index,
-                                      int64_t batch, int64_t capacity, attune_tensor *out) {
+                                      int64_t batch, int64_t capacity, attune_tensor *out,
+                                      const char **dims) {
   const entry_point *e = find_entry(model, step);
   if (!e)
     return no_entry(model, step);
@@ -707,6 +726,8 @@ attune_status attune_model_step_state(const attune_model *model, const char *ste
       d = &e->args[i];
   for (int32_t k = 0; k < d->rank; ++k) {
     int s = d->symbol[k];
+    if (dims)
+      dims[k] = s < 0 ? NULL : model->symbols[s];
     if (s < 0)
       continue;
     if (!strcmp(model->symbols[s], ATTUNE_BATCH_DIM))
@@ -714,10 +735,31 @@ attune_status attune_model_step_state(const attune_model *model, const char *ste
     else if (!strcmp(model->symbols[s], ATTUNE_CACHE_DIM))
       out->shape[k] = capacity;
     else
-      return attune_fail(ATTUNE_ERROR_LIBRARY, "state '%s' has a dim '%s' the cache cannot size",
-                         d->name, model->symbols[s]);
+      out->shape[k] = model->bounds[s]; /* sized by an input (context length): its bound */
   }
   return ATTUNE_OK;
+}
+
+attune_status attune_model_input_dim(const attune_model *model, const char *entry,
+                                     const attune_tensor *inputs, size_t num_inputs,
+                                     const char *symbol, int64_t *value) {
+  const entry_point *e = find_entry(model, entry);
+  if (!e)
+    return no_entry(model, entry);
+  for (size_t a = 0; a < e->num_args; ++a) {
+    const declared *d = &e->args[a];
+    for (int32_t k = 0; d->role == ROLE_INPUT && k < d->rank; ++k) {
+      if (d->symbol[k] < 0 || strcmp(model->symbols[d->symbol[k]], symbol) != 0)
+        continue;
+      const attune_tensor *t = find_given(inputs, num_inputs, d->name);
+      if (t && t->rank == d->rank) {
+        *value = t->shape[k];
+        return ATTUNE_OK;
+      }
+    }
+  }
+  return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
+                     "entry point %s needs the input that sizes its dim '%s'", e->name, symbol);
 }
 
 attune_status attune_model_arena_bytes(const attune_model *model, size_t *peak,

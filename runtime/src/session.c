@@ -19,8 +19,12 @@ typedef struct session_cache {
   attune_step_info step;
   int64_t batch, capacity;
   attune_tensor *states; /* shapes at [batch, ..., capacity, d]; data inside `block` */
+  /* Per state, the symbol of each dim (NULL where static): a context state's length is
+   * bound from the inputs of each call. */
+  const char *(*dims)[ATTUNE_MAX_RANK];
   void *block;
-  int32_t *lengths; /* tokens row b holds (the step's past_lengths) */
+  int32_t *lengths;  /* tokens row b holds (the step's past_lengths) */
+  bool context_ready; /* the context entry has run for these sequences */
 } session_cache;
 
 struct attune_session {
@@ -33,6 +37,7 @@ struct attune_session {
 
 static void release_cache(session_cache *cache) {
   free(cache->states);
+  free(cache->dims);
   free(cache->block);
   free(cache->lengths);
   memset(cache, 0, sizeof *cache);
@@ -128,12 +133,15 @@ static attune_status reserve_cache(attune_session *session, const char *entry, i
 
   session_cache cache = {.step = step, .batch = batch, .capacity = capacity};
   cache.states = calloc(step.num_states ? step.num_states : 1, sizeof *cache.states);
+  cache.dims = calloc(step.num_states ? step.num_states : 1, sizeof *cache.dims);
   cache.lengths = calloc((size_t)batch, sizeof *cache.lengths);
   /* Every state in one block, each at a 64-byte boundary. */
   size_t total = 0;
   for (size_t i = 0; status == ATTUNE_OK && i < step.num_states; ++i) {
+    if (!cache.states || !cache.dims)
+      break;
     status = attune_model_step_state(session->model, step.name, i, batch, capacity,
-                                     &cache.states[i]);
+                                     &cache.states[i], cache.dims[i]);
     size_t bytes = attune_dtype_size(cache.states[i].dtype);
     for (int32_t k = 0; k < cache.states[i].rank; ++k)
       bytes *= (size_t)cache.states[i].shape[k];
@@ -142,7 +150,7 @@ static attune_status reserve_cache(attune_session *session, const char *entry, i
   }
   if (status == ATTUNE_OK && cache.states && cache.lengths)
     cache.block = aligned_alloc(64, total ? total : 64);
-  if (status == ATTUNE_OK && (!cache.states || !cache.lengths || !cache.block))
+  if (status == ATTUNE_OK && (!cache.states || !cache.dims || !cache.lengths || !cache.block))
     status = attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY,
                          "out of memory for a KV cache of %lld rows of %lld tokens (%zu bytes)",
                          (long long)batch, (long long)capacity, total);
@@ -174,6 +182,7 @@ attune_status attune_session_reset_cache(attune_session *session) {
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_session_reset_cache: null session");
   if (session->cache.lengths)
     memset(session->cache.lengths, 0, (size_t)session->cache.batch * sizeof(int32_t));
+  session->cache.context_ready = false;
   return ATTUNE_OK;
 }
 
@@ -231,6 +240,38 @@ static attune_status check_append(const session_cache *cache, const attune_tenso
   return ATTUNE_OK;
 }
 
+/* The context entry on the inputs of a sequence's first step: it writes the keys and values
+ * of the attentions over another input (an encoder's output) into their states, which every
+ * step of these sequences then reads. */
+static attune_status run_context(attune_session *session, const attune_tensor *inputs,
+                                 size_t num_inputs, const attune_tensor *states) {
+  const session_cache *cache = &session->cache;
+  size_t count = cache->step.num_context_states;
+  attune_tensor *written = calloc(count ? count : 1, sizeof *written);
+  if (!written)
+    return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
+  attune_status status = ATTUNE_OK;
+  for (size_t j = 0; status == ATTUNE_OK && j < count; ++j) {
+    attune_tensor declared;
+    status = attune_model_step_state(session->model, cache->step.context, j, 1, 1, &declared,
+                                     NULL);
+    size_t i = 0;
+    while (status == ATTUNE_OK && i < cache->step.num_states &&
+           strcmp(cache->states[i].name, declared.name) != 0)
+      ++i;
+    if (status == ATTUNE_OK && i == cache->step.num_states)
+      status = attune_fail(ATTUNE_ERROR_LIBRARY, "context state '%s' is not a state of %s",
+                           declared.name, cache->step.name);
+    if (status == ATTUNE_OK)
+      written[j] = states[i];
+  }
+  if (status == ATTUNE_OK)
+    status = attune_model_execute(session->model, &session->arena, cache->step.context, inputs,
+                                  num_inputs, written, count, NULL, 0);
+  free(written);
+  return status;
+}
+
 attune_status attune_session_append(attune_session *session, const attune_tensor *inputs,
                                     size_t num_inputs, const int64_t *new_tokens,
                                     attune_tensor *outputs, size_t num_outputs) {
@@ -253,20 +294,34 @@ attune_status attune_session_append(attune_session *session, const attune_tensor
     memcpy(given, inputs, num_inputs * sizeof *given);
     given[num_inputs] = (attune_tensor){.name = ATTUNE_PAST_LENGTHS, .dtype = ATTUNE_I32,
                                         .rank = 1, .shape = {batch}, .data = cache->lengths};
-    /* The first `batch` rows of each state: a prefix of its [rows, ...] block. */
-    for (size_t i = 0; i < cache->step.num_states; ++i) {
+    /* The first `batch` rows of each state: a prefix of its [rows, ...] block; a context
+     * state as long as the input it comes from. */
+    for (size_t i = 0; status == ATTUNE_OK && i < cache->step.num_states; ++i) {
       states[i] = cache->states[i];
       states[i].shape[0] = batch;
+      for (int32_t k = 1; status == ATTUNE_OK && k < states[i].rank; ++k) {
+        const char *symbol = cache->dims[i][k];
+        if (symbol && strcmp(symbol, ATTUNE_CACHE_DIM) && strcmp(symbol, ATTUNE_BATCH_DIM))
+          status = attune_model_input_dim(session->model, cache->step.name, inputs, num_inputs,
+                                          symbol, &states[i].shape[k]);
+      }
     }
+  }
+  if (status == ATTUNE_OK) {
     int outer = attune_parallel_limit(session->threads);
-    status = attune_model_execute(session->model, &session->arena, cache->step.name, given,
-                                  num_inputs + 1, states, cache->step.num_states, outputs,
-                                  num_outputs);
+    if (cache->step.context && !cache->context_ready)
+      status = run_context(session, inputs, num_inputs, states);
+    if (status == ATTUNE_OK)
+      status = attune_model_execute(session->model, &session->arena, cache->step.name, given,
+                                    num_inputs + 1, states, cache->step.num_states, outputs,
+                                    num_outputs);
     attune_parallel_limit(outer);
   }
-  if (status == ATTUNE_OK)
+  if (status == ATTUNE_OK) {
+    cache->context_ready = true;
     for (int64_t b = 0; b < batch; ++b)
       cache->lengths[b] += (int32_t)(new_tokens ? new_tokens[b] : seq);
+  }
   free(given);
   free(states);
   atomic_store(&session->running, false);

@@ -70,10 +70,22 @@ func.func @rotary(%ids: tensor<?x?xi32> {attune.dims = ["batch", "seq"], attune.
   return %a : tensor<?x2x?x4xf32>
 }
 
-// Cross-attention over another input stays as it is: its keys are the same every step.
+// Cross-attention over another input: its keys and values are the same every step, so the
+// step reads them from context states (sized by that input's length, `mem`), which
+// `cross_context` writes once per sequence, computing nothing else.
 // CHECK-LABEL: func.func @cross_step(
+// CHECK-SAME: %[[CK:[^:]+]]: tensor<?x2x?x4xf32> {attune.dims = ["batch", "mem"], attune.name = "context.0.key", attune.role = "state"}, %[[CV:[^:]+]]: tensor<?x2x?x4xf32> {attune.dims = ["batch", "mem"], attune.name = "context.0.value", attune.role = "state"})
+// CHECK-SAME: -> (tensor<?x2x?x4xf32> {attune.name = "out"}, tensor<?x2x?x4xf32> {{.*}}"cache.0.key"{{.*}}, tensor<?x2x?x4xf32> {{.*}}"cache.0.value"{{.*}})
 // CHECK: %[[SELF:.+]] = attune.attention {{.*}} offsets
-// CHECK: attune.attention %[[SELF]], %arg1, %arg1 {masked_value
+// CHECK: attune.attention %[[SELF]], %[[CK]], %[[CV]] {masked_value
+// CHECK-LABEL: func.func @cross_context(
+// CHECK-SAME: %[[MEM:[^:]+]]: tensor<?x2x?x4xf32> {attune.dims = ["batch", "mem"], attune.name = "memory"}, %[[WK:[^:]+]]: tensor<?x2x?x4xf32> {attune.dims = ["batch", "mem"], attune.name = "context.0.key", attune.role = "state"}
+// CHECK-SAME: attune.context_of = "cross", attune.entry = "cross_context"
+// CHECK-NOT: attune.attention
+// CHECK-NOT: attune.embed
+// CHECK: %[[K:.+]] = attune.cache_write %[[WK]], %[[MEM]], %{{.*}}
+// CHECK: %[[V:.+]] = attune.cache_write %{{.*}}, %[[MEM]], %{{.*}}
+// CHECK: return %[[K]], %[[V]]
 // REPORT: remark: decode step 'cross_step' derived for entry 'cross'
 func.func @cross(%ids: tensor<?x?xi32> {attune.dims = ["batch", "seq"], attune.name = "ids"}, %mem: tensor<?x2x?x4xf32> {attune.dims = ["batch", "mem"], attune.name = "memory"}) -> (tensor<?x2x?x4xf32> {attune.name = "out"}) attributes {attune.entry = "cross"} {
   %c0 = arith.constant 0 : index

@@ -196,7 +196,7 @@ bool generateCached(LoadedLibrary &library, const std::string &entry,
     last.push_back(lengths.back() - 1);
     row.resize(longest, pad);
   }
-  std::vector<std::vector<int64_t>> generated;
+  std::vector<std::vector<int64_t>> generated, firstPass;
   double promptMs = 0, decodeMs = 0;
   int64_t decodeTokens = 0;
   for (unsigned pass = 0; pass < std::max(1u, repeat); ++pass) {
@@ -270,6 +270,14 @@ bool generateCached(LoadedLibrary &library, const std::string &entry,
     double passDecode = millisecondsSince(decodeStarted);
     if (stream)
       llvm::outs() << "\n";
+    // Every pass must generate what the first did (its cache reset, its context recomputed).
+    if (pass == 0) {
+      firstPass = generated;
+    } else if (generated != firstPass) {
+      llvm::errs() << "attune: generation " << pass + 1 << " of --repeat differs from the first\n";
+      rt.session_destroy(session);
+      return false;
+    }
     promptMs = pass == 0 ? passPrompt : std::min(promptMs, passPrompt);
     decodeMs = pass == 0 ? passDecode : std::min(decodeMs, passDecode);
     decodeTokens = passTokens;

@@ -152,7 +152,9 @@ attune_status attune_session_reserve_cache(attune_session *session, const char *
  * rows <= the cache's batch); row b's tokens go after the attune_session_cache_length(b) it
  * holds, and its first new_tokens[b] of them (NULL: all seq) are kept, the rest being padding
  * (a prompt shorter than the batch's longest). Outputs are the entry's, for every token
- * given. Prefill is a call with the prompts, decode a call with one token per row. A row
+ * given. Prefill is a call with the prompts, decode a call with one token per row. A step
+ * whose attention reads another input (an encoder's output) first runs its context entry on
+ * the first call after reserve or reset, so those keys and values are computed once. A row
  * that would pass the capacity (length + seq > capacity) fails the call with
  * ATTUNE_ERROR_SHAPE before anything runs. */
 attune_status attune_session_append(attune_session *session, const attune_tensor *inputs,
