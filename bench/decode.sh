@@ -2,8 +2,9 @@
 # Decode through the KV cache: GPT-2-small on seeded random weights, a 480-token prompt then 32
 # new tokens one at a time (context 512), fp32, as `attune generate` runs it. Per thread count,
 # in one run: decode tokens/s against the bandwidth bound (the weight bytes a step streams ÷
-# the read bandwidth attune-fma-peak measures right before), against PyTorch's cached greedy
-# decode of GPT-2-small (../shared/peers/torch_decode.py, the same shape), and the prefill
+# the read bandwidth attune-fma-peak measures right before, with its FMA peak), against
+# PyTorch's cached greedy decode of GPT-2-small (../shared/peers/torch_decode.py, the same
+# shape), and the prefill
 # against the forward pass of the same [1, 480] input. Then batch 8 (prompts of 8 to 480
 # tokens) on 2 threads, and Llama (~1.1B) batch 1 on 2 threads. Run after scripts/setup.sh;
 # ROUNDS (default 2) rounds; needs ~5 GB in $TMPDIR. Prints Markdown rows for
@@ -23,21 +24,23 @@ prompt=$(python3 -c "print(','.join(str((i * 7919) % 50257) for i in range(480))
 python3 bench/make_inputs.py "$work/in.safetensors" 50257 1 480 input_ids > /dev/null
 
 field() { sed -n "s/^$1: .* in \([0-9.]*\) ms (\([0-9.]*\) tokens\/s.*/\\$2/p"; }
-echo "| round | threads | decode tokens/s | bound tokens/s (read GB/s) | % of bound | PyTorch tokens/s | × PyTorch | prefill 480 ms | forward 1 x 480 ms |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| round | threads | FMA peak GFLOP/s | decode tokens/s | bound tokens/s (read GB/s) | % of bound | PyTorch tokens/s | × PyTorch | prefill 480 ms | forward 1 x 480 ms |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for round in $(seq "$rounds"); do
   for threads in 1 2; do
-    gbs=$(build/bench/attune-fma-peak "$threads" | sed -n 's/^memory read: \([0-9.]*\) GB.*/\1/p')
+    machine=$(build/bench/attune-fma-peak "$threads")
+    peak=$(echo "$machine" | sed -n 's/^fma peak: \([0-9.]*\) GFLOP.*/\1/p')
+    gbs=$(echo "$machine" | sed -n 's/^memory read: \([0-9.]*\) GB.*/\1/p')
     out=$($attune generate "$work/lib/libgpt2.so" --weights "$work/w.safetensors" --prompt-ids "$prompt" --max-new-tokens 33 --eos-token -1 --num-threads "$threads" --repeat 3)
     tps=$(echo "$out" | field decode 2)
     prefill=$(echo "$out" | field prompt 1)
     forward=$($attune run "$work/lib/libgpt2.so" --weights "$work/w.safetensors" --input "$work/in.safetensors" --num-threads "$threads" --repeat 3 | sed -n 's/^wall time: \([0-9.]*\) ms.*/\1/p')
     torch=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 ../shared/peers/torch_decode.py "$threads" 480 32 | sed -n 's/.*decode_tok_s=\([0-9.]*\).*/\1/p')
-    python3 - "$round" "$threads" "$tps" "$gbs" "$weights" "$torch" "$prefill" "$forward" <<'PY'
+    python3 - "$round" "$threads" "$peak" "$tps" "$gbs" "$weights" "$torch" "$prefill" "$forward" <<'PY'
 import sys
-r, t, tps, gbs, weights, torch, prefill, forward = sys.argv[1:]
+r, t, peak, tps, gbs, weights, torch, prefill, forward = sys.argv[1:]
 bound = float(gbs) * 1e9 / float(weights)
-print(f"| {r} | {t} | {float(tps):.1f} | {bound:.1f} ({float(gbs):.1f}) | {100 * float(tps) / bound:.0f}% "
+print(f"| {r} | {t} | {float(peak):.1f} | {float(tps):.1f} | {bound:.1f} ({float(gbs):.1f}) | {100 * float(tps) / bound:.0f}% "
       f"| {float(torch):.2f} | {float(tps) / float(torch):.1f}× | {float(prefill):.0f} | {float(forward):.0f} |")
 PY
   done

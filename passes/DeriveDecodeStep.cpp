@@ -88,7 +88,7 @@ public:
       if (!key) {
         // Over another input (an encoder's output): the same keys every step, computed once
         // per sequence by the context entry.
-        if (readsArgument(op.getKey()) && readsArgument(op.getValue())) {
+        if (!argumentsRead(op.getKey()).empty() && !argumentsRead(op.getValue()).empty()) {
           context.push_back(op);
           contextPositions.push_back(position - 1);
         }
@@ -142,6 +142,7 @@ public:
     SmallVector<Value> written;
     SmallVector<DictionaryAttr> resultAttrs;
     OpBuilder b(ret);
+    Value origins; // every row written from position 0: zeros, [batch]
     for (auto [index, at] : llvm::enumerate(positions)) {
       AttentionOp op = attentions[at];
       for (auto [role, value] : {std::pair{"key", op.getKey()}, {"value", op.getValue()}}) {
@@ -154,12 +155,14 @@ public:
         // Written as a cache is, every row from position 0: in place into the state (a head
         // split transposed straight into it), with no temporary to copy.
         Location loc = op.getLoc();
-        auto i32 = RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type());
-        Value rows = b.create<IotaOp>(loc, i32, b.create<tensor::DimOp>(loc, value, 0));
-        Value zero = b.create<arith::ConstantOp>(
-            loc, DenseElementsAttr::get(RankedTensorType::get({}, b.getI32Type()),
-                                        b.getI32IntegerAttr(0)));
-        Value origins = b.create<MulOp>(loc, i32, rows, zero);
+        if (!origins) {
+          auto i32 = RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type());
+          Value rows = b.create<IotaOp>(loc, i32, b.create<tensor::DimOp>(loc, value, 0));
+          Value zero = b.create<arith::ConstantOp>(
+              loc, DenseElementsAttr::get(RankedTensorType::get({}, b.getI32Type()),
+                                          b.getI32IntegerAttr(0)));
+          origins = b.create<MulOp>(loc, i32, rows, zero);
+        }
         written.push_back(
             b.create<CacheWriteOp>(loc, value.getType(), state, value, origins));
         resultAttrs.push_back(deriver.argAttrs(name, *dims, /*state=*/true));
@@ -249,23 +252,6 @@ private:
       collectProducers(operand, ops);
   }
 
-  /// Whether `value` reads a function argument (an input) as data (not only its sizes).
-  static bool readsArgument(Value value) {
-    SmallVector<Value> work{value};
-    DenseSet<Value> seen;
-    while (!work.empty()) {
-      Value v = work.pop_back_val();
-      if (!seen.insert(v).second)
-        continue;
-      if (isa<BlockArgument>(v))
-        return true;
-      Operation *op = v.getDefiningOp();
-      if (!isa<tensor::DimOp>(op))
-        llvm::append_range(work, op->getOperands());
-    }
-    return false;
-  }
-
   /// The names of a context state's dynamic dims: the batch, and for its length the length
   /// of the input it is computed from (an encoder output's `seq`), so the runtime binds it
   /// from that input.
@@ -273,21 +259,13 @@ private:
     auto type = cast<RankedTensorType>(value.getType());
     int64_t rank = type.getRank();
     StringRef length;
-    SmallVector<Value> work{value};
-    DenseSet<Value> seen;
-    while (!work.empty() && length.empty()) {
-      Value v = work.pop_back_val();
-      if (!seen.insert(v).second)
-        continue;
-      if (auto arg = dyn_cast<BlockArgument>(v)) {
-        auto names = step.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), abi::kDims);
-        for (Attribute name : names ? names.getValue() : ArrayRef<Attribute>{})
-          if (cast<StringAttr>(name).getValue() != "batch")
-            length = cast<StringAttr>(name).getValue();
-        continue;
-      }
-      if (!isa<tensor::DimOp>(v.getDefiningOp()))
-        llvm::append_range(work, v.getDefiningOp()->getOperands());
+    for (BlockArgument arg : argumentsRead(value)) {
+      auto names = step.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), abi::kDims);
+      for (Attribute name : names ? names.getValue() : ArrayRef<Attribute>{})
+        if (cast<StringAttr>(name).getValue() != "batch")
+          length = cast<StringAttr>(name).getValue();
+      if (!length.empty())
+        break;
     }
     SmallVector<StringRef> dims;
     for (int64_t i = 0; i < rank; ++i) {

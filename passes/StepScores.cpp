@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <map>
@@ -245,29 +246,31 @@ private:
   std::map<std::pair<void *, std::vector<int>>, Rebuilt> rebuilt;
 };
 
-/// Whether `value` reads an argument of its function (an input) anywhere upstream; sizes read
-/// with tensor.dim are not data.
-bool readsArgument(Value value, DenseMap<Value, bool> &seen) {
-  if (isa<BlockArgument>(value))
-    return true;
-  if (value.getDefiningOp<tensor::DimOp>())
-    return false;
-  if (auto it = seen.find(value); it != seen.end())
-    return it->second;
-  seen[value] = false;
-  bool result = llvm::any_of(value.getDefiningOp()->getOperands(),
-                             [&](Value v) { return readsArgument(v, seen); });
-  return seen[value] = result;
-}
-
 } // namespace
+
+SmallVector<BlockArgument> attune::argumentsRead(Value value) {
+  SmallVector<BlockArgument> arguments;
+  SmallVector<Value> work{value};
+  DenseSet<Value> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (!seen.insert(v).second)
+      continue;
+    if (auto argument = dyn_cast<BlockArgument>(v)) {
+      arguments.push_back(argument);
+      continue;
+    }
+    if (!v.getDefiningOp<tensor::DimOp>())
+      llvm::append_range(work, v.getDefiningOp()->getOperands());
+  }
+  return arguments;
+}
 
 FailureOr<Value> attune::rebuildScoresOperand(OpBuilder &b, AttentionOp attention,
                                               Value operand,
                                               function_ref<bool(IotaOp)> isTokenPositions,
                                               Value positions, Value keys, std::string &whyNot) {
-  DenseMap<Value, bool> seen;
-  if (readsArgument(operand, seen)) {
+  if (!argumentsRead(operand).empty()) {
     whyNot = "the mask or bias of a cached attention is computed from an input (at " +
              where(attention) + "): only masks and biases of token positions are derived";
     return failure();

@@ -11,6 +11,11 @@
 
 namespace attune {
 
+/// The function arguments (inputs) `value` is computed from as data, in the order found;
+/// sizes read with tensor.dim do not count (a cross-attention's keys reshaped with the token
+/// batch's size do not read the tokens).
+llvm::SmallVector<mlir::BlockArgument> argumentsRead(mlir::Value value);
+
 /// Rebuilds `operand` (the mask or bias of `attention`, [..., Sq, Sk] after broadcasting) for
 /// a step whose queries sit at `positions` ([batch, seq]: each row's own) and whose keys are
 /// the cache's positions 0 .. `keys` - 1. Every token-position iota (`isTokenPositions`) the

@@ -377,6 +377,15 @@ private:
     b.create<vector::StoreOp>(loc, value, memref, indices);
   }
 
+  /// The task's batch indices from `rest`, its index over the batch dims (row-major).
+  void setBatchIndices(Value rest) {
+    batchIndices.assign(batchRank, Value());
+    for (int64_t i = batchRank - 1; i >= 0; --i) {
+      batchIndices[i] = b.create<arith::RemUIOp>(loc, rest, batchSizes[i]);
+      rest = b.create<arith::DivUIOp>(loc, rest, batchSizes[i]);
+    }
+  }
+
   // ---- the one-query (decode) kernel ----
 
   /// At most this many queries run the decode kernel, one task per query.
@@ -393,11 +402,7 @@ private:
   void emitDecodeTask(Value task) {
     Value query = b.create<arith::RemUIOp>(loc, task, queries);
     Value rest = b.create<arith::DivUIOp>(loc, task, queries);
-    batchIndices.assign(batchRank, Value());
-    for (int64_t i = batchRank - 1; i >= 0; --i) {
-      batchIndices[i] = b.create<arith::RemUIOp>(loc, rest, batchSizes[i]);
-      rest = b.create<arith::DivUIOp>(loc, rest, batchSizes[i]);
-    }
+    setBatchIndices(rest);
     Value keyEnd = keys;
     if (causal)
       keyEnd = minIndex(keys, add(attentionQueryPosition(b, loc, queryOffsets,
@@ -512,11 +517,7 @@ private:
     // Later query blocks see more keys under a causal mask: they are handed out first.
     Value block = sub(sub(queryBlocks, index(1)), b.create<arith::RemUIOp>(loc, task, queryBlocks));
     Value rest = b.create<arith::DivUIOp>(loc, task, queryBlocks);
-    batchIndices.assign(batchRank, Value());
-    for (int64_t i = batchRank - 1; i >= 0; --i) {
-      batchIndices[i] = b.create<arith::RemUIOp>(loc, rest, batchSizes[i]);
-      rest = b.create<arith::DivUIOp>(loc, rest, batchSizes[i]);
-    }
+    setBatchIndices(rest);
     // Blocks end at the last query, so the partial block is the first one, whose padding
     // lanes (before query 0) see the fewest keys under a causal mask.
     firstQuery = sub(queries, mul(sub(queryBlocks, block), index(tile.queryBlock)));

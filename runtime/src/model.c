@@ -390,23 +390,28 @@ const char *attune_model_entry_name(const attune_model *model, size_t index) {
   return model && index < model->num_entries ? model->entries[index].name : NULL;
 }
 
+/* The index-th declaration of role `r` of `entry`, or NULL. */
+static const declared *nth_of_role(const entry_point *entry, role r, size_t index) {
+  for (size_t i = 0; i < entry->num_args; ++i)
+    if (entry->args[i].role == r && index-- == 0)
+      return &entry->args[i];
+  return NULL;
+}
+
 static attune_status nth_declared(const entry_point *entry, role r, size_t index,
                                   attune_tensor *info) {
   if (!info)
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "null argument");
-  for (size_t i = 0; i < entry->num_args; ++i) {
-    const declared *d = &entry->args[i];
-    if (d->role != r || index--)
-      continue;
-    info->name = d->name;
-    info->dtype = d->dtype;
-    info->rank = d->rank;
-    memcpy(info->shape, d->shape, sizeof d->shape);
-    info->data = NULL;
-    return ATTUNE_OK;
-  }
-  return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "entry point %s has no %s #%zu", entry->name,
-                     role_name(r), index);
+  const declared *d = nth_of_role(entry, r, index);
+  if (!d)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "entry point %s has no %s #%zu",
+                       entry->name, role_name(r), index);
+  info->name = d->name;
+  info->dtype = d->dtype;
+  info->rank = d->rank;
+  memcpy(info->shape, d->shape, sizeof d->shape);
+  info->data = NULL;
+  return ATTUNE_OK;
 }
 
 static size_t count_role(const entry_point *entry, role r) {
@@ -720,10 +725,7 @@ attune_status attune_model_step_state(const attune_model *model, const char *ste
   attune_status status = nth_declared(e, ROLE_STATE, index, out);
   if (status != ATTUNE_OK)
     return status;
-  const declared *d = NULL;
-  for (size_t i = 0, n = 0; i < e->num_args && !d; ++i)
-    if (e->args[i].role == ROLE_STATE && n++ == index)
-      d = &e->args[i];
+  const declared *d = nth_of_role(e, ROLE_STATE, index);
   for (int32_t k = 0; k < d->rank; ++k) {
     int s = d->symbol[k];
     if (dims)
