@@ -42,6 +42,17 @@ constexpr llvm::StringLiteral kPastLengths = "past_lengths";
 constexpr llvm::StringLiteral kStateRole = "state";
 constexpr llvm::StringLiteral kCacheDim = "cache";
 
+/// The last argument of every entry after attune-plan-memory: the bytes its intermediates
+/// live in (`memref<?xi8>`, 64-byte aligned, named and of role "workspace"), sized by the
+/// entry's size function. The entry carries `attune.workspace = {size_function = @F, dims =
+/// ["batch", ...], planned, minimum, buffers, unplanned}`; F is `<function>` plus the suffix,
+/// `(memref<?xi64> dims, memref<1xi64> bytes)`, the dims in that order (the manifest's
+/// `workspace` line). The library dispatches it as entry number `entries + i` of NAME_entry
+/// for the i-th entry point.
+constexpr llvm::StringLiteral kWorkspace = "attune.workspace";
+constexpr llvm::StringLiteral kWorkspaceRole = "workspace";
+constexpr llvm::StringLiteral kWorkspaceSuffix = "_workspace";
+
 /// On a weight argument the runtime packs at open time: `{shape = [K, N] or [N, K] (as
 /// stored in the file), transposed}`; the argument's own type is the [P, K, width] panels of
 /// attune.packed_matmul. `transposed` means the file stores [N, K] (torch's nn.Linear).

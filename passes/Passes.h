@@ -161,6 +161,8 @@ struct KernelPipelineOptions {
   int64_t loopTaskSize = 16384;
   /// Bracket every kernel with the runtime's profiling hooks (attune-instrument-kernels).
   bool profileHooks = true;
+  /// A remark for every allocation attune-plan-memory leaves out (attune build --report).
+  bool reportMemoryPlan = false;
 };
 
 /// The steps after the entry passes (the driver reads the model interface in between): the

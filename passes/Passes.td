@@ -342,6 +342,49 @@ def AttuneFuseElementwisePass : Pass<"attune-fuse-elementwise", "mlir::func::Fun
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::affine::AffineDialect"];
 }
 
+def AttunePlanMemoryPass : Pass<"attune-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Every intermediate of an entry at an offset of one workspace, from liveness";
+  let description = [{
+    On buffers, right after one-shot bufferization (before deallocation). Each entry function
+    gets a last argument, the workspace (`memref<?xi8>`, role `workspace`), and each
+    allocation at its top level becomes a `memref.view` of it at an offset fixed by a plan:
+
+    - a buffer is live from its allocation to the last top-level op that uses it or any view
+      of it; two buffers whose live ranges overlap get disjoint bytes;
+    - at the module's bounds (`attune.bounds`), buffers are placed largest first at the
+      lowest offset clear of the placed buffers they overlap (sizes rounded to 64 bytes);
+    - sizes are functions of the symbolic dims, so the offsets are too: a buffer's offset is
+      the largest end of the overlapping buffers placed below it, each end computed the same
+      way. At any shape within the bounds these offsets keep overlapping buffers apart, and
+      at the bounds they are no larger than the placement's.
+
+    The offsets are computed at the top of the entry from the dims of its arguments (a few
+    integer ops per buffer, once per call). A size function `<entry>_workspace(dims, bytes)`
+    (`dims`: one i64 per symbolic dim it reads, in the order of `attune.workspace`'s `dims`)
+    writes the bytes the workspace needs for those dims: the library exports it, the runtime
+    gets the memory before a call, and generated code allocates nothing. The entry gets
+    `attune.workspace = {size_function, dims, planned, minimum, buffers, unplanned}`:
+    planned and minimum (the largest sum of bytes live at once) are at the bounds.
+    Allocations the plan cannot take (inside a region, of a size not computed from the
+    argument dims, escaping through a return) stay allocations (`unplanned` counts them);
+    with `report`, each gets a remark saying why.
+
+    ```mlir
+    %a = memref.alloc(%n) {alignment = 64} : memref<?x64xf32>
+    ```
+    becomes (`%off` computed at the top of the entry)
+    ```mlir
+    %a = memref.view %workspace[%off][%n] : memref<?xi8> to memref<?x64xf32>
+    ```
+  }];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "A remark for each allocation left out of the plan, saying why">
+  ];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect"];
+}
+
 def AttuneInsertPrefetchesPass : Pass<"attune-insert-prefetches", "mlir::func::FuncOp"> {
   let summary = "Prefetches for the vector loads kernels mark with attune.prefetch";
   let description = [{

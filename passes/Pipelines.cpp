@@ -90,7 +90,10 @@ void attune::buildTiledPipeline(OpPassManager &pm, const KernelPipelineOptions &
   // The attention kernel's loop carries new running statistics each step: allowed to allocate.
   addStep(pm, "eliminate-empty-tensors,one-shot-bufferize{allow-return-allocs-from-loops},"
               "canonicalize");
-  // Every temporary is freed on every path (no leak per call).
+  // Every intermediate at an offset of one workspace, planned from liveness: a call
+  // allocates nothing, and the library says beforehand how many bytes it needs.
+  addStep(pm, options.reportMemoryPlan ? "attune-plan-memory{report=true}" : "attune-plan-memory");
+  // Whatever the plan left out is freed on every path (no leak per call).
   addStep(pm, "buffer-deallocation-pipeline");
   // Prefetches the kernels asked for (after deallocation, which rejects them).
   addStep(pm, "func.func(attune-insert-prefetches)");

@@ -76,8 +76,9 @@ bool hasAvx512(TargetMachine &machine) {
   return machine.getMCSubtargetInfo()->checkFeatures("+avx512f");
 }
 
-/// NAME_entry(i32 entry, void **args): switches on the entry point and calls its C-interface
-/// wrapper with the loaded descriptor pointers.
+/// NAME_entry(i32 entry, void **args): switches on the entry point (or, past the last entry,
+/// on an entry's workspace size function) and calls its C-interface wrapper with the loaded
+/// descriptor pointers.
 Error addEntryWrapper(Module &module, const ModelInterface &interface) {
   LLVMContext &ctx = module.getContext();
   Type *ptr = PointerType::getUnqual(ctx);
@@ -88,16 +89,17 @@ Error addEntryWrapper(Module &module, const ModelInterface &interface) {
   BasicBlock *dispatchBlock = BasicBlock::Create(ctx, "dispatch", wrapper);
   BasicBlock *done = BasicBlock::Create(ctx, "done", wrapper);
   IRBuilder<> b(dispatchBlock);
-  SwitchInst *dispatch = b.CreateSwitch(wrapper->getArg(0), done, interface.entries.size());
-  for (auto [index, entry] : llvm::enumerate(interface.entries)) {
-    Function *callee = module.getFunction("_mlir_ciface_" + entry.function);
+  SwitchInst *dispatch = b.CreateSwitch(wrapper->getArg(0), done, 2 * interface.entries.size());
+  // Entry point i is case i; its workspace size function, case entries + i.
+  auto addCase = [&](size_t index, StringRef function, size_t expected,
+                     const Twine &label) -> Error {
+    Function *callee = module.getFunction(("_mlir_ciface_" + function).str());
     if (!callee)
-      return makeError("no C-interface wrapper for entry function '" + entry.function + "'");
-    if (callee->arg_size() != entry.args.size())
-      return makeError("entry function '" + entry.function + "' takes " +
-                       Twine(callee->arg_size()) + " arguments but the interface lists " +
-                       Twine(entry.args.size()));
-    BasicBlock *block = BasicBlock::Create(ctx, "entry." + entry.name, wrapper);
+      return makeError("no C-interface wrapper for function '" + function + "'");
+    if (callee->arg_size() != expected)
+      return makeError("function '" + function + "' takes " + Twine(callee->arg_size()) +
+                       " arguments but the interface lists " + Twine(expected));
+    BasicBlock *block = BasicBlock::Create(ctx, label, wrapper);
     dispatch->addCase(b.getInt32(index), block);
     IRBuilder<> call(block);
     SmallVector<Value *> args;
@@ -107,6 +109,17 @@ Error addEntryWrapper(Module &module, const ModelInterface &interface) {
     }
     call.CreateCall(callee, args);
     call.CreateBr(done);
+    return Error::success();
+  };
+  size_t count = interface.entries.size();
+  for (auto [index, entry] : llvm::enumerate(interface.entries)) {
+    if (Error error = addCase(index, entry.function, entry.args.size() + (entry.workspace ? 1 : 0),
+                              "entry." + entry.name))
+      return error;
+    if (entry.workspace)
+      if (Error error = addCase(count + index, entry.workspace->function, 2,
+                                "workspace." + entry.name))
+        return error;
   }
   IRBuilder<>(done).CreateRetVoid();
   return Error::success();

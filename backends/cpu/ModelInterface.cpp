@@ -123,6 +123,8 @@ std::string ModelInterface::manifest() const {
         text += llvm::formatv(" panels {0} {1}", arg.panelWidth, arg.transposed ? "nk" : "kn");
       text += "\n";
     }
+    if (entry.workspace)
+      text += llvm::formatv("workspace {0}\n", llvm::join(entry.workspace->dims, " ")).str();
   }
   // The runtime splits a kernel line at " | ": no part may hold one, or a line break.
   auto clean = [](std::string part) {
@@ -135,6 +137,31 @@ std::string ModelInterface::manifest() const {
     text += "kernel " + clean(kernel.name) + " | " + clean(llvm::join(kernel.fused, ", ")) +
             " | " + clean(kernel.location) + "\n";
   return text;
+}
+
+LogicalResult addWorkspaces(ModuleOp module, ModelInterface &interface) {
+  for (EntryInterface &entry : interface.entries) {
+    auto function = module.lookupSymbol<func::FuncOp>(entry.function);
+    auto plan = function ? function->getAttrOfType<DictionaryAttr>(abi::kWorkspace) : nullptr;
+    if (!plan)
+      continue;
+    auto sizeFunction = plan.getAs<FlatSymbolRefAttr>("size_function");
+    auto dims = plan.getAs<ArrayAttr>("dims");
+    if (!sizeFunction || !dims)
+      return function.emitOpError("attune.workspace needs `size_function` and `dims`");
+    EntryInterface::Workspace workspace;
+    workspace.function = sizeFunction.getValue().str();
+    for (auto dim : dims.getAsRange<StringAttr>())
+      workspace.dims.push_back(dim.str());
+    for (auto [name, field] : {std::pair{"planned", &workspace.planned},
+                               {"minimum", &workspace.minimum},
+                               {"buffers", &workspace.buffers},
+                               {"unplanned", &workspace.unplanned}})
+      if (auto value = plan.getAs<IntegerAttr>(name))
+        *field = value.getInt();
+    entry.workspace = std::move(workspace);
+  }
+  return success();
 }
 
 std::vector<KernelEntry> kernelTableOf(ModuleOp module) {

@@ -9,6 +9,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,15 @@ struct EntryInterface {
   std::string stepOf, stepTokens;
   /// A step's context entry (abi::kContextOf): the entry whose step it serves; else empty.
   std::string contextOf;
+  /// The memory plan (abi::kWorkspace), once attune-plan-memory has run: the entry takes the
+  /// workspace as one more argument after `args`, and `workspaceFunction` computes its bytes
+  /// from the values of `workspaceDims`.
+  struct Workspace {
+    std::string function;
+    std::vector<std::string> dims;
+    int64_t planned = 0, minimum = 0, buffers = 0, unplanned = 0;
+  };
+  std::optional<Workspace> workspace;
 };
 
 /// One kernel of the kernel table (attune-instrument-kernels): its id is its index.
@@ -60,6 +70,9 @@ struct ModelInterface {
 /// have a bound in `bounds`; errors are emitted on the functions.
 mlir::FailureOr<ModelInterface> describeModel(mlir::ModuleOp module, llvm::StringRef modelName,
                                               const llvm::StringMap<int64_t> &bounds);
+
+/// Adds each entry's memory plan (abi::kWorkspace, set by attune-plan-memory) to `interface`.
+mlir::LogicalResult addWorkspaces(mlir::ModuleOp module, ModelInterface &interface);
 
 /// The module's kernel table (abi::kKernels, set by attune-instrument-kernels); empty if the
 /// module has none.

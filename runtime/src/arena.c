@@ -1,11 +1,13 @@
-/* The arena that holds a model's intermediates. Generated code allocates every temporary
- * buffer through _mlir_memref_to_llvm_alloc/_free (MLIR's generic allocation functions); while
- * a model runs, these draw from that model's arena instead of calling malloc each time.
+/* The arena for allocations the memory plan left out. The plan (attune-plan-memory) puts
+ * every top-level intermediate of an entry in the run's workspace (run_memory.c); what it
+ * cannot place (an allocation inside a loop, a size not computed from the arguments' dims;
+ * none in the shipped models, `attune build --report` counts them) is still allocated through
+ * _mlir_memref_to_llvm_alloc/_free (MLIR's generic allocation functions), which, while a model
+ * runs, draw from that run's arena instead of calling malloc each time.
  *
  * Blocks freed during a run go on a free list and are reused best-fit, so an arena grows to
  * the run's peak live bytes and, from the second run with the same shapes on, a run allocates
- * nothing from the system. The compile-time memory plan (offsets fixed when the library is
- * built) will replace the free list; the entry points stay the same. */
+ * nothing from the system. */
 #include "internal.h"
 
 #include <stdlib.h>

@@ -38,12 +38,41 @@ void attune_arena_begin(attune_arena *arena);
 void attune_arena_end(attune_arena *arena);
 void attune_arena_destroy(attune_arena *arena);
 
-/* Runs entry point `entry` (NULL: the default one) of `model` with its intermediates in
- * `arena`, which no other run may use meanwhile (model.c). `states`: a step's KV cache. */
-attune_status attune_model_execute(attune_model *model, attune_arena *arena, const char *entry,
-                                   const attune_tensor *inputs, size_t num_inputs,
-                                   const attune_tensor *states, size_t num_states,
-                                   attune_tensor *outputs, size_t num_outputs);
+/* What one run at a time writes besides its outputs (run_memory.c): a model's own memory
+ * (attune_model_run) or a session's. The workspace holds every intermediate the memory plan
+ * placed (its size computed by the library before each call, grown only when a call needs
+ * more); the arena, the allocations the plan left out; the descriptors, the arguments of a
+ * call of the compiled code. A run whose workspace and descriptors are big enough allocates
+ * nothing. */
+typedef struct attune_run_memory {
+  void *workspace; /* 64-byte aligned */
+  size_t workspace_bytes;
+  size_t largest_workspace; /* the most any call so far needed */
+  attune_arena arena;
+  int64_t (*descriptors)[3 + 2 * ATTUNE_MAX_RANK];
+  void **arguments;
+  size_t num_arguments; /* room in descriptors and arguments */
+} attune_run_memory;
+
+/* Room for `bytes` of workspace and `arguments` descriptors; ATTUNE_ERROR_OUT_OF_MEMORY if it
+ * cannot be had (the memory held stays as it was). */
+attune_status attune_run_memory_reserve(attune_run_memory *memory, size_t bytes,
+                                        size_t arguments);
+void attune_run_memory_release(attune_run_memory *memory);
+/* The most bytes of intermediates any call so far needed (its workspace and the arena's peak),
+ * and the bytes held. */
+void attune_run_memory_usage(const attune_run_memory *memory, size_t *peak, size_t *reserved);
+
+/* The most arguments (the workspace included) any entry point of `model` takes. */
+size_t attune_model_max_arguments(const attune_model *model);
+
+/* Runs entry point `entry` (NULL: the default one) of `model` in `memory`, which no other run
+ * may use meanwhile (model.c); the workspace grows first if these shapes need more.
+ * `states`: a step's KV cache. */
+attune_status attune_model_execute(attune_model *model, attune_run_memory *memory,
+                                   const char *entry, const attune_tensor *inputs,
+                                   size_t num_inputs, const attune_tensor *states,
+                                   size_t num_states, attune_tensor *outputs, size_t num_outputs);
 
 /* The dims a KV cache is sized by (ir/Abi.h): the batch rows and the tokens each holds. */
 #define ATTUNE_BATCH_DIM "batch"
@@ -51,10 +80,12 @@ attune_status attune_model_execute(attune_model *model, attune_arena *arena, con
 /* The step input that counts each row's cached tokens (abi::kPastLengths). */
 #define ATTUNE_PAST_LENGTHS "past_lengths"
 
-/* The KV-cached step of an entry point: its name, its token input, how many state tensors. */
+/* The KV-cached step of an entry point: its name, its token input (and the symbol of its
+ * length), how many state tensors. */
 typedef struct attune_step_info {
   const char *name;
   const char *tokens;
+  const char *token_dim;
   size_t num_states;
   /* Its context entry (the keys and values of attentions over another input, written once
    * per sequence into a subset of its states), or NULL. */

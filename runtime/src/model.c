@@ -15,13 +15,16 @@
  *   entry forward_step
  *   step forward input_ids           (a KV-cached step of entry forward; its token input)
  *   state cache.0.key f32 batch 4 cache 16   (read and written in place: the session's cache)
+ *   workspace batch seq              (its intermediates' bytes: entry `entries + i` computes
+ *                                     them from these dims; the workspace is its last argument)
  *   entry decode_context
  *   context decode                   (writes a step's context states once per sequence)
  *
  * A weight with `panels WIDTH ORDER` is passed packed (pack.c): the file stores it [K, N]
  * (ORDER kn) or [N, K] (nk), as the dims say; the compiled code reads [P, K, WIDTH] panels.
  * Each argument is passed to the compiled code as a memref descriptor
- * {allocated, aligned, offset, sizes[rank], strides[rank]}.
+ * {allocated, aligned, offset, sizes[rank], strides[rank]}; the workspace (the memory plan's
+ * one buffer, attune-plan-memory) as a 1-D buffer of its bytes, 64-byte aligned.
  */
 #include "internal.h"
 
@@ -53,6 +56,11 @@ typedef struct entry_point {
   char *step_of; /* a decode step: the entry it steps, and its token input; else NULL */
   char *tokens;
   char *context_of; /* a step's context entry: the entry whose step it serves; else NULL */
+  /* The memory plan: the entry takes a workspace after its arguments, of the bytes its size
+   * function (NAME_entry number entries + index) computes from these symbols' values. */
+  bool has_workspace;
+  int workspace_symbols[MAX_SYMBOLS];
+  int num_workspace_symbols;
 } entry_point;
 
 struct attune_model {
@@ -66,9 +74,9 @@ struct attune_model {
   size_t num_entries;
   void **owned; /* weight copies made for alignment */
   size_t num_owned;
-  /* attune_model_run's memory: one run at a time (sessions have their own arenas). */
+  /* attune_model_run's memory: one run at a time (sessions have their own). */
   pthread_mutex_t run_lock;
-  attune_arena arena;
+  attune_run_memory memory;
   attune_profile profile;
   /* Held for reading by every run, for writing to turn profiling on or off or print it. */
   pthread_rwlock_t profile_lock;
@@ -152,6 +160,24 @@ static attune_status parse_manifest(attune_model *model, const char *manifest) {
         status = bad_manifest(line_number, "context needs an entry and the one it serves");
       else if (!(e->context_of = strdup(of)))
         status = attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
+    } else if (strcmp(keyword, "workspace") == 0) {
+      entry_point *e = model->num_entries ? &model->entries[model->num_entries - 1] : NULL;
+      if (!e || e->has_workspace) {
+        status = bad_manifest(line_number, "workspace needs an entry");
+        break;
+      }
+      e->has_workspace = true;
+      for (char *dim = strtok_r(NULL, " ", &save); dim && status == ATTUNE_OK;
+           dim = strtok_r(NULL, " ", &save)) {
+        int found = -1;
+        for (int s = 0; s < model->num_symbols; ++s)
+          if (strcmp(model->symbols[s], dim) == 0)
+            found = s;
+        if (found < 0 || e->num_workspace_symbols == MAX_SYMBOLS)
+          status = bad_manifest(line_number, "workspace of an unknown symbolic dimension");
+        else
+          e->workspace_symbols[e->num_workspace_symbols++] = found;
+      }
     } else if (!strcmp(keyword, "input") || !strcmp(keyword, "weight") ||
                !strcmp(keyword, "output") || !strcmp(keyword, "state")) {
       /* Declarations before any entry line belong to "forward". */
@@ -319,7 +345,7 @@ void attune_model_close(attune_model *model) {
   free(model->name);
   attune_safetensors_close(model->weights);
   attune_profile_destroy(&model->profile);
-  attune_arena_destroy(&model->arena);
+  attune_run_memory_release(&model->memory);
   pthread_mutex_destroy(&model->run_lock);
   pthread_rwlock_destroy(&model->profile_lock);
   free(model);
@@ -590,10 +616,79 @@ attune_status attune_model_output_shapes(const attune_model *model, const attune
   return attune_model_entry_output_shapes(model, NULL, inputs, num_inputs, outputs, num_outputs);
 }
 
-attune_status attune_model_execute(attune_model *model, attune_arena *arena, const char *entry,
-                                   const attune_tensor *inputs, size_t num_inputs,
-                                   const attune_tensor *states, size_t num_states,
-                                   attune_tensor *outputs, size_t num_outputs) {
+/* The bytes entry `e`'s workspace needs with its symbolic dims at `values` (one per model
+ * symbol): its size function, a closed form of those dims compiled into the library. */
+static attune_status workspace_bytes(const attune_model *model, const entry_point *e,
+                                     const int64_t *values, size_t *bytes) {
+  *bytes = 0;
+  if (!e->has_workspace)
+    return ATTUNE_OK;
+  int64_t dims[MAX_SYMBOLS] = {0};
+  for (int i = 0; i < e->num_workspace_symbols; ++i) {
+    dims[i] = values[e->workspace_symbols[i]];
+    if (dims[i] < 1)
+      return attune_fail(ATTUNE_ERROR_LIBRARY,
+                         "entry point %s: the workspace depends on dim '%s', which no argument "
+                         "of the call binds",
+                         e->name, model->symbols[e->workspace_symbols[i]]);
+  }
+  int64_t result = 0;
+  int64_t dims_descriptor[5] = {(int64_t)(intptr_t)dims, (int64_t)(intptr_t)dims, 0,
+                                e->num_workspace_symbols, 1};
+  int64_t result_descriptor[5] = {(int64_t)(intptr_t)&result, (int64_t)(intptr_t)&result, 0, 1,
+                                  1};
+  void *arguments[2] = {dims_descriptor, result_descriptor};
+  model->code((int32_t)(model->num_entries + (size_t)(e - model->entries)), arguments);
+  if (result < 0)
+    return attune_fail(ATTUNE_ERROR_LIBRARY, "entry point %s: a workspace of %lld bytes",
+                       e->name, (long long)result);
+  *bytes = (size_t)result;
+  return ATTUNE_OK;
+}
+
+size_t attune_model_max_arguments(const attune_model *model) {
+  size_t most = 0;
+  for (size_t i = 0; i < model->num_entries; ++i) {
+    size_t count = model->entries[i].num_args + (model->entries[i].has_workspace ? 1 : 0);
+    most = count > most ? count : most;
+  }
+  return most;
+}
+
+attune_status attune_model_workspace_bytes(const attune_model *model, const char *entry,
+                                           const attune_dim *dims, size_t num_dims,
+                                           size_t *bytes) {
+  if (!model || !bytes || (num_dims && !dims))
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
+                       "attune_model_workspace_bytes: null argument");
+  const entry_point *e = find_entry(model, entry);
+  if (!e)
+    return no_entry(model, entry);
+  int64_t values[MAX_SYMBOLS];
+  for (int s = 0; s < model->num_symbols; ++s)
+    values[s] = model->bounds[s];
+  for (size_t i = 0; i < num_dims; ++i) {
+    int s = 0;
+    while (s < model->num_symbols && (!dims[i].name || strcmp(model->symbols[s], dims[i].name)))
+      ++s;
+    if (s == model->num_symbols)
+      return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "model %s has no dimension named '%s'",
+                         model->name, dims[i].name ? dims[i].name : "(null)");
+    if (dims[i].size < 1 || dims[i].size > model->bounds[s])
+      return attune_fail(ATTUNE_ERROR_SHAPE,
+                         "dim %s is %lld; it must be in [1, %lld], the bound this library was "
+                         "built for",
+                         model->symbols[s], (long long)dims[i].size, (long long)model->bounds[s]);
+    values[s] = dims[i].size;
+  }
+  return workspace_bytes(model, e, values, bytes);
+}
+
+attune_status attune_model_execute(attune_model *model, attune_run_memory *memory,
+                                   const char *entry, const attune_tensor *inputs,
+                                   size_t num_inputs, const attune_tensor *states,
+                                   size_t num_states, attune_tensor *outputs,
+                                   size_t num_outputs) {
   const entry_point *e = NULL;
   int64_t values[MAX_SYMBOLS];
   attune_status status = bind_inputs(model, entry, inputs, num_inputs, true, &e, values);
@@ -606,17 +701,16 @@ attune_status attune_model_execute(attune_model *model, attune_arena *arena, con
     status = match_tensors(model, e, ROLE_STATE, states, num_states, values, true);
   if (status == ATTUNE_OK)
     status = match_tensors(model, e, ROLE_OUTPUT, outputs, num_outputs, values, true);
+  /* All the memory the call needs, before any of it runs. */
+  size_t bytes = 0;
+  if (status == ATTUNE_OK)
+    status = workspace_bytes(model, e, values, &bytes);
+  if (status == ATTUNE_OK)
+    status = attune_run_memory_reserve(memory, bytes, e->num_args + 1);
   if (status != ATTUNE_OK)
     return status;
 
   /* One descriptor per argument: {allocated, aligned, offset, sizes[r], strides[r]}. */
-  int64_t (*descriptors)[3 + 2 * ATTUNE_MAX_RANK] = calloc(e->num_args, sizeof *descriptors);
-  void **arguments = calloc(e->num_args, sizeof *arguments);
-  if (!descriptors || !arguments) {
-    free(descriptors);
-    free(arguments);
-    return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
-  }
   for (size_t a = 0; a < e->num_args; ++a) {
     const declared *d = &e->args[a];
     const void *data = d->data;
@@ -629,7 +723,7 @@ attune_status attune_model_execute(attune_model *model, attune_arena *arena, con
       t = find_given(outputs, num_outputs, d->name);
     if (t)
       data = t->data;
-    int64_t *desc = descriptors[a];
+    int64_t *desc = memory->descriptors[a];
     desc[0] = desc[1] = (int64_t)(intptr_t)data;
     desc[2] = 0;
     int64_t sizes[ATTUNE_MAX_RANK];
@@ -650,20 +744,29 @@ attune_status attune_model_execute(attune_model *model, attune_arena *arena, con
       desc[3 + rank + k] = stride;
       stride *= sizes[k];
     }
-    arguments[a] = desc;
+    memory->arguments[a] = desc;
   }
+  if (e->has_workspace) {
+    int64_t *desc = memory->descriptors[e->num_args];
+    desc[0] = desc[1] = (int64_t)(intptr_t)memory->workspace;
+    desc[2] = 0;
+    desc[3] = (int64_t)bytes;
+    desc[4] = 1;
+    memory->arguments[e->num_args] = desc;
+  }
+  if (bytes > memory->largest_workspace)
+    memory->largest_workspace = bytes;
   attune_clear_error();
+  attune_arena *arena = &memory->arena;
   pthread_rwlock_rdlock(&model->profile_lock);
   attune_arena_begin(arena);
   int64_t started = attune_profile_begin(&model->profile);
-  model->code((int32_t)(e - model->entries), arguments);
+  model->code((int32_t)(e - model->entries), memory->arguments);
   attune_profile_end(&model->profile, started);
   attune_arena_end(arena);
   pthread_rwlock_unlock(&model->profile_lock);
   bool out_of_memory = arena->failed;
   arena->failed = false;
-  free(descriptors);
-  free(arguments);
   if (out_of_memory)
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY,
                        "out of memory for intermediates (outputs are not valid)");
@@ -676,7 +779,7 @@ attune_status attune_model_run_entry(attune_model *model, const char *entry,
   if (!model)
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_model_run: null model");
   pthread_mutex_lock(&model->run_lock);
-  attune_status status = attune_model_execute(model, &model->arena, entry, inputs, num_inputs,
+  attune_status status = attune_model_execute(model, &model->memory, entry, inputs, num_inputs,
                                               NULL, 0, outputs, num_outputs);
   pthread_mutex_unlock(&model->run_lock);
   return status;
@@ -696,6 +799,11 @@ attune_status attune_model_find_step(const attune_model *model, const char *entr
       continue;
     out->name = e->name;
     out->tokens = e->tokens;
+    out->token_dim = NULL;
+    for (size_t a = 0; a < e->num_args; ++a)
+      if (e->args[a].role == ROLE_INPUT && !strcmp(e->args[a].name, e->tokens) &&
+          e->args[a].rank == 2 && e->args[a].symbol[1] >= 0)
+        out->token_dim = model->symbols[e->args[a].symbol[1]];
     out->num_states = count_role(e, ROLE_STATE);
     out->context = NULL;
     out->num_context_states = 0;
@@ -768,8 +876,7 @@ attune_status attune_model_arena_bytes(const attune_model *model, size_t *peak,
                                        size_t *reserved) {
   if (!model || !peak || !reserved)
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_model_arena_bytes: null argument");
-  *peak = model->arena.peak;
-  *reserved = model->arena.reserved;
+  attune_run_memory_usage(&model->memory, peak, reserved);
   return ATTUNE_OK;
 }
 

@@ -1,7 +1,8 @@
 /* Sessions: the memory a run needs, apart from the model it runs.
  *
  * A model (code and weights) is immutable once open and shared by every thread; a session
- * holds what one run writes and its settings: its arena of intermediates (arena.c), how many
+ * holds what one run writes and its settings: its memory for intermediates (the memory plan's
+ * workspace and the arena of what the plan left out, run_memory.c), how many
  * threads its kernels may use, and the KV cache its step entry reads and extends (one block
  * for every state tensor the step declares, and how many tokens each row holds). Runs on
  * different sessions of one model proceed at once,
@@ -25,17 +26,24 @@ typedef struct session_cache {
   void *block;
   int32_t *lengths;  /* tokens row b holds (the step's past_lengths) */
   bool context_ready; /* the context entry has run for these sequences */
+  /* Room for a step call's inputs (the caller's and past_lengths), its states and the
+   * context entry's: a step allocates nothing. */
+  attune_tensor *given, *call_states, *context_states;
+  size_t max_given;
 } session_cache;
 
 struct attune_session {
   attune_model *model;
-  attune_arena arena;
+  attune_run_memory memory;
   atomic_bool running;
   int threads; /* at most this many threads run its kernels; 0: the pool's */
   session_cache cache;
 };
 
 static void release_cache(session_cache *cache) {
+  free(cache->given);
+  free(cache->call_states);
+  free(cache->context_states);
   free(cache->states);
   free(cache->dims);
   free(cache->block);
@@ -63,6 +71,12 @@ attune_status attune_session_create(attune_model *model, attune_session **out) {
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
   session->model = model;
   atomic_init(&session->running, false);
+  attune_status status =
+      attune_run_memory_reserve(&session->memory, 0, attune_model_max_arguments(model));
+  if (status != ATTUNE_OK) {
+    free(session);
+    return status;
+  }
   *out = session;
   return ATTUNE_OK;
 }
@@ -70,7 +84,7 @@ attune_status attune_session_create(attune_model *model, attune_session **out) {
 void attune_session_destroy(attune_session *session) {
   if (!session)
     return;
-  attune_arena_destroy(&session->arena);
+  attune_run_memory_release(&session->memory);
   release_cache(&session->cache);
   free(session);
 }
@@ -84,7 +98,7 @@ attune_status attune_session_run(attune_session *session, const char *entry,
   if (status != ATTUNE_OK)
     return status;
   int outer = attune_parallel_limit(session->threads);
-  status = attune_model_execute(session->model, &session->arena, entry, inputs, num_inputs,
+  status = attune_model_execute(session->model, &session->memory, entry, inputs, num_inputs,
                                 NULL, 0, outputs, num_outputs);
   attune_parallel_limit(outer);
   atomic_store(&session->running, false);
@@ -109,9 +123,31 @@ attune_status attune_session_arena_bytes(const attune_session *session, size_t *
   if (!session || !peak || !reserved)
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
                        "attune_session_arena_bytes: null argument");
-  *peak = session->arena.peak;
-  *reserved = session->arena.reserved;
+  attune_run_memory_usage(&session->memory, peak, reserved);
   return ATTUNE_OK;
+}
+
+/* Grows the session's workspace to what `entry` needs at `dims` (the others at their bounds). */
+static attune_status reserve_workspace(attune_session *session, const char *entry,
+                                       const attune_dim *dims, size_t num_dims) {
+  size_t bytes = 0;
+  attune_status status =
+      attune_model_workspace_bytes(session->model, entry, dims, num_dims, &bytes);
+  if (status == ATTUNE_OK)
+    status = attune_run_memory_reserve(&session->memory, bytes, 0);
+  return status;
+}
+
+attune_status attune_session_reserve(attune_session *session, const char *entry,
+                                     const attune_dim *dims, size_t num_dims) {
+  if (!session)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_session_reserve: null session");
+  attune_status status = claim(session, "attune_session_reserve");
+  if (status != ATTUNE_OK)
+    return status;
+  status = reserve_workspace(session, entry, dims, num_dims);
+  atomic_store(&session->running, false);
+  return status;
 }
 
 static attune_status reserve_cache(attune_session *session, const char *entry, int64_t batch,
@@ -150,7 +186,14 @@ static attune_status reserve_cache(attune_session *session, const char *entry, i
   }
   if (status == ATTUNE_OK && cache.states && cache.lengths)
     cache.block = aligned_alloc(64, total ? total : 64);
-  if (status == ATTUNE_OK && (!cache.states || !cache.dims || !cache.lengths || !cache.block))
+  cache.max_given = attune_model_entry_num_inputs(session->model, step.name);
+  cache.given = calloc(cache.max_given ? cache.max_given : 1, sizeof *cache.given);
+  cache.call_states = calloc(step.num_states ? step.num_states : 1, sizeof *cache.call_states);
+  cache.context_states =
+      calloc(step.num_context_states ? step.num_context_states : 1, sizeof *cache.context_states);
+  if (status == ATTUNE_OK &&
+      (!cache.states || !cache.dims || !cache.lengths || !cache.block || !cache.given ||
+       !cache.call_states || !cache.context_states))
     status = attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY,
                          "out of memory for a KV cache of %lld rows of %lld tokens (%zu bytes)",
                          (long long)batch, (long long)capacity, total);
@@ -160,6 +203,21 @@ static attune_status reserve_cache(attune_session *session, const char *entry, i
   }
   for (size_t i = 0; i < step.num_states; ++i)
     cache.states[i].data = (char *)cache.block + (uintptr_t)cache.states[i].data;
+  /* The workspace of a prefill of the whole capacity, and of the context entry. */
+  int64_t max_tokens = capacity;
+  if (step.token_dim && attune_model_dim_bound(session->model, step.token_dim, &max_tokens) ==
+                            ATTUNE_OK && max_tokens > capacity)
+    max_tokens = capacity;
+  attune_dim dims[] = {{ATTUNE_BATCH_DIM, batch},
+                       {ATTUNE_CACHE_DIM, capacity},
+                       {step.token_dim, max_tokens}};
+  status = reserve_workspace(session, step.name, dims, step.token_dim ? 3 : 2);
+  if (status == ATTUNE_OK && step.context)
+    status = reserve_workspace(session, step.context, dims, 1);
+  if (status != ATTUNE_OK) {
+    release_cache(&cache);
+    return status;
+  }
   release_cache(&session->cache);
   session->cache = cache;
   return ATTUNE_OK;
@@ -247,9 +305,7 @@ static attune_status run_context(attune_session *session, const attune_tensor *i
                                  size_t num_inputs, const attune_tensor *states) {
   const session_cache *cache = &session->cache;
   size_t count = cache->step.num_context_states;
-  attune_tensor *written = calloc(count ? count : 1, sizeof *written);
-  if (!written)
-    return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
+  attune_tensor *written = cache->context_states;
   attune_status status = ATTUNE_OK;
   for (size_t j = 0; status == ATTUNE_OK && j < count; ++j) {
     attune_tensor declared;
@@ -266,9 +322,8 @@ static attune_status run_context(attune_session *session, const attune_tensor *i
       written[j] = states[i];
   }
   if (status == ATTUNE_OK)
-    status = attune_model_execute(session->model, &session->arena, cache->step.context, inputs,
+    status = attune_model_execute(session->model, &session->memory, cache->step.context, inputs,
                                   num_inputs, written, count, NULL, 0);
-  free(written);
   return status;
 }
 
@@ -284,13 +339,14 @@ attune_status attune_session_append(attune_session *session, const attune_tensor
   int64_t batch = 0, seq = 0;
   attune_tensor *given = NULL, *states = NULL;
   status = check_append(cache, inputs, num_inputs, new_tokens, &batch, &seq);
+  if (status == ATTUNE_OK && num_inputs + 1 > cache->max_given)
+    status = attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
+                         "attune_session_append: %zu inputs; entry point %s takes %zu (%s "
+                         "comes from the cache)",
+                         num_inputs, cache->step.name, cache->max_given - 1, ATTUNE_PAST_LENGTHS);
   if (status == ATTUNE_OK) {
-    given = calloc(num_inputs + 1, sizeof *given);
-    states = calloc(cache->step.num_states ? cache->step.num_states : 1, sizeof *states);
-    if (!given || !states)
-      status = attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
-  }
-  if (status == ATTUNE_OK) {
+    given = cache->given;
+    states = cache->call_states;
     memcpy(given, inputs, num_inputs * sizeof *given);
     given[num_inputs] = (attune_tensor){.name = ATTUNE_PAST_LENGTHS, .dtype = ATTUNE_I32,
                                         .rank = 1, .shape = {batch}, .data = cache->lengths};
@@ -312,7 +368,7 @@ attune_status attune_session_append(attune_session *session, const attune_tensor
     if (cache->step.context && !cache->context_ready)
       status = run_context(session, inputs, num_inputs, states);
     if (status == ATTUNE_OK)
-      status = attune_model_execute(session->model, &session->arena, cache->step.name, given,
+      status = attune_model_execute(session->model, &session->memory, cache->step.name, given,
                                     num_inputs + 1, states, cache->step.num_states, outputs,
                                     num_outputs);
     attune_parallel_limit(outer);
@@ -322,8 +378,6 @@ attune_status attune_session_append(attune_session *session, const attune_tensor
     for (int64_t b = 0; b < batch; ++b)
       cache->lengths[b] += (int32_t)(new_tokens ? new_tokens[b] : seq);
   }
-  free(given);
-  free(states);
   atomic_store(&session->running, false);
   return status;
 }

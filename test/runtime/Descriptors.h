@@ -14,4 +14,10 @@ struct Descriptor1D {
   int64_t offset, sizes[1], strides[1];
 };
 
+/// A 1-D buffer of another element type (a workspace of bytes, a size function's dims).
+template <typename T> struct Buffer1D {
+  T *allocated, *aligned;
+  int64_t offset, sizes[1], strides[1];
+};
+
 #endif // ATTUNE_TEST_RUNTIME_DESCRIPTORS_H

@@ -324,6 +324,7 @@ int attune::buildCommand(int argc, char **argv) {
   kernels.profileHooks = !noProfileHooks;
   kernels.parallelLoops = !serialLoops;
   kernels.loopTaskSize = loopTaskSize;
+  kernels.reportMemoryPlan = report;
   // The kernel pipeline in its three parts, each ending at a stage --emit can print.
   auto lower = [&](llvm::function_ref<void(mlir::OpPassManager &)> build) {
     mlir::PassManager pm(&context);
@@ -351,9 +352,14 @@ int attune::buildCommand(int argc, char **argv) {
     return 1;
   if (emit == Stage::Tiled)
     return printModule();
+  if (mlir::failed(addWorkspaces(*model->module, *interface)))
+    return 1;
   if (report)
+  {
     reportKernelTable(*model->module, model->bounds, Roofline{peakGflops, bandwidthGbs},
                       llvm::outs());
+    reportMemoryPlan(*model->module, model->bounds, llvm::outs());
+  }
   if (!lower([&](mlir::OpPassManager &pm) { buildLlvmPipeline(pm); }))
     return 1;
   interface->kernels = kernelTableOf(*model->module);

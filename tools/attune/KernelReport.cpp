@@ -2,7 +2,7 @@
 // work, its traffic and where it sits on the machine's roofline.
 #include "tools/attune/KernelReport.h"
 
-#include "tools/attune/StaticSizes.h"
+#include "passes/StaticSizes.h"
 
 #include "backends/cpu/ModelInterface.h"
 #include "ir/Abi.h"
@@ -176,6 +176,36 @@ void reportKernelTable(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bo
       sizes += (sizes.empty() ? "" : ", ") + bound.first().str() + " = " + std::to_string(size);
     }
     reportEntryKernels(entry, table, dims, sizes.empty() ? "fixed sizes" : sizes, machine, os);
+  }
+}
+
+static std::string formatBytes(int64_t bytes) {
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::format("%.2f MiB", double(bytes) / (1 << 20));
+  return text;
+}
+
+void reportMemoryPlan(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bounds,
+                      llvm::raw_ostream &os) {
+  std::string at;
+  for (const auto &bound : bounds)
+    at += (at.empty() ? "" : ", ") + bound.first().str() + " = " + std::to_string(bound.second);
+  for (auto entry : module.getOps<mlir::func::FuncOp>()) {
+    auto plan = entry->getAttrOfType<mlir::DictionaryAttr>(abi::kWorkspace);
+    if (!plan)
+      continue;
+    auto number = [&](llvm::StringRef name) {
+      auto value = plan.getAs<mlir::IntegerAttr>(name);
+      return value ? value.getInt() : 0;
+    };
+    int64_t planned = number("planned"), minimum = number("minimum");
+    os << "memory plan " << entryNameOf(entry) << ": " << number("buffers") << " buffers in "
+       << formatBytes(planned) << " at " << (at.empty() ? "fixed sizes" : at)
+       << "; the largest set live at once " << formatBytes(minimum) << " (planned "
+       << llvm::format("%.2f", minimum ? double(planned) / minimum : 1.0) << "x of it)";
+    if (int64_t unplanned = number("unplanned"))
+      os << "; " << unplanned << " allocations left out (allocated at run time)";
+    os << "\n";
   }
 }
 

@@ -32,6 +32,11 @@ void reportAttention(mlir::ModuleOp module, const llvm::StringMap<int64_t> &boun
 void reportKernelTable(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bounds,
                        const Roofline &machine, llvm::raw_ostream &os);
 
+/// After the `tiled` stage: each entry's memory plan (attune-plan-memory) at the bounds: its
+/// buffers, the workspace bytes planned and the largest sum of bytes live at once.
+void reportMemoryPlan(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bounds,
+                      llvm::raw_ostream &os);
+
 } // namespace attune
 
 #endif // ATTUNE_TOOLS_ATTUNE_KERNELREPORT_H

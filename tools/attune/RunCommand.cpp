@@ -216,7 +216,8 @@ int attune::runCommand(int argc, char **argv) {
   size_t peak = 0, reserved = 0;
   if (library->api().model_arena_bytes(library->model(), &peak, &reserved) == ATTUNE_OK)
     llvm::outs() << "intermediates: " << llvm::format("%.2f", peak / 1048576.0)
-                 << " MiB peak, arena " << llvm::format("%.2f", reserved / 1048576.0) << " MiB\n";
+                 << " MiB peak, " << llvm::format("%.2f", reserved / 1048576.0)
+                 << " MiB held (the memory plan's workspace)\n";
   if (profile) {
     llvm::outs().flush();
     if (library->api().model_print_profile(library->model(), stdout) != ATTUNE_OK) {

@@ -110,8 +110,23 @@ attune_status attune_model_run_entry(attune_model *model, const char *entry,
                                      const attune_tensor *inputs, size_t num_inputs,
                                      attune_tensor *outputs, size_t num_outputs);
 
-/* Memory for intermediates of attune_model_run: the most bytes live at once during any run so
- * far, and the bytes the model's own arena holds from the system. */
+/* The memory plan. The compiler places every intermediate of an entry point at an offset of
+ * one workspace, from the intermediates' lifetimes, so a call allocates nothing once its
+ * workspace is big enough. The workspace's bytes are a closed-form function of the symbolic
+ * dims, compiled into the library: attune_model_workspace_bytes evaluates it for `entry` (NULL:
+ * the default one) at `dims` (by name; a dim not given is taken at its bound, so no dims
+ * gives the most any call of the entry can need). */
+typedef struct attune_dim {
+  const char *name; /* "batch", "seq", ... (attune_model_dim_bound) */
+  int64_t size;
+} attune_dim;
+attune_status attune_model_workspace_bytes(const attune_model *model, const char *entry,
+                                           const attune_dim *dims, size_t num_dims,
+                                           size_t *bytes);
+
+/* Memory for intermediates of attune_model_run: the most bytes any call so far needed (its
+ * workspace, plus the peak of the arena that holds allocations the plan left out: none in the
+ * shipped models, `attune build --report` counts them), and the bytes the model holds. */
 attune_status attune_model_arena_bytes(const attune_model *model, size_t *peak, size_t *reserved);
 
 /* Sessions. A model is immutable once open and may be shared by any number of threads; a
@@ -133,7 +148,16 @@ attune_status attune_session_run(attune_session *session, const char *entry,
  * running many sessions at once can keep each to a share of the cores. Results do not depend
  * on it. */
 attune_status attune_session_set_num_threads(attune_session *session, int threads);
-/* The session's arena: the most bytes live at once during any of its runs, bytes held. */
+/* The session's workspace (the memory plan's intermediates): a call whose shapes need more
+ * than it holds grows it first, failing with ATTUNE_ERROR_OUT_OF_MEMORY before anything runs.
+ * attune_session_reserve grows it now to what `entry` needs at `dims` (as in
+ * attune_model_workspace_bytes; no dims: the most any call of the entry needs), so later calls
+ * of those shapes or smaller allocate nothing; attune_session_reserve_cache does the same for
+ * its step. */
+attune_status attune_session_reserve(attune_session *session, const char *entry,
+                                     const attune_dim *dims, size_t num_dims);
+/* The session's memory for intermediates, as attune_model_arena_bytes: the most bytes any of
+ * its calls needed, and the bytes it holds. */
 attune_status attune_session_arena_bytes(const attune_session *session, size_t *peak,
                                          size_t *reserved);
 
@@ -145,7 +169,8 @@ attune_status attune_session_arena_bytes(const attune_session *session, size_t *
  * attune_session_reserve_cache gives the session a cache for the step of `entry` (NULL:
  * "forward") of up to `batch` rows of up to `capacity` tokens each (at most the library's
  * batch and cache bounds); every row starts empty. It allocates all of the cache at once:
- * ATTUNE_ERROR_OUT_OF_MEMORY here, never later. Calling it again replaces the cache. */
+ * ATTUNE_ERROR_OUT_OF_MEMORY here, never later: the workspace of a step over the whole
+ * capacity comes with it, so steps allocate nothing. Calling it again replaces the cache. */
 attune_status attune_session_reserve_cache(attune_session *session, const char *entry,
                                            int64_t batch, int64_t capacity);
 /* Runs the step: `inputs` are the entry's inputs (its token input [rows, seq] with
@@ -214,7 +239,7 @@ attune_status attune_safetensors_write(const char *path, const attune_tensor *te
 
 /* The ABI of the table below: a library whose NAME_runtime()->abi_version differs was built
  * by an attune with another API. */
-#define ATTUNE_ABI_VERSION 3
+#define ATTUNE_ABI_VERSION 4
 
 /* Every function above, as ATTUNE_RUNTIME_FUNCTIONS(F, P) lists them: F(return type, name
  * without attune_, (parameters), (arguments)) for each function, P(name, (parameters),
@@ -263,6 +288,10 @@ attune_status attune_safetensors_write(const char *path, const attune_tensor *te
     (attune_model * model, const char *entry, const attune_tensor *inputs, size_t num_inputs,  \
      attune_tensor *outputs, size_t num_outputs),                                              \
     (model, entry, inputs, num_inputs, outputs, num_outputs))                                  \
+  F(attune_status, model_workspace_bytes,                                                      \
+    (const attune_model *model, const char *entry, const attune_dim *dims, size_t num_dims,    \
+     size_t *bytes),                                                                           \
+    (model, entry, dims, num_dims, bytes))                                                     \
   F(attune_status, model_arena_bytes,                                                          \
     (const attune_model *model, size_t *peak, size_t *reserved), (model, peak, reserved))      \
   F(attune_status, session_create, (attune_model * model, attune_session **out), (model, out)) \
@@ -273,6 +302,9 @@ attune_status attune_safetensors_write(const char *path, const attune_tensor *te
     (session, entry, inputs, num_inputs, outputs, num_outputs))                                \
   F(attune_status, session_set_num_threads, (attune_session * session, int threads),           \
     (session, threads))                                                                        \
+  F(attune_status, session_reserve,                                                            \
+    (attune_session * session, const char *entry, const attune_dim *dims, size_t num_dims),    \
+    (session, entry, dims, num_dims))                                                          \
   F(attune_status, session_arena_bytes,                                                        \
     (const attune_session *session, size_t *peak, size_t *reserved),                           \
     (session, peak, reserved))                                                                 \

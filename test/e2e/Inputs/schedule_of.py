@@ -2,7 +2,7 @@
 (--misched-topdown) and built wholly with LLVM's default scheduling (--misched-topdown=false),
 and prints for each function of the first whose scheduling its code is: "NAME: top-down",
 "NAME: default", "NAME: either" (both builds give that code) or "NAME: neither". Functions
-are compared by their instructions, labels and directives left out."""
+are compared by their instructions, labels (jump tables included) and directives left out."""
 import re
 import sys
 
@@ -15,7 +15,7 @@ def functions(path):
             name = label.group(1)
             found[name] = []
         elif name is not None and line.startswith('\t') and not line.startswith('\t.'):
-            found[name].append(re.sub(r'\.(LBB|LCPI|Ltmp)\d+_?\d*', 'L', line.strip()))
+            found[name].append(re.sub(r'\.(LBB|LCPI|LJTI|Ltmp)\d+_?\d*', 'L', line.strip()))
     return found
 
 
