@@ -4,9 +4,9 @@
 # in one run: decode tokens/s against the bandwidth bound (the weight bytes a step streams ÷
 # the read bandwidth attune-fma-peak measures right before, with its FMA peak), against
 # PyTorch's cached greedy decode of GPT-2-small (../shared/peers/torch_decode.py, the same
-# shape), and the prefill
+# shape; "nan" where python3-torch is missing), and the prefill
 # against the forward pass of the same [1, 480] input. Then batch 8 (prompts of 8 to 480
-# tokens) on 2 threads, and Llama (~1.1B) batch 1 on 2 threads. Run after scripts/setup.sh;
+# tokens) on 2 threads, and Llama (~1.1B) batch 1 and batch 8 on 2 threads. Run after scripts/setup.sh;
 # ROUNDS (default 2) rounds; needs ~5 GB in $TMPDIR. Prints Markdown rows for
 # bench/RESULTS.md.
 set -euo pipefail
@@ -23,6 +23,10 @@ weights=$(( $(stat -c %s "$work/w.safetensors") - 1024 * 768 * 4 ))
 prompt=$(python3 -c "print(','.join(str((i * 7919) % 50257) for i in range(480)))")
 python3 bench/make_inputs.py "$work/in.safetensors" 50257 1 480 input_ids > /dev/null
 
+# PyTorch (Debian's python3-torch) is the peer; without it those columns read "nan".
+have_torch=0
+/usr/bin/python3 -c "import torch" 2> /dev/null && have_torch=1
+
 field() { sed -n "s/^$1: .* in \([0-9.]*\) ms (\([0-9.]*\) tokens\/s.*/\\$2/p"; }
 echo "| round | threads | FMA peak GFLOP/s | decode tokens/s | bound tokens/s (read GB/s) | % of bound | PyTorch tokens/s | × PyTorch | prefill 480 ms | forward 1 x 480 ms |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
@@ -35,7 +39,10 @@ for round in $(seq "$rounds"); do
     tps=$(echo "$out" | field decode 2)
     prefill=$(echo "$out" | field prompt 1)
     forward=$($attune run "$work/lib/libgpt2.so" --weights "$work/w.safetensors" --input "$work/in.safetensors" --num-threads "$threads" --repeat 3 | sed -n 's/^wall time: \([0-9.]*\) ms.*/\1/p')
-    torch=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 ../shared/peers/torch_decode.py "$threads" 480 32 | sed -n 's/.*decode_tok_s=\([0-9.]*\).*/\1/p')
+    torch=nan
+    if [ "$have_torch" = 1 ]; then
+      torch=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 ../shared/peers/torch_decode.py "$threads" 480 32 | sed -n 's/.*decode_tok_s=\([0-9.]*\).*/\1/p')
+    fi
     python3 - "$round" "$threads" "$peak" "$tps" "$gbs" "$weights" "$torch" "$prefill" "$forward" <<'PY'
 import sys
 r, t, peak, tps, gbs, weights, torch, prefill, forward = sys.argv[1:]
@@ -52,10 +59,11 @@ out=$($attune generate "$work/lib/libgpt2.so" --weights "$work/w.safetensors" --
 echo
 echo "batch 8 (prompts of 8 to 477 tokens), 2 threads: $(echo "$out" | field decode 2) decode tokens/s over all rows"
 
-# Llama (~1.1B, bench/configs/llama-1b.json) batch 1, the same prompt and tokens, 2 threads.
+# Llama (~1.1B, bench/configs/llama-1b.json) batch 1, the same prompt and tokens, 2 threads;
+# then batch 8 as GPT-2's above.
 rm -rf "$work/w.safetensors" "$work/lib"
 $attune random-weights models/llama.tfm --config bench/configs/llama-1b.json -o "$work/w.safetensors" > /dev/null
-$attune build models/llama.tfm --config bench/configs/llama-1b.json --max-batch 1 --max-seq 512 -o "$work/lib" > /dev/null
+$attune build models/llama.tfm --config bench/configs/llama-1b.json --max-batch 8 --max-seq 512 -o "$work/lib" > /dev/null
 # A step streams every weight but the token embedding (one row of it).
 weights=$(( $(stat -c %s "$work/w.safetensors") - 32000 * 2048 * 4 ))
 prompt=$(python3 -c "print(','.join(str((i * 7919) % 32000) for i in range(480)))")
@@ -68,3 +76,6 @@ bound = gbs * 1e9 / weights
 print(f"Llama ~1.1B, batch 1, context 512, 2 threads: {tps:.2f} decode tokens/s; bound {bound:.2f} "
       f"({gbs:.1f} GB/s, {weights / 1e9:.2f} GB of weights): {100 * tps / bound:.0f}%")
 PY
+batch=$(python3 -c "print(';'.join(','.join(str((i * 7919 + r) % 32000) for i in range(8 + r * 67)) for r in range(8)))")
+out=$($attune generate "$work/lib/libllama.so" --weights "$work/w.safetensors" --prompt-ids "$batch" --max-new-tokens 33 --eos-token -1 --num-threads 2 --repeat 2)
+echo "Llama ~1.1B, batch 8 (prompts of 8 to 477 tokens), 2 threads: $(echo "$out" | field decode 2) decode tokens/s over all rows"
