@@ -7,9 +7,9 @@
 #
 # FLOPs = 4·S²·d·heads, halved for causal. "% of peak" divides by attune-fma-peak run with
 # the same thread count in the same rounds (three rounds of peak then kernel; the best of
-# each). "intermediates" is the runtime arena's peak (every
-# buffer the generated code allocates besides inputs and outputs). The decomposed graph
-# (--no-fuse-attention: scores materialised, single-threaded scalar loops, one run) runs up to
+# each). "intermediates" is the most bytes of intermediates a call needed (the memory plan's
+# workspace: every buffer the generated code uses besides inputs and outputs). The decomposed
+# graph (--no-fuse-attention: scores materialised, single-threaded scalar loops, one run) runs up to
 # UNFUSED_MAX_SEQ (default: every length; at 8192 it needs 6 GiB and ~3 minutes per mask,
 # the whole script ~8 minutes). Run after scripts/setup.sh. Prints Markdown rows.
 set -euo pipefail

@@ -203,11 +203,13 @@ static attune_status reserve_cache(attune_session *session, const char *entry, i
   }
   for (size_t i = 0; i < step.num_states; ++i)
     cache.states[i].data = (char *)cache.block + (uintptr_t)cache.states[i].data;
-  /* The workspace of a prefill of the whole capacity, and of the context entry. */
-  int64_t max_tokens = capacity;
-  if (step.token_dim && attune_model_dim_bound(session->model, step.token_dim, &max_tokens) ==
-                            ATTUNE_OK && max_tokens > capacity)
-    max_tokens = capacity;
+  /* The workspace of a prefill of the whole capacity (or of the token bound, if less), and
+   * of the context entry. */
+  int64_t max_tokens = capacity, token_bound = 0;
+  if (step.token_dim &&
+      attune_model_dim_bound(session->model, step.token_dim, &token_bound) == ATTUNE_OK &&
+      token_bound < capacity)
+    max_tokens = token_bound;
   attune_dim dims[] = {{ATTUNE_BATCH_DIM, batch},
                        {ATTUNE_CACHE_DIM, capacity},
                        {step.token_dim, max_tokens}};

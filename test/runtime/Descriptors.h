@@ -9,15 +9,11 @@ struct Descriptor2D {
   float *allocated, *aligned;
   int64_t offset, sizes[2], strides[2];
 };
-struct Descriptor1D {
-  float *allocated, *aligned;
-  int64_t offset, sizes[1], strides[1];
-};
-
-/// A 1-D buffer of another element type (a workspace of bytes, a size function's dims).
+/// A 1-D buffer of any element type (floats; a workspace of bytes, a size function's dims).
 template <typename T> struct Buffer1D {
   T *allocated, *aligned;
   int64_t offset, sizes[1], strides[1];
 };
+using Descriptor1D = Buffer1D<float>;
 
 #endif // ATTUNE_TEST_RUNTIME_DESCRIPTORS_H

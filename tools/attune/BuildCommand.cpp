@@ -354,8 +354,7 @@ int attune::buildCommand(int argc, char **argv) {
     return printModule();
   if (mlir::failed(addWorkspaces(*model->module, *interface)))
     return 1;
-  if (report)
-  {
+  if (report) {
     reportKernelTable(*model->module, model->bounds, Roofline{peakGflops, bandwidthGbs},
                       llvm::outs());
     reportMemoryPlan(*model->module, model->bounds, llvm::outs());
