@@ -26,6 +26,14 @@ python3 bench/make_inputs.py "$work/in.safetensors" 50257 1 480 input_ids > /dev
 # PyTorch (Debian's python3-torch) is the peer; without it those columns read "nan".
 have_torch=0
 /usr/bin/python3 -c "import torch" 2> /dev/null && have_torch=1
+# Debian's torch calls whichever BLAS provides libblas.so.3: the reference one is several
+# times slower than OpenBLAS and single-threaded, which would flatter attune. Say which.
+blas=$(readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu 2> /dev/null || echo unknown)
+echo "PyTorch's BLAS: $blas"
+case "$blas" in
+  *openblas*|*blis*|*mkl*) ;;
+  *) echo "warning: not an optimized BLAS; apt-get install libopenblas0-pthread for a fair peer" ;;
+esac
 
 field() { sed -n "s/^$1: .* in \([0-9.]*\) ms (\([0-9.]*\) tokens\/s.*/\\$2/p"; }
 echo "| round | threads | FMA peak GFLOP/s | decode tokens/s | bound tokens/s (read GB/s) | % of bound | PyTorch tokens/s | × PyTorch | prefill 480 ms | forward 1 x 480 ms |"
@@ -41,7 +49,11 @@ for round in $(seq "$rounds"); do
     forward=$($attune run "$work/lib/libgpt2.so" --weights "$work/w.safetensors" --input "$work/in.safetensors" --num-threads "$threads" --repeat 3 | sed -n 's/^wall time: \([0-9.]*\) ms.*/\1/p')
     torch=nan
     if [ "$have_torch" = 1 ]; then
-      torch=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 ../shared/peers/torch_decode.py "$threads" 480 32 | sed -n 's/.*decode_tok_s=\([0-9.]*\).*/\1/p')
+      # PyTorch at its best: OpenBLAS on as many threads as torch's, and torch's OpenMP
+      # threads not spinning between ops (spinning, they starve OpenBLAS's own threads: 8.6
+      # tokens/s on 2 threads against 27 with PASSIVE on the Zen 5).
+      torch=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS="$threads" \
+              /usr/bin/python3 ../shared/peers/torch_decode.py "$threads" 480 32 | sed -n 's/.*decode_tok_s=\([0-9.]*\).*/\1/p')
     fi
     python3 - "$round" "$threads" "$peak" "$tps" "$gbs" "$weights" "$torch" "$prefill" "$forward" <<'PY'
 import sys

@@ -6,143 +6,35 @@
 // sequence so far, one prompt at a time. Either way the next token comes from the logits at a
 // row's last position: greedily, or by sampling (temperature, top-k, top-p, a seed; each row
 // draws from its own stream), with the defaults and the eos/pad/decoder-start ids of the
-// checkpoint's generation_config.json. Each row is what that prompt gives alone.
+// checkpoint's generation_config.json. Each row is what that prompt gives alone. Prompts come
+// as ids or as text, which the checkpoint's tokenizer.json encodes and the answers' tokens are
+// decoded by; more prompts than the library's batch bound run in batches of it.
 // Anything that cannot be generated as asked (a prompt past the library's bound, ids outside
 // the vocabulary, an option the model does not take) is an error before the first step.
 #include "tools/attune/Commands.h"
 #include "tools/attune/LoadedLibrary.h"
+#include "tools/attune/Sampling.h"
 #include "tools/attune/TensorIO.h"
+#include "tools/attune/TokenPrinter.h"
+
+#include "tokenizer/Tokenizer.h"
 
 #include "ir/Abi.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
-#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <numeric>
 #include <optional>
 
 using namespace attune;
 namespace cl = llvm::cl;
 
 namespace {
-
-/// How tokens are chosen and when a sequence ends: Hugging Face's generation_config.json,
-/// then the command line on top.
-struct GenerationSettings {
-  std::vector<int64_t> eos; // a sequence ends after any of these
-  std::optional<int64_t> pad, decoderStart;
-  bool sample = false;
-  double temperature = 1.0;
-  int64_t topK = 0;  // 0: every token
-  double topP = 1.0; // 1: every token
-};
-
-/// A JSON integer or list of integers (eos_token_id may be either).
-std::vector<int64_t> integers(const llvm::json::Value *value) {
-  std::vector<int64_t> out;
-  if (!value)
-    return out;
-  if (std::optional<int64_t> one = value->getAsInteger())
-    out.push_back(*one);
-  else if (const llvm::json::Array *list = value->getAsArray())
-    for (const llvm::json::Value &item : *list)
-      if (std::optional<int64_t> id = item.getAsInteger())
-        out.push_back(*id);
-  return out;
-}
-
-/// Reads `path` into `settings`; prints the error and returns false on an unreadable file.
-bool readGenerationConfig(const std::string &path, GenerationSettings &settings) {
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer) {
-    llvm::errs() << "attune: cannot read " << path << ": " << buffer.getError().message() << "\n";
-    return false;
-  }
-  llvm::Expected<llvm::json::Value> parsed = llvm::json::parse((*buffer)->getBuffer());
-  if (!parsed) {
-    llvm::errs() << "attune: " << path << ": " << llvm::toString(parsed.takeError()) << "\n";
-    return false;
-  }
-  const llvm::json::Object *config = parsed->getAsObject();
-  if (!config) {
-    llvm::errs() << "attune: " << path << ": not a JSON object\n";
-    return false;
-  }
-  settings.eos = integers(config->get("eos_token_id"));
-  if (std::optional<int64_t> pad = config->getInteger("pad_token_id"))
-    settings.pad = *pad;
-  if (std::optional<int64_t> start = config->getInteger("decoder_start_token_id"))
-    settings.decoderStart = *start;
-  settings.sample = config->getBoolean("do_sample").value_or(false);
-  settings.temperature = config->getNumber("temperature").value_or(1.0);
-  settings.topK = config->getInteger("top_k").value_or(0);
-  settings.topP = config->getNumber("top_p").value_or(1.0);
-  return true;
-}
-
-/// splitmix64: a seeded stream of uniform doubles in [0, 1), the same on every platform.
-class Random {
-public:
-  explicit Random(uint64_t seed) : state(seed) {}
-  double uniform() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return static_cast<double>((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
-  }
-
-private:
-  uint64_t state;
-};
-
-/// The next token from one position's logits: the argmax, or a sample from the softmax of
-/// logits / temperature restricted to the top-k tokens and then to the smallest set whose
-/// probability reaches top-p (Hugging Face's order).
-int64_t chooseToken(const float *logits, int64_t vocab, const GenerationSettings &settings,
-                    Random &random) {
-  if (!settings.sample)
-    return static_cast<int64_t>(argmax(logits, vocab));
-  // Ordered by logit only as far as a filter looks: the top k, or all for top-p alone (a
-  // full sort of a 50K vocabulary per token costs milliseconds); unfiltered, none.
-  std::vector<int64_t> order(vocab);
-  std::iota(order.begin(), order.end(), 0);
-  size_t keep = settings.topK > 0 ? std::min<size_t>(settings.topK, vocab) : vocab;
-  if (keep < static_cast<size_t>(vocab) || settings.topP < 1.0)
-    std::partial_sort(order.begin(), order.begin() + keep, order.end(),
-                      [&](int64_t a, int64_t b) {
-                        return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
-                      });
-  float largest = *std::max_element(logits, logits + vocab);
-  std::vector<double> weights(keep);
-  for (size_t i = 0; i < keep; ++i)
-    weights[i] = std::exp((logits[order[i]] - largest) / settings.temperature);
-  double total = std::accumulate(weights.begin(), weights.end(), 0.0);
-  if (settings.topP < 1.0) {
-    double reached = 0;
-    size_t kept = 0;
-    while (kept < keep && (kept == 0 || reached < settings.topP * total))
-      reached += weights[kept++];
-    keep = kept;
-    total = reached;
-  }
-  double target = random.uniform() * total;
-  for (size_t i = 0; i < keep; ++i) {
-    target -= weights[i];
-    if (target < 0)
-      return order[i];
-  }
-  return order[keep - 1];
-}
-
-/// Row r's sampling stream: the same whichever way (and in whatever batch) it is decoded.
-Random rowRandom(uint64_t seed, size_t row) { return Random(seed + 0x632be59bd9b4e019ULL * row); }
 
 /// What a generation run measured and produced.
 struct GenerationResult {
@@ -155,15 +47,16 @@ struct GenerationResult {
 /// (right-padded), then one decode call per token for the whole batch; a row that has ended
 /// gets padding that its cache does not keep. `extra`: the step's other inputs, the same every
 /// call (an encoder's output). Rows are numbered from `firstRow` (their sampling streams and
-/// labels). Prints each row's tokens (as they come for a single row; `label` names a single
-/// row's line). With `repeat` > 1 the whole generation runs again on the same session (its
-/// cache reset) and the fastest prefill and decode count: warm figures, like `attune run
-/// --repeat`. Returns false after printing the runtime's error.
+/// labels). Prints each row's tokens through `printer` (as they come for a single row, labelled
+/// `streamRow` when it is one of several). With `repeat` > 1 the whole generation runs again
+/// on the same session (its cache reset) and the fastest prefill and decode count: warm
+/// figures, like `attune run --repeat`. Returns false after printing the runtime's error.
 bool generateCached(LoadedLibrary &library, const std::string &entry,
                     const attune_tensor &tokenInput, const std::vector<OwnedTensor> &extra,
                     const std::vector<std::vector<int64_t>> &prompts, size_t firstRow,
-                    const std::string &label, unsigned maxNewTokens, unsigned repeat,
-                    const GenerationSettings &settings, uint64_t seed, GenerationResult &result) {
+                    TokenPrinter &printer, std::optional<size_t> streamRow,
+                    unsigned maxNewTokens, unsigned repeat, const GenerationSettings &settings,
+                    uint64_t seed, GenerationResult &result) {
   const attune_runtime &rt = library.api();
   using Clock = std::chrono::steady_clock;
   auto millisecondsSince = [](Clock::time_point t) {
@@ -201,10 +94,8 @@ bool generateCached(LoadedLibrary &library, const std::string &entry,
   int64_t decodeTokens = 0;
   for (unsigned pass = 0; pass < std::max(1u, repeat); ++pass) {
     bool stream = rows == 1 && pass == 0;
-    if (stream) {
-      llvm::outs() << label;
-      llvm::outs().flush();
-    }
+    if (stream)
+      printer.beginStream(streamRow);
     std::vector<Random> randoms;
     for (int64_t r = 0; r < rows; ++r)
       randoms.push_back(rowRandom(seed, firstRow + r));
@@ -221,10 +112,8 @@ bool generateCached(LoadedLibrary &library, const std::string &entry,
                                    randoms[r]);
         generated[r].push_back(next);
         ended[r] = llvm::is_contained(settings.eos, next);
-        if (stream) {
-          llvm::outs() << " " << next;
-          llvm::outs().flush();
-        }
+        if (stream)
+          printer.stream(next);
       }
     };
     std::vector<attune_tensor> in;
@@ -269,7 +158,7 @@ bool generateCached(LoadedLibrary &library, const std::string &entry,
     }
     double passDecode = millisecondsSince(decodeStarted);
     if (stream)
-      llvm::outs() << "\n";
+      printer.endStream();
     // Every pass must generate what the first did (its cache reset, its context recomputed).
     if (pass == 0) {
       firstPass = generated;
@@ -284,12 +173,8 @@ bool generateCached(LoadedLibrary &library, const std::string &entry,
   }
   rt.session_destroy(session);
   if (rows > 1)
-    for (int64_t r = 0; r < rows; ++r) {
-      llvm::outs() << "sequence " << firstRow + r << ":";
-      for (int64_t token : generated[r])
-        llvm::outs() << " " << token;
-      llvm::outs() << "\n";
-    }
+    for (int64_t r = 0; r < rows; ++r)
+      printer.printRow(firstRow + r, generated[r]);
   result.promptMs += promptMs;
   result.decodeMs += decodeMs;
   result.decodeTokens += decodeTokens;
@@ -318,6 +203,43 @@ bool readPrompts(LoadedLibrary &library, const std::string &ids, llvm::StringRef
       row.push_back(t.dtype == ATTUNE_I64 ? static_cast<int64_t *>(t.data)[r * length + i]
                                           : static_cast<int32_t *>(t.data)[r * length + i]);
     rows.push_back(std::move(row));
+  }
+  return true;
+}
+
+/// `name` in the folder of the weights, if it is there; else "".
+std::string besideWeights(const std::string &weights, llvm::StringRef name) {
+  llvm::SmallString<256> beside = llvm::sys::path::parent_path(weights);
+  llvm::sys::path::append(beside, name);
+  return llvm::sys::fs::exists(beside) ? beside.str().str() : std::string();
+}
+
+/// Appends the non-blank lines of `path` to `lines`; prints the error if it cannot be read.
+bool readLines(const std::string &path, std::vector<std::string> &lines) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer) {
+    llvm::errs() << "attune: cannot read " << path << ": " << buffer.getError().message() << "\n";
+    return false;
+  }
+  llvm::SmallVector<llvm::StringRef> split;
+  (*buffer)->getBuffer().split(split, '\n');
+  for (llvm::StringRef line : split)
+    if (!line.rtrim("\r").trim().empty())
+      lines.push_back(line.rtrim("\r").str());
+  return true;
+}
+
+/// The ids of each text prompt; prints which prompt the tokenizer cannot encode.
+bool encodePrompts(const Tokenizer &tokenizer, const std::vector<std::string> &texts,
+                   std::vector<std::vector<int64_t>> &rows) {
+  for (size_t r = 0; r < texts.size(); ++r) {
+    llvm::Expected<std::vector<int64_t>> ids = tokenizer.encode(texts[r]);
+    if (!ids) {
+      llvm::errs() << "attune: prompt " << r << " (\"" << texts[r]
+                   << "\"): " << llvm::toString(ids.takeError()) << "\n";
+      return false;
+    }
+    rows.push_back(std::move(*ids));
   }
   return true;
 }
@@ -365,16 +287,33 @@ int attune::generateCommand(int argc, char **argv) {
                                   cl::desc("An encoder-decoder's encoder input: 1,2,3, or a "
                                            "batch 1,2;3,4,5"),
                                   cl::cat(category));
+  cl::list<std::string> promptText("prompt",
+                                   cl::desc("A prompt as text, encoded by the tokenizer (an "
+                                            "encoder-decoder's encoder input); repeat for a "
+                                            "batch. The new tokens are printed as text"),
+                                   cl::cat(category));
+  cl::opt<std::string> promptFile("prompt-file",
+                                  cl::desc("Prompts as text, one per line (blank lines "
+                                           "skipped), generated in batches"),
+                                  cl::value_desc("file"), cl::cat(category));
+  cl::opt<std::string> tokenizerPath(
+      "tokenizer",
+      cl::desc("Hugging Face tokenizer.json (default with --prompt or --prompt-file: the one "
+               "beside the weights); given with ids, the new tokens are printed as text"),
+      cl::value_desc("file"), cl::cat(category));
   cl::opt<std::string> input("input", cl::desc("Read the prompts from this safetensors file"),
                              cl::value_desc("file"), cl::cat(category));
   cl::opt<std::string> promptTensor("prompt-tensor", cl::desc("Its tensor name (with --input)"),
                                     cl::init("input_ids"), cl::cat(category));
-  cl::opt<unsigned> maxNewTokens("max-new-tokens", cl::desc("How many tokens to generate"),
+  cl::opt<unsigned> maxNewTokens("max-new-tokens",
+                                 cl::desc("How many tokens to generate at most (default: "
+                                          "max_new_tokens of the generation config, else 16)"),
                                  cl::init(16), cl::cat(category));
   cl::opt<std::string> generationConfig(
       "generation-config",
       cl::desc("Hugging Face generation_config.json (default: the one beside the weights, if "
-               "any): eos, pad and decoder start ids, do_sample, temperature, top_k, top_p"),
+               "any): eos, pad and decoder start ids, do_sample, temperature, top_k, top_p, "
+               "max_new_tokens"),
       cl::value_desc("file"), cl::cat(category));
   cl::opt<bool> greedy("greedy", cl::desc("Choose the most likely token (the default unless "
                                           "the generation config samples)"),
@@ -426,12 +365,39 @@ int attune::generateCommand(int argc, char **argv) {
   }
   std::string ids = promptIds.empty() ? encoderIds : promptIds;
   llvm::StringRef idsOption = promptIds.empty() ? "encoder-ids" : "prompt-ids";
-  int exitCode = 0;
-  std::unique_ptr<LoadedLibrary> library =
-      openWithOneSource(input, ids, "prompt-ids (or --encoder-ids)", libraryPath, modelName,
-                        weights, exitCode);
+  bool text = !promptText.empty() || !promptFile.empty();
+  if (int(!ids.empty()) + int(!input.empty()) + int(!promptText.empty()) +
+          int(!promptFile.empty()) != 1) {
+    llvm::errs() << "attune: give exactly one of --prompt, --prompt-file, --prompt-ids (or "
+                    "--encoder-ids) and --input\n";
+    return 2;
+  }
+  // The tokenizer: asked for, or for text prompts the one beside the weights.
+  std::optional<Tokenizer> tokenizer;
+  std::string tokenizerFile = tokenizerPath;
+  if (tokenizerFile.empty() && text) {
+    tokenizerFile = besideWeights(weights, "tokenizer.json");
+    if (tokenizerFile.empty()) {
+      llvm::errs() << "attune: text prompts need a tokenizer, and there is no tokenizer.json "
+                      "beside the weights: give --tokenizer FILE, or the ids with "
+                      "--prompt-ids\n";
+      return 2;
+    }
+  }
+  if (!tokenizerFile.empty()) {
+    llvm::Expected<Tokenizer> read = Tokenizer::fromFile(tokenizerFile);
+    if (!read) {
+      llvm::errs() << "attune: " << llvm::toString(read.takeError()) << "\n";
+      return 1;
+    }
+    tokenizer.emplace(std::move(*read));
+  }
+  std::vector<std::string> texts(promptText.begin(), promptText.end());
+  if (!promptFile.empty() && !readLines(promptFile, texts))
+    return 2;
+  std::unique_ptr<LoadedLibrary> library = LoadedLibrary::open(libraryPath, modelName, weights);
   if (!library)
-    return exitCode;
+    return 1;
   const attune_runtime &rt = library->api();
   if (threads.getNumOccurrences() && rt.set_num_threads(threads) != ATTUNE_OK) {
     llvm::errs() << "attune: " << rt.last_error() << "\n";
@@ -461,14 +427,12 @@ int attune::generateCommand(int argc, char **argv) {
 
   GenerationSettings settings;
   std::string configPath = generationConfig;
-  if (configPath.empty()) {
-    llvm::SmallString<256> beside = llvm::sys::path::parent_path(weights);
-    llvm::sys::path::append(beside, "generation_config.json");
-    if (llvm::sys::fs::exists(beside))
-      configPath = beside.str().str();
-  }
+  if (configPath.empty())
+    configPath = besideWeights(weights, "generation_config.json");
   if (!configPath.empty() && !readGenerationConfig(configPath, settings))
     return 1;
+  if (!maxNewTokens.getNumOccurrences() && settings.maxNewTokens)
+    maxNewTokens = *settings.maxNewTokens;
   if (eosToken.getNumOccurrences())
     settings.eos = eosToken < 0 ? std::vector<int64_t>{} : std::vector<int64_t>{eosToken};
   bool samplingAsked = temperature.getNumOccurrences() || topK.getNumOccurrences() ||
@@ -499,7 +463,8 @@ int attune::generateCommand(int argc, char **argv) {
   }
 
   std::vector<std::vector<int64_t>> prompts;
-  if (!readPrompts(*library, ids, idsOption, input, promptTensor, promptEntry, prompts))
+  if (text ? !encodePrompts(*tokenizer, texts, prompts)
+           : !readPrompts(*library, ids, idsOption, input, promptTensor, promptEntry, prompts))
     return 2;
   // The vocabulary: the last dim of the step's logits, as the manifest declares them.
   int64_t vocab = 0;
@@ -546,10 +511,20 @@ int attune::generateCommand(int argc, char **argv) {
   // the decoder from its start token.
   const std::string stepped = encoderDecoder ? "decode" : "forward";
   bool cached = !recompute && library->hasEntry(stepped + abi::kStepSuffix.str());
-  if (cached && !encoderDecoder) {
-    if (!generateCached(*library, stepped, stepInput, {}, prompts, 0,
-                        prompts.size() == 1 ? "tokens:" : "", maxNewTokens, repeat, settings,
-                        seed, result))
+  TokenPrinter printer(tokenizer ? &*tokenizer : nullptr);
+  // A label on a streamed row only when it is one of several.
+  auto streamLabel = [&](size_t row) {
+    return prompts.size() == 1 ? std::nullopt : std::optional<size_t>(row);
+  };
+  // More prompts than the library's batch bound go in batches of the bound.
+  int64_t batchBound = 0;
+  rt.model_dim_bound(library->model(), "batch", &batchBound);
+  size_t perBatch = batchBound > 0 ? static_cast<size_t>(batchBound) : prompts.size();
+  for (size_t first = 0; cached && !encoderDecoder && first < prompts.size(); first += perBatch) {
+    std::vector<std::vector<int64_t>> batch(
+        prompts.begin() + first, prompts.begin() + std::min(prompts.size(), first + perBatch));
+    if (!generateCached(*library, stepped, stepInput, {}, batch, first, printer,
+                        streamLabel(first), maxNewTokens, repeat, settings, seed, result))
       return 1;
     written = result.generated;
   }
@@ -559,9 +534,8 @@ int attune::generateCommand(int argc, char **argv) {
     if (!library->run(inputs, memory, "encode"))
       return 1;
     result.promptMs += millisecondsSince(started);
-    std::string label = prompts.size() == 1 ? "tokens:" : "sequence " + std::to_string(r) + ":";
-    if (!generateCached(*library, stepped, stepInput, memory, {{start}}, r, label, maxNewTokens,
-                        repeat, settings, seed, result))
+    if (!generateCached(*library, stepped, stepInput, memory, {{start}}, r, printer,
+                        streamLabel(r), maxNewTokens, repeat, settings, seed, result))
       return 1;
     // The encoder's tokens are the prompt's; the decoder's start token is not counted.
     result.promptTokens += static_cast<int64_t>(prompts[r].size()) - 1;
@@ -571,8 +545,7 @@ int attune::generateCommand(int argc, char **argv) {
   }
   for (size_t r = 0; !cached && r < prompts.size(); ++r) {
     Random random = rowRandom(seed, r);
-    llvm::outs() << (prompts.size() == 1 ? "tokens:" : "sequence " + std::to_string(r) + ":");
-    llvm::outs().flush();
+    printer.beginStream(streamLabel(r));
     auto phase = Clock::now();
     std::vector<OwnedTensor> memory; // the encoder's output, computed once
     std::vector<int64_t> sequence = prompts[r], generated;
@@ -597,8 +570,7 @@ int attune::generateCommand(int argc, char **argv) {
       int64_t next = chooseToken(last, width, settings, random);
       generated.push_back(next);
       sequence.push_back(next);
-      llvm::outs() << " " << next;
-      llvm::outs().flush();
+      printer.stream(next);
       // The prompt's pass (with the encoder) produces the first token; the rest decode.
       (step == 0 ? promptMs : decodeMs) += millisecondsSince(phase);
       phase = Clock::now();
@@ -606,7 +578,7 @@ int attune::generateCommand(int argc, char **argv) {
       if (llvm::is_contained(settings.eos, next))
         break;
     }
-    llvm::outs() << "\n";
+    printer.endStream();
     // As Hugging Face's generate returns them: an encoder-decoder's decoder sequence starts
     // with the start token; a causal LM's new tokens follow its prompt.
     written.push_back(encoderDecoder ? sequence : generated);

@@ -1,0 +1,150 @@
+// The tokenizer.json reader and its encode/decode: Hugging Face's BPE semantics (merges by
+// rank, added tokens matched first, unk and fuse_unk, decoders none and Fuse) and a clear
+// error for everything it does not implement.
+#include "tokenizer/Tokenizer.h"
+
+#include <gtest/gtest.h>
+
+using attune::Tokenizer;
+
+namespace {
+
+/// A tokenizer.json with the BPE `model` body and optional top-level additions.
+std::string file(const std::string &model, const std::string &rest = "") {
+  return R"({"version": "1.0", "normalizer": null, "pre_tokenizer": null, )" + rest +
+         R"("model": {"type": "BPE", )" + model + "}}";
+}
+
+Tokenizer load(const std::string &json) {
+  llvm::Expected<Tokenizer> tokenizer = Tokenizer::fromJSON(json, "tokenizer.json");
+  EXPECT_TRUE(static_cast<bool>(tokenizer)) << llvm::toString(tokenizer.takeError());
+  return std::move(*tokenizer);
+}
+
+std::string loadError(const std::string &json) {
+  llvm::Expected<Tokenizer> tokenizer = Tokenizer::fromJSON(json, "tokenizer.json");
+  if (tokenizer)
+    return "(loaded)";
+  return llvm::toString(tokenizer.takeError());
+}
+
+std::vector<int64_t> encode(const Tokenizer &tokenizer, llvm::StringRef text) {
+  llvm::Expected<std::vector<int64_t>> ids = tokenizer.encode(text);
+  EXPECT_TRUE(static_cast<bool>(ids)) << llvm::toString(ids.takeError());
+  return ids ? *ids : std::vector<int64_t>{};
+}
+
+std::string decode(const Tokenizer &tokenizer, std::vector<int64_t> ids, bool skip = true) {
+  llvm::Expected<std::string> text = tokenizer.decode(ids, skip);
+  EXPECT_TRUE(static_cast<bool>(text)) << llvm::toString(text.takeError());
+  return text ? *text : "";
+}
+
+const char *kCharacters =
+    R"("vocab": {"0": 0, "1": 1, "2": 2, "+": 3, "=": 4, "<|endoftext|>": 5}, "merges": [])";
+const char *kEndOfText = R"("added_tokens": [{"id": 5, "content": "<|endoftext|>",
+                            "special": true}], "decoder": {"type": "Fuse"}, )";
+
+TEST(Tokenizer, CharacterLevelRoundTrip) {
+  Tokenizer t = load(file(kCharacters, kEndOfText));
+  EXPECT_EQ(t.size(), 6);
+  EXPECT_EQ(encode(t, "12+0="), (std::vector<int64_t>{1, 2, 3, 0, 4}));
+  EXPECT_EQ(decode(t, {1, 2, 3, 0, 4}), "12+0=");
+  EXPECT_EQ(encode(t, ""), std::vector<int64_t>{});
+}
+
+TEST(Tokenizer, AddedTokensMatchBeforeTheModelAndSpecialOnesDecodeToNothing) {
+  Tokenizer t = load(file(kCharacters, kEndOfText));
+  EXPECT_EQ(encode(t, "1<|endoftext|>2"), (std::vector<int64_t>{1, 5, 2}));
+  EXPECT_EQ(decode(t, {2, 5}), "2");
+  EXPECT_EQ(decode(t, {2, 5}, /*skip=*/false), "2<|endoftext|>");
+}
+
+TEST(Tokenizer, TheLongestAddedTokenWins) {
+  Tokenizer t = load(file(R"("vocab": {"a": 0}, "merges": [])",
+                          R"("added_tokens": [{"id": 1, "content": "<x>"},
+                                              {"id": 2, "content": "<x>>"}], )"));
+  EXPECT_EQ(encode(t, "<x>>a<x>"), (std::vector<int64_t>{2, 0, 1}));
+}
+
+TEST(Tokenizer, MergesApplyLowestRankFirst) {
+  const char *vocab = R"("vocab": {"a": 0, "b": 1, "c": 2, "ab": 3, "bc": 4, "abc": 5}, )";
+  // (b, c) ranks first: "abc" -> a bc, which no merge joins.
+  Tokenizer bcFirst = load(file(vocab + std::string(R"("merges": ["b c", "a b", "ab c"])")));
+  EXPECT_EQ(encode(bcFirst, "abc"), (std::vector<int64_t>{0, 4}));
+  // (a, b) first, then (ab, c); the newer [left, right] form of a merge reads the same.
+  Tokenizer abFirst =
+      load(file(vocab + std::string(R"("merges": [["a", "b"], ["b", "c"], ["ab", "c"]])")));
+  EXPECT_EQ(encode(abFirst, "abc"), (std::vector<int64_t>{5}));
+  EXPECT_EQ(encode(abFirst, "abab"), (std::vector<int64_t>{3, 3}));
+}
+
+TEST(Tokenizer, WithoutADecoderTokensAreJoinedBySpaces) {
+  // Hugging Face's decode with no decoder joins the tokens with spaces.
+  Tokenizer t = load(file(kCharacters));
+  EXPECT_EQ(decode(t, {1, 2}), "1 2");
+}
+
+TEST(Tokenizer, UnknownCharactersUseTheUnkTokenAndFuseWhenAsked) {
+  const char *vocab = R"("vocab": {"<unk>": 0, "a": 1, "é": 2}, "merges": [], "unk_token": "<unk>")";
+  Tokenizer plain = load(file(vocab));
+  EXPECT_EQ(encode(plain, "axyé"), (std::vector<int64_t>{1, 0, 0, 2}));
+  Tokenizer fused = load(file(vocab + std::string(R"(, "fuse_unk": true)")));
+  EXPECT_EQ(encode(fused, "axyé"), (std::vector<int64_t>{1, 0, 2}));
+}
+
+TEST(Tokenizer, EncodingErrorsNameTheCharacterAndItsByte) {
+  Tokenizer t = load(file(kCharacters, kEndOfText));
+  llvm::Expected<std::vector<int64_t>> ids = t.encode("12x");
+  ASSERT_FALSE(static_cast<bool>(ids));
+  EXPECT_EQ(llvm::toString(ids.takeError()),
+            "tokenizer.json: the text's character 'x' (at byte 2) is not in the vocabulary, and "
+            "there is no unk_token");
+  ids = t.encode("1\xff");
+  ASSERT_FALSE(static_cast<bool>(ids));
+  EXPECT_EQ(llvm::toString(ids.takeError()), "tokenizer.json: the text is not UTF-8 (at byte 1)");
+}
+
+TEST(Tokenizer, DecodingAnIdWithoutTextFails) {
+  Tokenizer t = load(file(kCharacters, kEndOfText));
+  for (int64_t id : {int64_t(6), int64_t(-1)}) {
+    llvm::Expected<std::string> text = t.decode({id});
+    ASSERT_FALSE(static_cast<bool>(text));
+    EXPECT_EQ(llvm::toString(text.takeError()),
+              "tokenizer.json: token " + std::to_string(id) + " has no text in this tokenizer");
+  }
+}
+
+TEST(Tokenizer, WhatIsNotImplementedIsAnErrorNamingIt) {
+  EXPECT_EQ(loadError(R"({"normalizer": {"type": "NFC"}, "model": {"type": "BPE"}})"),
+            "tokenizer.json: normalizer 'NFC' is not supported yet (only a BPE without one is)");
+  EXPECT_EQ(loadError(R"({"pre_tokenizer": {"type": "ByteLevel"}, "model": {"type": "BPE"}})"),
+            "tokenizer.json: pre_tokenizer 'ByteLevel' is not supported yet (only a BPE without "
+            "one is)");
+  EXPECT_EQ(loadError(R"({"model": {"type": "Unigram", "vocab": []}})"),
+            "tokenizer.json: model type 'Unigram' is not supported yet (BPE is)");
+  EXPECT_EQ(loadError(file(std::string(kCharacters) + R"(, "byte_fallback": true)")),
+            "tokenizer.json: BPE with byte_fallback is not supported yet");
+  EXPECT_EQ(loadError(file(kCharacters, R"("decoder": {"type": "ByteLevel"}, )")),
+            "tokenizer.json: decoder 'ByteLevel' is not supported yet (Fuse is)");
+}
+
+TEST(Tokenizer, MalformedFilesAreErrors) {
+  EXPECT_EQ(loadError("[1, 2]"), "tokenizer.json: not a JSON object");
+  EXPECT_EQ(loadError("{}"), "tokenizer.json: no \"model\" object");
+  EXPECT_EQ(loadError(file(R"("vocab": {"a": 0}, "merges": ["a b"])")),
+            "tokenizer.json: merge 0 ('a' 'b') names a token the vocabulary lacks");
+  EXPECT_EQ(loadError(file(R"("vocab": {"a": 0}, "merges": ["a"])")),
+            "tokenizer.json: merge 0 is not \"left right\" or [left, right]");
+  EXPECT_EQ(loadError(file(R"("vocab": {"a": 0, "b": 0})")),
+            "tokenizer.json: id 0 is both 'a' and 'b'");
+  EXPECT_EQ(loadError(file(R"("vocab": {"a": -3})")),
+            "tokenizer.json: token 'a' has no valid id (an integer in [0, 2^24))");
+  EXPECT_EQ(loadError(file(R"("vocab": {"a": 0}, "unk_token": "<unk>")")),
+            "tokenizer.json: unk_token '<unk>' is not in the vocabulary");
+  EXPECT_EQ(loadError(file(R"("vocab": {"a": 0}, "merges": [])",
+                           R"("added_tokens": [{"id": 0, "content": "<x>"}], )")),
+            "tokenizer.json: id 0 is both 'a' and '<x>'");
+}
+
+} // namespace

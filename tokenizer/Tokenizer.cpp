@@ -1,0 +1,253 @@
+//===- Tokenizer.cpp - Hugging Face tokenizer.json: text <-> token ids ----------------------===//
+#include "tokenizer/Tokenizer.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/ConvertUTF.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <algorithm>
+#include <limits>
+
+using namespace attune;
+namespace json = llvm::json;
+
+namespace {
+
+/// Ids past this are taken for a corrupt file, not a vocabulary (the largest in use are ~2^18).
+constexpr int64_t kMaxId = int64_t(1) << 24;
+
+llvm::Error fail(llvm::StringRef name, const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), (name + ": " + message).str());
+}
+
+/// "absent or null", the only value a component we do not implement may have.
+bool isAbsent(const json::Object &object, llvm::StringRef key) {
+  const json::Value *value = object.get(key);
+  return !value || value->kind() == json::Value::Null;
+}
+
+/// The "type" of a component object, for naming what is unsupported.
+std::string typeOf(const json::Value *component) {
+  if (const json::Object *object = component ? component->getAsObject() : nullptr)
+    if (std::optional<llvm::StringRef> type = object->getString("type"))
+      return type->str();
+  return "?";
+}
+
+/// Splits a merge, "left right" (older files) or ["left", "right"] (newer).
+std::optional<std::pair<std::string, std::string>> mergePair(const json::Value &merge) {
+  if (std::optional<llvm::StringRef> text = merge.getAsString()) {
+    auto [left, right] = text->split(' ');
+    if (left.empty() || right.empty() || right.contains(' '))
+      return std::nullopt;
+    return std::make_pair(left.str(), right.str());
+  }
+  const json::Array *pair = merge.getAsArray();
+  if (!pair || pair->size() != 2)
+    return std::nullopt;
+  std::optional<llvm::StringRef> left = (*pair)[0].getAsString(), right = (*pair)[1].getAsString();
+  if (!left || !right)
+    return std::nullopt;
+  return std::make_pair(left->str(), right->str());
+}
+
+} // namespace
+
+llvm::Expected<Tokenizer> Tokenizer::fromFile(llvm::StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer)
+    return fail(path, "cannot read: " + buffer.getError().message());
+  return fromJSON((*buffer)->getBuffer(), path);
+}
+
+llvm::Expected<Tokenizer> Tokenizer::fromJSON(llvm::StringRef text, llvm::StringRef name) {
+  llvm::Expected<json::Value> parsed = json::parse(text);
+  if (!parsed)
+    return fail(name, llvm::toString(parsed.takeError()));
+  const json::Object *root = parsed->getAsObject();
+  if (!root)
+    return fail(name, "not a JSON object");
+  for (llvm::StringRef component : {"normalizer", "pre_tokenizer", "post_processor"})
+    if (!isAbsent(*root, component))
+      return fail(name, component + " '" + typeOf(root->get(component)) +
+                            "' is not supported yet (only a BPE without one is)");
+  const json::Object *model = root->getObject("model");
+  if (!model)
+    return fail(name, "no \"model\" object");
+  std::string modelType = typeOf(root->get("model"));
+  if (modelType != "BPE")
+    return fail(name, "model type '" + modelType + "' is not supported yet (BPE is)");
+  if (model->getBoolean("byte_fallback").value_or(false))
+    return fail(name, "BPE with byte_fallback is not supported yet");
+  for (llvm::StringRef affix : {"continuing_subword_prefix", "end_of_word_suffix"})
+    if (!model->getString(affix).value_or("").empty())
+      return fail(name, "BPE with a " + affix + " is not supported yet");
+  if (model->getNumber("dropout").value_or(0) != 0)
+    return fail(name, "BPE dropout samples encodings; give a tokenizer without it");
+
+  Tokenizer tokenizer;
+  tokenizer.name = name.str();
+  // Ids to tokens, from the vocabulary and then the added tokens (which may repeat one).
+  auto define = [&](llvm::StringRef token, const json::Value &idValue) -> llvm::Error {
+    std::optional<int64_t> id = idValue.getAsInteger();
+    if (!id || *id < 0 || *id >= kMaxId)
+      return fail(name, "token '" + token + "' has no valid id (an integer in [0, 2^24))");
+    if (token.empty())
+      return fail(name, "an empty token (id " + llvm::Twine(*id) + ")");
+    if (static_cast<size_t>(*id) >= tokenizer.tokens.size()) {
+      tokenizer.tokens.resize(*id + 1);
+      tokenizer.special.resize(*id + 1);
+    }
+    std::string &slot = tokenizer.tokens[*id];
+    if (!slot.empty() && slot != token)
+      return fail(name, "id " + llvm::Twine(*id) + " is both '" + slot + "' and '" + token + "'");
+    slot = token.str();
+    auto [it, inserted] = tokenizer.vocabulary.try_emplace(token, *id);
+    if (!inserted && it->second != *id)
+      return fail(name, "token '" + token + "' has two ids, " + llvm::Twine(it->second) + " and " +
+                            llvm::Twine(*id));
+    return llvm::Error::success();
+  };
+  const json::Object *vocabulary = model->getObject("vocab");
+  if (!vocabulary)
+    return fail(name, "the BPE model has no \"vocab\" object");
+  // In the order of the keys (a JSON object has none; errors must not depend on hashing).
+  std::vector<std::pair<llvm::StringRef, const json::Value *>> entries;
+  for (const auto &[token, id] : *vocabulary)
+    entries.emplace_back(token, &id);
+  llvm::sort(entries, [](const auto &a, const auto &b) { return a.first < b.first; });
+  for (const auto &[token, id] : entries)
+    if (llvm::Error error = define(token, *id))
+      return std::move(error);
+  if (const json::Array *addedTokens = root->getArray("added_tokens"))
+    for (const json::Value &entry : *addedTokens) {
+      const json::Object *object = entry.getAsObject();
+      std::optional<llvm::StringRef> content = object ? object->getString("content") : std::nullopt;
+      const json::Value *id = object ? object->get("id") : nullptr;
+      if (!content || !id)
+        return fail(name, "an added token without \"content\" and \"id\"");
+      if (llvm::Error error = define(*content, *id))
+        return std::move(error);
+      tokenizer.added.emplace_back(content->str(), *id->getAsInteger());
+      tokenizer.special[*id->getAsInteger()] = object->getBoolean("special").value_or(false);
+    }
+  // Longest first: where two added tokens start at one place, the longer one is meant.
+  llvm::sort(tokenizer.added, [](const auto &a, const auto &b) {
+    return a.first.size() != b.first.size() ? a.first.size() > b.first.size() : a.first < b.first;
+  });
+
+  if (const json::Array *merges = model->getArray("merges"))
+    for (size_t rank = 0; rank < merges->size(); ++rank) {
+      auto pair = mergePair((*merges)[rank]);
+      if (!pair)
+        return fail(name, "merge " + llvm::Twine(rank) + " is not \"left right\" or [left, right]");
+      auto id = [&](const std::string &token) {
+        auto it = tokenizer.vocabulary.find(token);
+        return it == tokenizer.vocabulary.end() ? -1 : it->second;
+      };
+      int64_t left = id(pair->first), right = id(pair->second),
+              merged = id(pair->first + pair->second);
+      if (left < 0 || right < 0 || merged < 0)
+        return fail(name, "merge " + llvm::Twine(rank) + " ('" + pair->first + "' '" +
+                              pair->second + "') names a token the vocabulary lacks");
+      // The first of two merges of one pair wins, as in Hugging Face.
+      tokenizer.merges.try_emplace({left, right}, static_cast<int64_t>(rank), merged);
+    }
+
+  if (std::optional<llvm::StringRef> unknown = model->getString("unk_token")) {
+    auto it = tokenizer.vocabulary.find(*unknown);
+    if (it == tokenizer.vocabulary.end())
+      return fail(name, "unk_token '" + *unknown + "' is not in the vocabulary");
+    tokenizer.unknown = it->second;
+  }
+  tokenizer.fuseUnknown = model->getBoolean("fuse_unk").value_or(false);
+
+  if (!isAbsent(*root, "decoder")) {
+    std::string decoder = typeOf(root->get("decoder"));
+    if (decoder != "Fuse")
+      return fail(name, "decoder '" + decoder + "' is not supported yet (Fuse is)");
+    tokenizer.joinWithSpaces = false;
+  }
+  return std::move(tokenizer);
+}
+
+llvm::Error Tokenizer::encodePiece(llvm::StringRef piece, size_t offset,
+                                   std::vector<int64_t> &ids) const {
+  // The characters, each its token or the unknown one.
+  std::vector<int64_t> word;
+  for (size_t at = 0; at < piece.size();) {
+    unsigned length = llvm::getNumBytesForUTF8(static_cast<llvm::UTF8>(piece[at]));
+    llvm::StringRef character = piece.substr(at, length);
+    auto it = vocabulary.find(character);
+    if (it != vocabulary.end()) {
+      word.push_back(it->second);
+    } else if (unknown < 0) {
+      return fail(name, "the text's character '" + character + "' (at byte " +
+                            llvm::Twine(offset + at) +
+                            ") is not in the vocabulary, and there is no unk_token");
+    } else if (!(fuseUnknown && !word.empty() && word.back() == unknown)) {
+      word.push_back(unknown);
+    }
+    at += length;
+  }
+  // Merge the adjacent pair of the lowest rank (the leftmost of equals) until none merges.
+  while (word.size() > 1) {
+    size_t best = 0;
+    int64_t bestRank = std::numeric_limits<int64_t>::max(), merged = -1;
+    for (size_t i = 0; i + 1 < word.size(); ++i) {
+      auto it = merges.find({word[i], word[i + 1]});
+      if (it != merges.end() && it->second.first < bestRank) {
+        best = i;
+        bestRank = it->second.first;
+        merged = it->second.second;
+      }
+    }
+    if (merged < 0)
+      break;
+    word[best] = merged;
+    word.erase(word.begin() + best + 1);
+  }
+  llvm::append_range(ids, word);
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::vector<int64_t>> Tokenizer::encode(llvm::StringRef text) const {
+  const auto *begin = reinterpret_cast<const llvm::UTF8 *>(text.data()), *cursor = begin;
+  if (!llvm::isLegalUTF8String(&cursor, begin + text.size()))
+    return fail(name, "the text is not UTF-8 (at byte " + llvm::Twine(cursor - begin) + ")");
+  std::vector<int64_t> ids;
+  size_t pieceStart = 0;
+  for (size_t at = 0; at < text.size();) {
+    auto match = llvm::find_if(
+        added, [&](const auto &token) { return text.substr(at).starts_with(token.first); });
+    if (match == added.end()) {
+      ++at;
+      continue;
+    }
+    if (llvm::Error error = encodePiece(text.slice(pieceStart, at), pieceStart, ids))
+      return std::move(error);
+    ids.push_back(match->second);
+    at += match->first.size();
+    pieceStart = at;
+  }
+  if (llvm::Error error = encodePiece(text.substr(pieceStart), pieceStart, ids))
+    return std::move(error);
+  return ids;
+}
+
+llvm::Expected<std::string> Tokenizer::decode(llvm::ArrayRef<int64_t> ids, bool skipSpecial) const {
+  std::string text;
+  bool first = true;
+  for (int64_t id : ids) {
+    if (id < 0 || id >= size() || tokens[id].empty())
+      return fail(name, "token " + llvm::Twine(id) + " has no text in this tokenizer");
+    if (skipSpecial && special[id])
+      continue;
+    if (joinWithSpaces && !first)
+      text += ' ';
+    text += tokens[id];
+    first = false;
+  }
+  return text;
+}
