@@ -51,8 +51,11 @@ static void release_cache(session_cache *cache) {
   memset(cache, 0, sizeof *cache);
 }
 
-/* Claims the session for one call, or says another is in flight. */
+/* Claims the session for one call `what` (the API function's name), or says that the session
+ * is null or another call is in flight. */
 static attune_status claim(attune_session *session, const char *what) {
+  if (!session)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "%s: null session", what);
   if (atomic_exchange(&session->running, true))
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
                        "%s: the session is running a call on another thread (a session runs "
@@ -92,8 +95,6 @@ void attune_session_destroy(attune_session *session) {
 attune_status attune_session_run(attune_session *session, const char *entry,
                                  const attune_tensor *inputs, size_t num_inputs,
                                  attune_tensor *outputs, size_t num_outputs) {
-  if (!session)
-    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_session_run: null session");
   attune_status status = claim(session, "attune_session_run");
   if (status != ATTUNE_OK)
     return status;
@@ -140,8 +141,6 @@ static attune_status reserve_workspace(attune_session *session, const char *entr
 
 attune_status attune_session_reserve(attune_session *session, const char *entry,
                                      const attune_dim *dims, size_t num_dims) {
-  if (!session)
-    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_session_reserve: null session");
   attune_status status = claim(session, "attune_session_reserve");
   if (status != ATTUNE_OK)
     return status;
@@ -227,8 +226,6 @@ static attune_status reserve_cache(attune_session *session, const char *entry, i
 
 attune_status attune_session_reserve_cache(attune_session *session, const char *entry,
                                            int64_t batch, int64_t capacity) {
-  if (!session)
-    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_session_reserve_cache: null session");
   attune_status status = claim(session, "attune_session_reserve_cache");
   if (status != ATTUNE_OK)
     return status;
@@ -332,8 +329,6 @@ static attune_status run_context(attune_session *session, const attune_tensor *i
 attune_status attune_session_append(attune_session *session, const attune_tensor *inputs,
                                     size_t num_inputs, const int64_t *new_tokens,
                                     attune_tensor *outputs, size_t num_outputs) {
-  if (!session)
-    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_session_append: null session");
   attune_status status = claim(session, "attune_session_append");
   if (status != ATTUNE_OK)
     return status;

@@ -1,6 +1,7 @@
 // Unit tests of the runtime's kernel profile, with a hand-written entry standing in for
 // generated code: it brackets two "kernels" with the hooks attune-instrument-kernels inserts.
 #include "Descriptors.h"
+#include "PlaceholderWeights.h"
 #include "attune/runtime.h"
 
 #include <gtest/gtest.h>
@@ -44,9 +45,7 @@ class ProfileTest : public ::testing::Test {
 protected:
   void SetUp() override {
     weights = ::testing::TempDir() + "attune_profile_weights.safetensors";
-    float unused = 0;
-    attune_tensor t = {"unused", ATTUNE_F32, 1, {1}, &unused};
-    ASSERT_EQ(attune_safetensors_write(weights.c_str(), &t, 1), ATTUNE_OK);
+    ASSERT_EQ(writePlaceholderWeights(weights), ATTUNE_OK);
     ASSERT_EQ(attune_model_open(kManifest, entry, weights.c_str(), &model), ATTUNE_OK)
         << attune_last_error();
   }
@@ -167,9 +166,7 @@ TEST_F(ProfileTest, PrintsAlikeKernelsAsOneLine) {
 
 TEST(ProfileManifestTest, RejectsAMalformedKernelLine) {
   std::string weights = ::testing::TempDir() + "attune_profile_weights2.safetensors";
-  float unused = 0;
-  attune_tensor t = {"unused", ATTUNE_F32, 1, {1}, &unused};
-  ASSERT_EQ(attune_safetensors_write(weights.c_str(), &t, 1), ATTUNE_OK);
+  ASSERT_EQ(writePlaceholderWeights(weights), ATTUNE_OK);
   attune_model *model = nullptr;
   EXPECT_EQ(attune_model_open("attune-manifest 1\nmodel m\ninput x f32 4\nkernel matmul only\n",
                               entry, weights.c_str(), &model),

@@ -6,6 +6,7 @@
 // code: y = 2·x through a temporary in the workspace (entry 0), and its size function
 // (entry 1, NAME_entry's `entries + 0`): batch · seq · 4 bytes.
 #include "Descriptors.h"
+#include "PlaceholderWeights.h"
 #include "attune/runtime.h"
 
 #include <gtest/gtest.h>
@@ -54,9 +55,7 @@ class WorkspaceTest : public ::testing::Test {
 protected:
   void SetUp() override {
     weights = ::testing::TempDir() + "attune_workspace_weights.safetensors";
-    float unused = 0;
-    attune_tensor t = {"unused", ATTUNE_F32, 1, {1}, &unused};
-    ASSERT_EQ(attune_safetensors_write(weights.c_str(), &t, 1), ATTUNE_OK);
+    ASSERT_EQ(writePlaceholderWeights(weights), ATTUNE_OK);
     ASSERT_EQ(attune_model_open(kManifest, doublerEntry, weights.c_str(), &model), ATTUNE_OK)
         << attune_last_error();
     entryCalls = 0;

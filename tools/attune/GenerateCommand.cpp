@@ -22,10 +22,8 @@
 #include "ir/Abi.h"
 
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Path.h"
 
 #include <algorithm>
 #include <chrono>
@@ -205,13 +203,6 @@ bool readPrompts(LoadedLibrary &library, const std::string &ids, llvm::StringRef
     rows.push_back(std::move(row));
   }
   return true;
-}
-
-/// `name` in the folder of the weights, if it is there; else "".
-std::string besideWeights(const std::string &weights, llvm::StringRef name) {
-  llvm::SmallString<256> beside = llvm::sys::path::parent_path(weights);
-  llvm::sys::path::append(beside, name);
-  return llvm::sys::fs::exists(beside) ? beside.str().str() : std::string();
 }
 
 /// Appends the non-blank lines of `path` to `lines`; prints the error if it cannot be read.
@@ -526,8 +517,9 @@ int attune::generateCommand(int argc, char **argv) {
     if (!generateCached(*library, stepped, stepInput, {}, batch, first, printer,
                         streamLabel(first), maxNewTokens, repeat, settings, seed, result))
       return 1;
-    written = result.generated;
   }
+  if (cached && !encoderDecoder)
+    written = result.generated;
   for (size_t r = 0; cached && encoderDecoder && r < prompts.size(); ++r) {
     auto started = Clock::now();
     std::vector<OwnedTensor> inputs{tokenTensor(declared[0], {prompts[r]})}, memory;

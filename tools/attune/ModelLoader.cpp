@@ -1,6 +1,7 @@
 // See ModelLoader.h.
 #include "ir/Abi.h"
 #include "tools/attune/ModelLoader.h"
+#include "tools/attune/TensorIO.h"
 
 #include "frontend/Elaborator.h"
 #include "frontend/Parser.h"
@@ -9,7 +10,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -33,9 +33,7 @@ std::unique_ptr<llvm::MemoryBuffer> readFile(const std::string &path, const char
 std::string chooseConfig(const LoadRequest &request) {
   if (!request.configPath.empty() || request.weightsPath.empty())
     return request.configPath;
-  llvm::SmallString<256> beside(llvm::sys::path::parent_path(request.weightsPath));
-  llvm::sys::path::append(beside, "config.json");
-  return llvm::sys::fs::exists(beside) ? beside.str().str() : "";
+  return besideWeights(request.weightsPath, "config.json");
 }
 
 } // namespace

@@ -1,6 +1,9 @@
 // See TensorIO.h.
 #include "tools/attune/TensorIO.h"
 
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -111,6 +114,12 @@ bool writeOutputs(const std::string &path, const std::vector<OwnedTensor> &outpu
 
 size_t argmax(const float *values, size_t n) {
   return std::max_element(values, values + n) - values;
+}
+
+std::string besideWeights(llvm::StringRef weights, llvm::StringRef name) {
+  llvm::SmallString<256> beside(llvm::sys::path::parent_path(weights));
+  llvm::sys::path::append(beside, name);
+  return llvm::sys::fs::exists(beside) ? beside.str().str() : std::string();
 }
 
 std::unique_ptr<LoadedLibrary> openWithOneSource(const std::string &input, const std::string &tokens,

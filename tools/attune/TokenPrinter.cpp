@@ -8,9 +8,14 @@
 using namespace attune;
 
 std::string TokenPrinter::text(llvm::ArrayRef<int64_t> tokens) const {
-  // Runs of ids with text decode together (a token's text may depend on its neighbours:
-  // spaces between tokens, the bytes of one character split over two); an id without text
-  // (a model's vocabulary may be padded past its tokenizer's) shows as itself.
+  // The tokens decode together: a token's text may depend on its neighbours (spaces between
+  // tokens, the bytes of one character split over two). Where an id has no text (a model's
+  // vocabulary may be padded past its tokenizer's), the runs around it decode apart and it
+  // shows as itself.
+  llvm::Expected<std::string> whole = tokenizer->decode(tokens);
+  if (whole)
+    return *whole;
+  llvm::consumeError(whole.takeError());
   std::string out;
   std::vector<int64_t> run;
   auto decodeRun = [&] {
