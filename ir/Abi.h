@@ -45,7 +45,7 @@ constexpr llvm::StringLiteral kCacheDim = "cache";
 /// The last argument of every entry after attune-plan-memory: the bytes its intermediates
 /// live in (`memref<?xi8>`, 64-byte aligned, named and of role "workspace"), sized by the
 /// entry's size function. The entry carries `attune.workspace = {size_function = @F, dims =
-/// ["batch", ...], planned, minimum, buffers, unplanned}`; F is `<function>` plus the suffix,
+/// ["batch", ...], planned, minimum, buffers, in_place, unplanned}`; F is `<function>` plus the suffix,
 /// `(memref<?xi64> dims, memref<1xi64> bytes)`, the dims in that order (the manifest's
 /// `workspace` line). The library dispatches it as entry number `entries + i` of NAME_entry
 /// for the i-th entry point.

@@ -79,6 +79,12 @@ void populateAttentionDecompositionPatterns(mlir::RewritePatternSet &patterns);
 /// deallocation is done (attune-insert-prefetches; memref.prefetch has no memory effects the
 /// deallocation passes accept).
 constexpr llvm::StringLiteral kPrefetchAttr = "attune.prefetch";
+/// On an argument of a kernel function that the kernel writes (an i64): the argument it may
+/// share its bytes with. The kernel reads each element of that argument at most once, before
+/// it first writes the element at the same place in this one, on the same thread, and reads
+/// nothing else of it; attune-plan-memory then lets the written buffer take the read one's
+/// bytes where the read one dies at the call (in place).
+constexpr llvm::StringLiteral kInPlaceOfAttr = "attune.in_place_of";
 /// On the reference lowering's contraction of a packed matmul (attune-lower-to-linalg with
 /// --reference-matmul): what a schedule matches products by,
 /// `transform.structured.match attributes{attune.matmul}`.

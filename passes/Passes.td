@@ -342,6 +342,33 @@ def AttuneFuseElementwisePass : Pass<"attune-fuse-elementwise", "mlir::func::Fun
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::affine::AffineDialect"];
 }
 
+def AttuneSplitEmptyTensorsPass : Pass<"attune-split-empty-tensors", "mlir::func::FuncOp"> {
+  let summary = "One tensor.empty per use, so bufferization gives each destination its own buffer";
+  let description = [{
+    CSE merges the `tensor.empty` ops of identical shape that the lowering makes for each
+    destination (every layer's `silu(gate) · up`, every layer's head transposes), and one-shot
+    bufferization then writes all of them into the one allocation the merged op becomes: one
+    buffer live from the first layer to the last, which the memory plan can neither reuse in
+    between nor let an op write in place of a buffer it reads. Right before bufferization,
+    each use but the first gets its own copy of the op, just before its user; the plan then
+    sees one short-lived buffer per destination.
+
+    ```mlir
+    %e = tensor.empty(%n) : tensor<?x4xf32>
+    %a = linalg.generic ... outs(%e : tensor<?x4xf32>)
+    %b = linalg.generic ... outs(%e : tensor<?x4xf32>)
+    ```
+    becomes
+    ```mlir
+    %e = tensor.empty(%n) : tensor<?x4xf32>
+    %a = linalg.generic ... outs(%e : tensor<?x4xf32>)
+    %e1 = tensor.empty(%n) : tensor<?x4xf32>
+    %b = linalg.generic ... outs(%e1 : tensor<?x4xf32>)
+    ```
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 def AttunePlanMemoryPass : Pass<"attune-plan-memory", "mlir::ModuleOp"> {
   let summary = "Every intermediate of an entry at an offset of one workspace, from liveness";
   let description = [{
@@ -351,6 +378,14 @@ def AttunePlanMemoryPass : Pass<"attune-plan-memory", "mlir::ModuleOp"> {
 
     - a buffer is live from its allocation to the last top-level op that uses it or any view
       of it; two buffers whose live ranges overlap get disjoint bytes;
+    - in place: a whole buffer an op writes, untouched before, takes the bytes of a whole
+      buffer of at least its size that the op reads for the last time, where the op reads
+      each element of it at most once, before writing the element at the same place, and
+      reads nothing else of it: a kernel call whose callee marks the written argument
+      `attune.in_place_of = <index of the read one>`, or an elementwise linalg.generic
+      (parallel loops, a payload without memory effects, the output's old value unread) and
+      an input read by the output's indexing map (a permutation) at its type. No other
+      operand of the op may view either buffer;
     - at the module's bounds (`attune.bounds`), buffers are placed largest first at the
       lowest offset clear of the placed buffers they overlap (sizes rounded to 64 bytes);
     - sizes are functions of the symbolic dims, so the offsets are too: a buffer's offset is
@@ -363,8 +398,9 @@ def AttunePlanMemoryPass : Pass<"attune-plan-memory", "mlir::ModuleOp"> {
     (`dims`: one i64 per symbolic dim it reads, in the order of `attune.workspace`'s `dims`)
     writes the bytes the workspace needs for those dims: the library exports it, the runtime
     gets the memory before a call, and generated code allocates nothing. The entry gets
-    `attune.workspace = {size_function, dims, planned, minimum, buffers, unplanned}`:
-    planned and minimum (the largest sum of bytes live at once) are at the bounds.
+    `attune.workspace = {size_function, dims, planned, minimum, buffers, in_place,
+    unplanned}`: planned and minimum (the largest sum of bytes live at once) are at the
+    bounds; `in_place` counts the buffers that took the bytes of one they overwrite.
     Allocations the plan cannot take (inside a region, of a size not computed from the
     argument dims, escaping through a return) stay allocations (`unplanned` counts them);
     with `report`, each gets a remark saying why.

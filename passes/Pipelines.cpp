@@ -86,6 +86,9 @@ void attune::buildSchedulePipeline(OpPassManager &pm, const std::string &path) {
 }
 
 void attune::buildTiledPipeline(OpPassManager &pm, const KernelPipelineOptions &options) {
+  // Each destination its own empty tensor (CSE merged those of one shape), so each gets its
+  // own buffer and the memory plan sees its real lifetime.
+  addStep(pm, "func.func(attune-split-empty-tensors)");
   // Tensors to buffers; empty tensors that feed a destination are reused rather than copied.
   // The attention kernel's loop carries new running statistics each step: allowed to allocate.
   addStep(pm, "eliminate-empty-tensors,one-shot-bufferize{allow-return-allocs-from-loops},"

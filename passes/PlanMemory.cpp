@@ -12,7 +12,10 @@
 #include "ir/Abi.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/BitVector.h"
 
 namespace attune {
@@ -28,10 +31,11 @@ constexpr int64_t kAlignment = 64;
 
 int64_t roundUp(int64_t bytes) { return (bytes + kAlignment - 1) / kAlignment * kAlignment; }
 
-/// One planned buffer: its allocation, live range (positions of top-level ops, inclusive),
-/// bytes and offset at the bounds, and the overlapping buffers placed below it.
+/// One planned buffer: its allocations (the first, whose size it has, then those that took
+/// its bytes in place), live range (positions of top-level ops, inclusive), bytes and offset
+/// at the bounds, and the overlapping buffers placed below it.
 struct Buffer {
-  memref::AllocOp alloc;
+  SmallVector<memref::AllocOp, 1> allocs;
   unsigned start = 0, end = 0;
   int64_t bytes = 0;
   int64_t offset = -1;
@@ -40,11 +44,17 @@ struct Buffer {
   bool overlaps(const Buffer &other) const { return start <= other.end && other.start <= end; }
 };
 
-/// The last top-level op of `body` that uses `alloc` or a value derived from it (views, casts,
-/// results of region ops that yield it); none if it escapes through the function's return.
-std::optional<unsigned> lastUse(memref::AllocOp alloc, Block &body,
-                                const DenseMap<Operation *, unsigned> &position) {
-  unsigned last = position.lookup(alloc);
+/// Whether `op` only derives a view or reads the shape of a buffer (never its elements).
+bool touchesNoElements(Operation *op) {
+  return isa<ViewLikeOpInterface, memref::TransposeOp, memref::DimOp>(op);
+}
+
+/// The ops that use `alloc` or a value derived from it (views, casts, results of region ops
+/// that yield it), each with the position of its top-level ancestor in `body`; none if it
+/// escapes through the function's return.
+std::optional<SmallVector<std::pair<unsigned, Operation *>>>
+usesOf(memref::AllocOp alloc, Block &body, const DenseMap<Operation *, unsigned> &position) {
+  SmallVector<std::pair<unsigned, Operation *>> uses;
   SmallVector<Value> aliases{alloc.getResult()};
   DenseSet<Value> seen{alloc.getResult()};
   auto addAlias = [&](Value value) {
@@ -60,7 +70,7 @@ std::optional<unsigned> lastUse(memref::AllocOp alloc, Block &body,
       Operation *ancestor = body.findAncestorOpInBlock(*user);
       if (!ancestor)
         return std::nullopt;
-      last = std::max(last, position.lookup(ancestor));
+      uses.emplace_back(position.lookup(ancestor), user);
       // What the user derives from it may still point into it: views, casts, pointers.
       for (Value result : user->getResults())
         if (isa<BaseMemRefType>(result.getType()) ||
@@ -73,7 +83,33 @@ std::optional<unsigned> lastUse(memref::AllocOp alloc, Block &body,
             addAlias(result);
     }
   }
+  return uses;
+}
+
+/// The last top-level op of `body` that uses `alloc`; none if it escapes.
+std::optional<unsigned> lastUse(memref::AllocOp alloc, Block &body,
+                                const DenseMap<Operation *, unsigned> &position) {
+  auto uses = usesOf(alloc, body, position);
+  if (!uses)
+    return std::nullopt;
+  unsigned last = position.lookup(alloc);
+  for (auto [at, user] : *uses)
+    last = std::max(last, at);
   return last;
+}
+
+/// The first top-level op of `body` that reads or writes elements of `alloc` (not a view or
+/// a dim of it); none if it escapes or nothing does.
+std::optional<unsigned> firstAccess(memref::AllocOp alloc, Block &body,
+                                    const DenseMap<Operation *, unsigned> &position) {
+  auto uses = usesOf(alloc, body, position);
+  if (!uses)
+    return std::nullopt;
+  std::optional<unsigned> first;
+  for (auto [at, user] : *uses)
+    if (!touchesNoElements(user))
+      first = first ? std::min(*first, at) : at;
+  return first;
 }
 
 /// Why `alloc` cannot be planned, or empty if it can; fills its live range and bytes at the
@@ -107,12 +143,129 @@ std::string examine(memref::AllocOp alloc, Block &body,
   for (StringRef symbol : read)
     if (!llvm::is_contained(symbols, symbol))
       symbols.push_back(symbol);
-  buffer.alloc = alloc;
+  buffer.allocs = {alloc};
   buffer.start = position.lookup(alloc);
   buffer.end = *last;
   buffer.bytes = roundUp(std::max<int64_t>(
       1, elements * llvm::divideCeil(type.getElementTypeBitWidth(), 8)));
   return "";
+}
+
+/// The allocation `value` is all of, element for element at the same offsets: the
+/// allocation itself or a reshape or cast of it (of an identity layout, so every element
+/// keeps its place); null otherwise.
+memref::AllocOp wholeAllocation(Value value) {
+  while (Operation *def = value.getDefiningOp()) {
+    if (auto alloc = dyn_cast<memref::AllocOp>(def))
+      return alloc;
+    if (!isa<memref::CollapseShapeOp, memref::ExpandShapeOp, memref::CastOp>(def))
+      return {};
+    value = def->getOperand(0);
+  }
+  return {};
+}
+
+/// What `value` is a view of, through views of any kind: an allocation, an argument (which
+/// no plan places), or unknown (null and false).
+std::pair<memref::AllocOp, bool> viewedAllocation(Value value) {
+  while (Operation *def = value.getDefiningOp()) {
+    if (auto alloc = dyn_cast<memref::AllocOp>(def))
+      return {alloc, true};
+    if (auto view = dyn_cast<ViewLikeOpInterface>(def))
+      value = view.getViewSource();
+    else if (auto transpose = dyn_cast<memref::TransposeOp>(def))
+      value = transpose.getIn();
+    else
+      return {{}, false};
+  }
+  return {{}, true};
+}
+
+/// Operand pairs (read, written) of `op` where the written one may take the read one's bytes:
+/// `op` reads each element of `read` at most once, before it writes the element at the same
+/// place in `written`, and reads nothing else of it. Kernels say so of their arguments
+/// (kInPlaceOfAttr); an elementwise linalg.generic (every loop parallel, a payload that
+/// touches no memory) of an output whose old value it never reads, and an input read by the
+/// same indexing map (a permutation) at the same type.
+SmallVector<std::pair<OpOperand *, OpOperand *>> inPlaceOperands(Operation *op) {
+  SmallVector<std::pair<OpOperand *, OpOperand *>> pairs;
+  if (auto call = dyn_cast<func::CallOp>(op)) {
+    auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
+    if (!callee)
+      return pairs;
+    for (unsigned written = 0; written < callee.getNumArguments(); ++written)
+      if (auto read = callee.getArgAttrOfType<IntegerAttr>(written, attune::kInPlaceOfAttr))
+        pairs.emplace_back(&call->getOpOperand(read.getInt()), &call->getOpOperand(written));
+    return pairs;
+  }
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || !generic.hasPureBufferSemantics() ||
+      generic.getNumLoops() != generic.getNumParallelLoops() ||
+      !llvm::all_of(generic.getBody()->getOperations(),
+                    [](Operation &payload) { return isMemoryEffectFree(&payload); }))
+    return pairs;
+  for (OpOperand &written : generic.getDpsInitsMutable()) {
+    AffineMap map = generic.getMatchingIndexingMap(&written);
+    if (generic.payloadUsesValueFromOperand(&written) || !map.isPermutation())
+      continue;
+    for (OpOperand *read : generic.getDpsInputOperands())
+      if (generic.getMatchingIndexingMap(read) == map &&
+          read->get().getType() == written.get().getType())
+        pairs.emplace_back(read, &written);
+  }
+  return pairs;
+}
+
+/// Lets buffers written in place take the bytes of the buffers they overwrite: where a
+/// top-level op reads a whole buffer for the last time and writes a whole buffer of no more
+/// bytes that nothing touched before (inPlaceOperands; the first such pair of a written
+/// buffer), and no other operand of the op views either, the written buffer joins the read
+/// one. Returns how many joined.
+unsigned shareInPlace(SmallVectorImpl<Buffer> &buffers, Block &body,
+                      const DenseMap<Operation *, unsigned> &position) {
+  DenseMap<Operation *, unsigned> bufferOf;
+  for (auto [index, buffer] : llvm::enumerate(buffers))
+    bufferOf[buffer.allocs.front()] = index;
+  SmallVector<unsigned> groupOf = llvm::to_vector(llvm::seq<unsigned>(0, buffers.size()));
+  unsigned joined = 0;
+  for (Operation &op : body) {
+    unsigned at = position.lookup(&op);
+    for (auto [read, written] : inPlaceOperands(&op)) {
+      memref::AllocOp readAlloc = wholeAllocation(read->get());
+      memref::AllocOp writtenAlloc = wholeAllocation(written->get());
+      if (!readAlloc || !writtenAlloc || !bufferOf.count(readAlloc) ||
+          !bufferOf.count(writtenAlloc))
+        continue;
+      unsigned into = groupOf[bufferOf[readAlloc]], from = bufferOf[writtenAlloc];
+      Buffer &target = buffers[into], &source = buffers[from];
+      if (into == from || groupOf[from] != from || source.allocs.size() != 1 ||
+          target.end != at || source.bytes > target.bytes ||
+          firstAccess(writtenAlloc, body, position) != at)
+        continue;
+      bool alone = llvm::all_of(op.getOpOperands(), [&](OpOperand &operand) {
+        if (&operand == read || &operand == written || !isa<BaseMemRefType>(operand.get().getType()))
+          return true;
+        auto [viewed, known] = viewedAllocation(operand.get());
+        if (!known)
+          return false;
+        if (!viewed || !bufferOf.count(viewed))
+          return true;
+        unsigned group = groupOf[bufferOf[viewed]];
+        return group != into && group != from;
+      });
+      if (!alone)
+        continue;
+      target.allocs.push_back(writtenAlloc);
+      target.start = std::min(target.start, source.start);
+      target.end = std::max(target.end, source.end);
+      groupOf[from] = into;
+      ++joined;
+    }
+  }
+  for (unsigned index = buffers.size(); index-- > 0;)
+    if (groupOf[index] != index)
+      buffers.erase(buffers.begin() + index);
+  return joined;
 }
 
 /// Places each buffer, largest first, at the lowest offset clear of the overlapping buffers
@@ -171,7 +324,7 @@ Value emitOffsets(OpBuilder &builder, Location loc, ArrayRef<Buffer> buffers,
   Value total = constant(0);
   for (unsigned index : bottomUp) {
     const Buffer &buffer = buffers[index];
-    memref::AllocOp alloc = buffer.alloc;
+    memref::AllocOp alloc = buffer.allocs.front();
     MemRefType type = alloc.getType();
     int64_t staticBytes = llvm::divideCeil(type.getElementTypeBitWidth(), 8);
     for (int64_t size : type.getShape())
@@ -264,6 +417,8 @@ struct PlanMemoryPass : attune::impl::AttunePlanMemoryPassBase<PlanMemoryPass> {
       if (report)
         alloc.emitRemark("left out of the memory plan (allocated at run time): ") << why;
     });
+    unsigned allocations = buffers.size();
+    unsigned inPlace = shareInPlace(buffers, body, position);
     place(buffers);
 
     MLIRContext *context = module.getContext();
@@ -330,14 +485,14 @@ struct PlanMemoryPass : attune::impl::AttunePlanMemoryPassBase<PlanMemoryPass> {
       llvm_unreachable("a symbol canRebuild found on an argument");
     };
     emitOffsets(builder, loc, buffers, argumentDim, offsets);
-    for (auto [buffer, offset] : llvm::zip(buffers, offsets)) {
-      builder.setInsertionPoint(buffer.alloc);
-      Value view = builder.create<memref::ViewOp>(buffer.alloc.getLoc(), buffer.alloc.getType(),
-                                                  workspace, offset,
-                                                  buffer.alloc.getDynamicSizes());
-      buffer.alloc.replaceAllUsesWith(view);
-      buffer.alloc.erase();
-    }
+    for (auto [buffer, offset] : llvm::zip(buffers, offsets))
+      for (memref::AllocOp alloc : buffer.allocs) {
+        builder.setInsertionPoint(alloc);
+        Value view = builder.create<memref::ViewOp>(alloc.getLoc(), alloc.getType(), workspace,
+                                                    offset, alloc.getDynamicSizes());
+        alloc.replaceAllUsesWith(view);
+        alloc.erase();
+      }
 
     SmallVector<Attribute> dimNames;
     for (StringRef symbol : symbols)
@@ -348,7 +503,8 @@ struct PlanMemoryPass : attune::impl::AttunePlanMemoryPassBase<PlanMemoryPass> {
                        builder.getNamedAttr("dims", builder.getArrayAttr(dimNames)),
                        builder.getNamedAttr("planned", builder.getI64IntegerAttr(plannedBytes(buffers))),
                        builder.getNamedAttr("minimum", builder.getI64IntegerAttr(minimumBytes(buffers))),
-                       builder.getNamedAttr("buffers", builder.getI64IntegerAttr(buffers.size())),
+                       builder.getNamedAttr("buffers", builder.getI64IntegerAttr(allocations)),
+                       builder.getNamedAttr("in_place", builder.getI64IntegerAttr(inPlace)),
                        builder.getNamedAttr("unplanned", builder.getI64IntegerAttr(unplanned)),
                    }));
     return success();

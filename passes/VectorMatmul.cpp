@@ -15,7 +15,7 @@
 //         [copy A[m .. m + R][k0 .. k1) to a scratch tile, rows an odd number of lines
 //          apart, where A's rows would share too few L1 sets (see copiesRows)]
 //         for panel p in the block (its K block streams from L2, prefetched ahead):
-//           acc[r][v] = k0 == 0 ? 0 : C[m + r][p·width + v·lanes ...]
+//           acc[r][v] = k0 == 0 ? 0 (or the residual) : C[m + r][p·width + v·lanes ...]
 //           for k in [k0, k1):  acc[r][v] += A[m + r][k] · panels[p][k][v·lanes ...]
 //           C[m + r][p·width + v·lanes ...] = acc[r][v]   (the epilogue in the last K block;
 //                                                          masked in a partial panel)
@@ -130,10 +130,19 @@ std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options,
 
 /// What the kernel applies to each output before storing it: activation(x·W + bias) +
 /// residual (bias [N] and residual [rows..., N] as buffers; each part optional).
+///
+/// Without an activation, the sums start from the residual instead (the first K block loads
+/// it where it would load zeros): each element of the residual is then read once, before the
+/// same element of C is first written, by the thread that writes it, so C may be the residual's
+/// own buffer (`kInPlaceOfAttr`; the memory plan decides). Summed as residual + x·W + bias
+/// rather than x·W + bias + residual: the same up to rounding.
 struct MatmulEpilogue {
   Value bias, residual;
   StringRef activation;
-  bool any() const { return bias || residual || !activation.empty(); }
+  bool startsFromResidual() const { return residual && activation.empty(); }
+  bool anyAtEnd() const {
+    return bias || !activation.empty() || (residual && !startsFromResidual());
+  }
 };
 
 /// The norm of each finished row, written to `out` ([rows, N]): layer norm (gain and bias
@@ -328,15 +337,19 @@ private:
     Value firstColumn = mul(panel, index(width));
     int64_t count = rows * g.vectors;
 
-    // Accumulators start at zero in the first K block, else at the partial sums in C.
+    // Accumulators start at zero (or the residual) in the first K block, else at the
+    // partial sums in C.
+    auto start = [&] {
+      if (epilogue.startsFromResidual())
+        return accessC(lead, firstColumn, panel, {}, false, epilogue.residual);
+      return SmallVector<Value>(count, splat(0.0));
+    };
     SmallVector<Value> init;
     if (g.kBlock >= depth) {
-      init.assign(count, splat(0.0));
+      init = start();
     } else {
       Value first = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, k0, index(0));
-      init = ifElse(
-          first, [&] { return SmallVector<Value>(count, splat(0.0)); },
-          [&] { return accessC(lead, firstColumn, panel, {}); });
+      init = ifElse(first, start, [&] { return accessC(lead, firstColumn, panel, {}); });
     }
 
     // The panel rows of `steps` k steps from k as one view: its address is computed once per
@@ -385,7 +398,7 @@ private:
       acc = loop(mainEnd, k1, 1, acc,
                  [&](Value k, ValueRange carried) { return step(k, panelRows(k, 1), 0, carried); });
     // The epilogue applies once the sum is complete: in the last K block.
-    if (!epilogue.any()) {
+    if (!epilogue.anyAtEnd()) {
       accessC(lead, firstColumn, panel, acc);
     } else if (g.kBlock >= depth) {
       accessC(lead, firstColumn, panel, acc, /*withEpilogue=*/true);
@@ -397,10 +410,12 @@ private:
     }
   }
 
-  /// Loads the tile's C vectors (`values` empty) or stores `values` there; in the last panel,
-  /// when it is partial, lanes past the last column are masked off.
+  /// Loads the tile's C vectors (`values` empty; from `from` instead of C where given: a
+  /// buffer shaped like C) or stores `values` there; in the last panel, when it is partial,
+  /// lanes past the last column are masked off.
   SmallVector<Value> accessC(ArrayRef<Value> lead, Value firstColumn, Value panel,
-                             ArrayRef<Value> values, bool withEpilogue = false) {
+                             ArrayRef<Value> values, bool withEpilogue = false,
+                             Value from = {}) {
     bool load = values.empty();
     int64_t rows = lead.size();
     auto access = [&](bool masked) {
@@ -421,7 +436,7 @@ private:
             return b.create<vector::LoadOp>(loc, vecType(), memref, at);
           };
           if (load) {
-            loaded.push_back(read(out, indices));
+            loaded.push_back(read(from ? from : out, indices));
             continue;
           }
           Value value = values[r * g.vectors + v];
@@ -431,7 +446,7 @@ private:
               value = b.create<arith::AddFOp>(loc, value, read(epilogue.bias, column));
             if (!epilogue.activation.empty())
               value = buildActivation(b, loc, epilogue.activation, value);
-            if (epilogue.residual)
+            if (epilogue.residual && !epilogue.startsFromResidual())
               value = b.create<arith::AddFOp>(loc, value, read(epilogue.residual, indices));
           }
           if (masked)
@@ -603,6 +618,9 @@ private:
     if (kind.residual)
       epilogue.residual = body->getArgument(next++);
     epilogue.activation = kind.activation;
+    if (epilogue.startsFromResidual())
+      kernel.setArgAttr(2, kInPlaceOfAttr,
+                        b.getI64IntegerAttr(cast<BlockArgument>(epilogue.residual).getArgNumber()));
     MatmulNorm norm;
     if (!kind.norm.empty()) {
       norm.out = body->getArgument(next++);

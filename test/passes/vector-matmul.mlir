@@ -107,6 +107,7 @@ func.func @odd_width(%x: tensor<?x20xf32>, %w: tensor<2x20x12xf32>) -> tensor<?x
 
 // An epilogue: bias, GELU and residual are applied to the sums in registers, in the last K
 // block only (K = 1500 takes several), masked like the stores in the partial last panel.
+// After an activation the residual is read only there: C is not the residual's buffer.
 // CHECK-LABEL: func @epilogue
 // CHECK: call @attune_matmul_k1500_n40_bias_gelu_tanh_residual(%{{.*}}, %{{.*}}, %{{.*}}, %[[B:[^,]+]], %[[R:[^)]+]])
 // CHECK: func.func private @attune_matmul_k1500_n40_bias_gelu_tanh_residual(%{{[^:]+}}: memref<?x1500xf32>, %{{[^:]+}}: memref<2x1500x32xf32>, %[[KC:[^:]+]]: memref<?x40xf32>, %[[KB:[^:]+]]: memref<40xf32, strided<[1], offset: ?>>, %[[KR:[^:]+]]: memref<?x40xf32>)
@@ -129,6 +130,36 @@ func.func @epilogue(%x: tensor<?x1500xf32>, %w: tensor<2x1500x32xf32>, %b: tenso
 
 // -----
 
+// A residual without an activation: the sums start from it in the first K block (K = 1500
+// takes several; later blocks start from the partial sums in C) and the bias is added at the
+// end, in the last. Each element of the residual is read once, before the same element of C
+// is written, so C may be the residual's buffer: the kernel says so on C for the memory plan.
+// CHECK-LABEL: func @residual
+// CHECK: call @attune_matmul_k1500_n40_bias_residual(
+// CHECK: func.func private @attune_matmul_k1500_n40_bias_residual(%{{[^:]+}}: memref<?x1500xf32>, %{{[^:]+}}: memref<2x1500x32xf32>, %[[KC:[^:]+]]: memref<?x40xf32> {attune.in_place_of = 4 : i64}, %[[KB:[^:]+]]: memref<40xf32, strided<[1], offset: ?>>, %[[KR:[^:]+]]: memref<?x40xf32>)
+// CHECK: scf.for %[[K0:.+]] = %c0{{.*}} to %c1500 step %c500
+// CHECK: %[[FIRST:.+]] = arith.cmpi eq, %[[K0]], %c0
+// CHECK-NEXT: scf.if %[[FIRST]]
+// CHECK: vector.maskedload %[[KR]]
+// CHECK: } else {
+// CHECK: vector.maskedload %[[KC]]
+// CHECK: vector.fma
+// CHECK: %[[LAST:.+]] = arith.cmpi eq, %{{.*}}, %c1500
+// CHECK: scf.if %[[LAST]]
+// CHECK-NOT: %[[KR]]
+// CHECK: vector.maskedload %[[KB]]
+// CHECK-NOT: %[[KR]]
+// CHECK: vector.maskedstore %[[KC]]
+// CHECK: } else {
+module attributes {attune.target = {cpu = "sapphirerapids", lanes = 16 : i64, registers = 32 : i64, l1 = 49152 : i64}} {
+func.func @residual(%x: tensor<?x1500xf32>, %w: tensor<2x1500x32xf32>, %b: tensor<40xf32>, %r: tensor<?x40xf32>) -> tensor<?x40xf32> {
+  %y = attune.packed_matmul %x, %w bias %b residual %r {columns = 40 : i64} : tensor<?x1500xf32>, tensor<2x1500x32xf32> bias tensor<40xf32> residual tensor<?x40xf32> -> tensor<?x40xf32>
+  return %y : tensor<?x40xf32>
+}
+}
+
+// -----
+
 // A fused norm: both results are the kernel's (the normalized one into the entry's output);
 // a counter per block of rows, zeroed before the tasks, is bumped by each task after its
 // tiles, and the task that makes it the number of panel blocks normalizes the block's rows
@@ -137,7 +168,7 @@ func.func @epilogue(%x: tensor<?x1500xf32>, %w: tensor<2x1500x32xf32>, %b: tenso
 // CHECK-SAME: %[[OUT:[^:]+]]: memref<?x48xf32>
 // CHECK: %[[SUM:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x48xf32>
 // CHECK: call @[[KERNEL:attune_matmul_k20_n48_residual_layer_norm]](%{{.*}}, %{{.*}}, %[[SUM]], %{{.*}}, %[[OUT]], %{{.*}}, %{{.*}})
-// CHECK: func.func private @[[KERNEL]](%{{[^:]+}}: memref<?x20xf32>, %{{[^:]+}}: memref<3x20x16xf32>, %[[KC:[^:]+]]: memref<?x48xf32>, %{{[^:]+}}: memref<?x48xf32>, %[[KN:[^:]+]]: memref<?x48xf32>, %[[KG:[^:]+]]: memref<48xf32, strided<[1], offset: ?>>, %[[KB:[^:]+]]: memref<48xf32, strided<[1], offset: ?>>)
+// CHECK: func.func private @[[KERNEL]](%{{[^:]+}}: memref<?x20xf32>, %{{[^:]+}}: memref<3x20x16xf32>, %[[KC:[^:]+]]: memref<?x48xf32> {attune.in_place_of = 3 : i64}, %{{[^:]+}}: memref<?x48xf32>, %[[KN:[^:]+]]: memref<?x48xf32>, %[[KG:[^:]+]]: memref<48xf32, strided<[1], offset: ?>>, %[[KB:[^:]+]]: memref<48xf32, strided<[1], offset: ?>>)
 // CHECK: %[[ROWBLOCKS:.+]] = arith.divui %{{.*}}, %c132
 // CHECK: arith.muli %[[ROWBLOCKS]], %[[PANELBLOCKS:[0-9]+]] : index
 // CHECK: %[[COUNTERS:.+]] = memref.alloca(%[[ROWBLOCKS]]) : memref<?xi32>

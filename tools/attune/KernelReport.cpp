@@ -199,8 +199,8 @@ void reportMemoryPlan(mlir::ModuleOp module, const llvm::StringMap<int64_t> &bou
       return value ? value.getInt() : 0;
     };
     int64_t planned = number("planned"), minimum = number("minimum");
-    os << "memory plan " << entryNameOf(entry) << ": " << number("buffers") << " buffers in "
-       << formatBytes(planned) << " at " << (at.empty() ? "fixed sizes" : at)
+    os << "memory plan " << entryNameOf(entry) << ": " << number("buffers") << " buffers ("
+       << number("in_place") << " in place of one they overwrite) in " << formatBytes(planned) << " at " << (at.empty() ? "fixed sizes" : at)
        << "; the largest set live at once " << formatBytes(minimum) << " (planned "
        << llvm::format("%.2f", minimum ? double(planned) / minimum : 1.0) << "x of it)";
     if (int64_t unplanned = number("unplanned"))
