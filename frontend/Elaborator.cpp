@@ -151,11 +151,21 @@ std::optional<ElaboratedModel> Elaborator::run(const ast::Program &program) {
     functions[function.name] = &function;
   }
   if (!model) {
-    sources.PrintMessage(llvm::errs(), SMLoc(), llvm::SourceMgr::DK_Error,
-                         options.modelName.empty()
-                             ? "the description defines no model"
-                             : "the description defines no model named '" + options.modelName +
-                                   "'");
+    // At the top of the description (the buffer added last, after the prelude), naming the
+    // models it does define.
+    std::vector<std::string> defined;
+    for (const ast::Function &function : program.functions)
+      if (function.isModel)
+        defined.push_back("'" + function.name + "'");
+    std::string message =
+        options.modelName.empty()
+            ? "the description defines no model (a `model NAME(...) { ... }` block)"
+            : "the description defines no model named '" + options.modelName + "'" +
+                  (defined.empty() ? std::string(" (it defines none)")
+                                   : " (it defines " + llvm::join(defined, ", ") + ")");
+    const llvm::MemoryBuffer *description = sources.getMemoryBuffer(sources.getNumBuffers());
+    sources.PrintMessage(SMLoc::getFromPointer(description->getBufferStart()),
+                         llvm::SourceMgr::DK_Error, message);
     return std::nullopt;
   }
 

@@ -19,6 +19,10 @@ constexpr llvm::StringLiteral kName = "attune.name";
 constexpr llvm::StringLiteral kRole = "attune.role";
 /// Names of the argument's dynamic dims, in order ("batch", "seq").
 constexpr llvm::StringLiteral kDims = "attune.dims";
+/// On an integer input: `[lo, hi]`, the values it may hold are lo <= v < hi (an input of
+/// token ids: the rows of the tables it selects, attune-lower-entry). The manifest's input
+/// line ends `values LO HI`; the runtime rejects a run whose input holds anything else.
+constexpr llvm::StringLiteral kValues = "attune.values";
 /// On the module: the largest size of every named dynamic dim, `{batch = 8, seq = 1024}`.
 /// The frontend records the description's bounds; attune-derive-decode-step adds `cache`.
 constexpr llvm::StringLiteral kBounds = "attune.bounds";

@@ -32,6 +32,28 @@ DictionaryAttr abiAttrs(Builder &b, StringRef name, StringRef role, DictionaryAt
   return b.getDictionaryAttr(attrs);
 }
 
+/// The rows of the smallest table `ids` selects from (attune.embed, directly or through
+/// reshapes, slices and transposes, which keep its values); none if it selects from none.
+/// Other uses (a mask, arithmetic) take any value, so they constrain nothing.
+std::optional<int64_t> rowsSelectedBy(Value ids) {
+  std::optional<int64_t> rows;
+  SmallVector<Value> pending{ids};
+  while (!pending.empty()) {
+    Value value = pending.pop_back_val();
+    for (OpOperand &use : value.getUses()) {
+      Operation *user = use.getOwner();
+      if (auto embed = dyn_cast<attune::EmbedOp>(user)) {
+        auto table = cast<RankedTensorType>(embed.getTable().getType());
+        if (use.get() == embed.getIds() && !table.isDynamicDim(0))
+          rows = std::min(rows.value_or(table.getDimSize(0)), table.getDimSize(0));
+      } else if (isa<attune::ReshapeOp, attune::SliceOp, attune::TransposeOp>(user)) {
+        pending.push_back(user->getResult(0));
+      }
+    }
+  }
+  return rows;
+}
+
 /// Whether an argument or result is state (attune.role = "state"): a buffer the entry
 /// updates in place, such as a decode step's KV cache.
 bool isState(DictionaryAttr attrs) {
@@ -85,8 +107,14 @@ LogicalResult lowerEntry(func::FuncOp func) {
     arg.replaceAllUsesExcept(tensor, tensor);
     if (state)
       states[inputNames[i]] = arg;
-    newArgAttrs.push_back(abiAttrs(b, inputNames[i], state ? attune::abi::kStateRole : "input",
-                                   inputAttrs[i]));
+    DictionaryAttr attrs =
+        abiAttrs(b, inputNames[i], state ? attune::abi::kStateRole : "input", inputAttrs[i]);
+    if (std::optional<int64_t> rows = rowsSelectedBy(tensor)) {
+      NamedAttrList withValues(attrs);
+      withValues.set(attune::abi::kValues, b.getDenseI64ArrayAttr({0, *rows}));
+      attrs = withValues.getDictionary(b.getContext());
+    }
+    newArgAttrs.push_back(attrs);
   }
 
   // Weights: one argument per distinct name, in order of first use. The weight ops are

@@ -68,6 +68,11 @@ static LogicalResult describeEntry(func::FuncOp entry, const llvm::StringMap<int
       described.args.push_back(std::move(arg));
       continue;
     }
+    if (auto values = entry.getArgAttrOfType<DenseI64ArrayAttr>(i, abi::kValues)) {
+      if (values.size() != 2 || values[0] >= values[1])
+        return entry.emitOpError("values of '") << arg.name << "' need [lo, hi] with lo < hi";
+      arg.values = {values[0], values[1]};
+    }
     auto dimNames = entry.getArgAttrOfType<ArrayAttr>(i, abi::kDims);
     unsigned nextName = 0;
     for (int64_t size : type.getShape()) {
@@ -121,6 +126,8 @@ std::string ModelInterface::manifest() const {
       text += arg.role + " " + arg.name + " " + arg.dtype + " " + llvm::join(arg.dims, " ");
       if (arg.panelWidth)
         text += llvm::formatv(" panels {0} {1}", arg.panelWidth, arg.transposed ? "nk" : "kn");
+      if (arg.values)
+        text += llvm::formatv(" values {0} {1}", arg.values->first, arg.values->second);
       text += "\n";
     }
     if (entry.workspace)
@@ -287,7 +294,12 @@ static void writeRunHelper(llvm::raw_ostream &os, const std::string &id,
   for (const InterfaceArg &arg : entry.args)
     if (arg.role != "weight")
       os << " *   " << arg.name << ": " << cType(arg.dtype) << "[" << llvm::join(arg.dims, "][")
-         << "]" << (arg.role == "output" ? " (written)" : "") << "\n";
+         << "]" << (arg.role == "output" ? " (written)" : "")
+         << (arg.values ? llvm::formatv(", each in [{0}, {1})", arg.values->first,
+                                        arg.values->second)
+                              .str()
+                        : "")
+         << "\n";
   os << " */\nstatic inline attune_status " << function
      << (onSession ? "(attune_session *session" : "(attune_model *model");
   for (const std::string &symbol : callSymbols(entry))

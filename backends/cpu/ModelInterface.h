@@ -25,6 +25,8 @@ struct InterfaceArg {
   /// Packed weights (attune.packed): columns per panel, and whether the file stores [N, K].
   int64_t panelWidth = 0;
   bool transposed = false;
+  /// Integer inputs of token ids (attune.values): the values allowed, [lo, hi).
+  std::optional<std::pair<int64_t, int64_t>> values;
 };
 
 struct EntryInterface {

@@ -23,6 +23,10 @@ const char *attune_format_shape(char *buffer, size_t size, const int64_t *shape,
 void attune_closest_names(const char *wanted, const char *const *names, size_t count,
                           size_t max, char *buffer, size_t size);
 
+/* ATTUNE_NUM_THREADS when it is set (else 0) in *threads; fails, saying why, when it is not a
+ * number of threads (parallel.c). attune_model_open reports that; the pool then ignores it. */
+attune_status attune_environment_threads(int *threads);
+
 /* A model's arena for intermediates (arena.c). While attune_arena_begin..end brackets a run
  * on this thread, the generated code's allocations come from it. */
 typedef struct attune_arena {

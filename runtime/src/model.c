@@ -11,6 +11,7 @@
  *   weight transformer.wte.weight f32 512 64
  *   output logits f32 batch seq 512
  *   weight h.0.mlp.c_fc.weight f32 64 256 panels 32 kn
+ *   input token_type_ids i32 batch seq values 0 2   (each value in [0, 2): ids of a table)
  *   kernel matmul k64 n256 | bias, gelu_tanh | models/gpt2.tfm:30:9   (kernel id 0, 1, ...)
  *   entry forward_step
  *   step forward input_ids           (a KV-cached step of entry forward; its token input)
@@ -47,6 +48,8 @@ typedef struct declared {
   const void *data;               /* weights: bound at open */
   int64_t panel_width;            /* packed weights: columns per panel, else 0 */
   bool transposed;                /* packed weights: the file stores [N, K] */
+  bool has_values;                /* integer inputs of ids: each value in [values_lo, values_hi) */
+  int64_t values_lo, values_hi;
 } declared;
 
 typedef struct entry_point {
@@ -215,6 +218,18 @@ static attune_status parse_manifest(attune_model *model, const char *manifest) {
         break;
       }
       for (char *dim = strtok_r(NULL, " ", &save); dim; dim = strtok_r(NULL, " ", &save)) {
+        if (!strcmp(dim, "values")) {
+          char *lo = strtok_r(NULL, " ", &save), *hi = strtok_r(NULL, " ", &save);
+          if (d->role != ROLE_INPUT || d->dtype == ATTUNE_F32 || !lo || !hi ||
+              strtoll(lo, NULL, 10) >= strtoll(hi, NULL, 10)) {
+            status = bad_manifest(line_number, "values need an integer input and LO < HI");
+            break;
+          }
+          d->has_values = true;
+          d->values_lo = strtoll(lo, NULL, 10);
+          d->values_hi = strtoll(hi, NULL, 10);
+          break;
+        }
         if (!strcmp(dim, "panels")) {
           char *width = strtok_r(NULL, " ", &save), *order = strtok_r(NULL, " ", &save);
           if (d->role != ROLE_WEIGHT || d->rank != 2 || !width || !order ||
@@ -364,7 +379,10 @@ attune_status attune_model_open(const char *manifest, attune_entry_fn entry,
   model->code = entry;
   pthread_mutex_init(&model->run_lock, NULL);
   pthread_rwlock_init(&model->profile_lock, NULL);
-  attune_status status = parse_manifest(model, manifest);
+  int threads;
+  attune_status status = attune_environment_threads(&threads);
+  if (status == ATTUNE_OK)
+    status = parse_manifest(model, manifest);
   if (status == ATTUNE_OK)
     status = attune_safetensors_open(weights_path, &model->weights);
   for (size_t e = 0; status == ATTUNE_OK && e < model->num_entries; ++e)
@@ -500,6 +518,34 @@ static const char *dtype_text(attune_dtype dtype) {
   return dtype == ATTUNE_F32 ? "f32" : dtype == ATTUNE_I32 ? "i32" : "i64";
 }
 
+/* Whether every value of input `t` (shaped as `d`) is in d's range; else fails naming the
+ * first one outside it, its position and the range. The compiled code would clamp such an id
+ * to the table and run on, silently answering for another token. */
+static attune_status check_values(const declared *d, const attune_tensor *t) {
+  int64_t count = 1;
+  for (int32_t k = 0; k < t->rank; ++k)
+    count *= t->shape[k];
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t v = t->dtype == ATTUNE_I64 ? ((const int64_t *)t->data)[i]
+                                       : ((const int32_t *)t->data)[i];
+    if (v >= d->values_lo && v < d->values_hi)
+      continue;
+    int64_t at[ATTUNE_MAX_RANK], flat = i;
+    for (int32_t k = t->rank - 1; k >= 0; --k) {
+      at[k] = flat % t->shape[k];
+      flat /= t->shape[k];
+    }
+    char where[128];
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
+                       "input '%s' holds %lld at %s; its values must be in [%lld, %lld) (ids of "
+                       "a table of %lld rows)",
+                       d->name, (long long)v, attune_format_shape(where, sizeof where, at, t->rank),
+                       (long long)d->values_lo, (long long)d->values_hi,
+                       (long long)(d->values_hi - d->values_lo));
+  }
+  return ATTUNE_OK;
+}
+
 /* Checks that every given tensor is declared with `r` and matches, binding symbolic dims. */
 static attune_status match_tensors(const attune_model *model, const entry_point *entry, role r,
                                    const attune_tensor *given, size_t count, int64_t *values,
@@ -565,6 +611,11 @@ static attune_status match_tensors(const attune_model *model, const entry_point 
                          d->name, attune_format_shape(want, sizeof want, expected, d->rank),
                          attune_format_shape(got, sizeof got, t->shape,
                                              t->rank < 0 || t->rank > ATTUNE_MAX_RANK ? 0 : t->rank));
+    }
+    if (bind && d->has_values) {
+      attune_status status = check_values(d, t);
+      if (status != ATTUNE_OK)
+        return status;
     }
   }
   return ATTUNE_OK;

@@ -20,6 +20,8 @@
 #endif
 #include "internal.h"
 
+#include <errno.h>
+
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -27,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_THREADS 256
+#define MAX_THREADS ATTUNE_MAX_THREADS
 
 /* How long an idle thread watches for the next job before it sleeps: 100 µs, or
  * ATTUNE_SPIN_US (0: sleep at once, for machines with more busy threads than cores). */
@@ -169,14 +171,27 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
-static int default_threads(void) {
+attune_status attune_environment_threads(int *threads) {
+  *threads = 0;
   const char *env = getenv("ATTUNE_NUM_THREADS");
-  if (env && *env) {
-    char *rest;
-    long n = strtol(env, &rest, 10);
-    if (*rest == '\0' && n >= 1)
-      return n > MAX_THREADS ? MAX_THREADS : (int)n;
-  }
+  if (!env || !*env)
+    return ATTUNE_OK;
+  char *rest;
+  errno = 0;
+  long n = strtol(env, &rest, 10);
+  if (*rest != '\0' || errno || n < 1 || n > MAX_THREADS)
+    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
+                       "ATTUNE_NUM_THREADS is '%.32s'; it must be a number of threads in [1, %d] "
+                       "(or unset: the CPUs this process may run on)",
+                       env, MAX_THREADS);
+  *threads = (int)n;
+  return ATTUNE_OK;
+}
+
+static int default_threads(void) {
+  int from_environment = 0;
+  if (attune_environment_threads(&from_environment) == ATTUNE_OK && from_environment)
+    return from_environment;
   cpu_set_t cpus;
   if (sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) >= 1)
     return CPU_COUNT(&cpus) > MAX_THREADS ? MAX_THREADS : CPU_COUNT(&cpus);

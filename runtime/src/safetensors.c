@@ -81,6 +81,14 @@ static attune_status parse_entry(attune_safetensors *file, json_cursor *c, entry
       return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: tensor '%s': malformed header entry", path,
                          e->name);
     }
+    /* A key given twice would leave which value counts to the reader. */
+    if ((strcmp(key, "dtype") == 0 && has_dtype) || (strcmp(key, "shape") == 0 && has_shape) ||
+        (strcmp(key, "data_offsets") == 0 && has_offsets)) {
+      attune_status s = attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: tensor '%s': '%s' given twice",
+                                    path, e->name, key);
+      free(key);
+      return s;
+    }
     if (strcmp(key, "dtype") == 0) {
       char *dtype = json_parse_string(c);
       e->dtype = -2;
@@ -158,6 +166,30 @@ static attune_status parse_entry(attune_safetensors *file, json_cursor *c, entry
   return ATTUNE_OK;
 }
 
+static int compare_name(const void *a, const void *b) {
+  return strcmp((*(const entry *const *)a)->name, (*(const entry *const *)b)->name);
+}
+
+/* Two tensors of one name: a reader would take either (the first, by a linear search), and
+ * the other's values would silently go unused. */
+static attune_status check_duplicates(attune_safetensors *file) {
+  if (file->count < 2)
+    return ATTUNE_OK;
+  const entry **sorted = malloc(file->count * sizeof *sorted);
+  if (!sorted)
+    return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
+  for (size_t i = 0; i < file->count; ++i)
+    sorted[i] = &file->entries[i];
+  qsort(sorted, file->count, sizeof *sorted, compare_name);
+  attune_status status = ATTUNE_OK;
+  for (size_t i = 1; i < file->count && status == ATTUNE_OK; ++i)
+    if (strcmp(sorted[i - 1]->name, sorted[i]->name) == 0)
+      status = attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: tensor '%s' appears twice in the header",
+                           file->path, sorted[i]->name);
+  free(sorted);
+  return status;
+}
+
 static int compare_begin(const void *a, const void *b) {
   const entry *x = *(const entry *const *)a, *y = *(const entry *const *)b;
   return x->begin < y->begin ? -1 : x->begin > y->begin;
@@ -197,8 +229,13 @@ static attune_status parse_header(attune_safetensors *file, const char *header, 
   if (!json_consume(&c, '{'))
     return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: header is not a JSON object", file->path);
   size_t capacity = 0;
-  if (json_consume(&c, '}'))
-    return ATTUNE_OK;
+  if (json_consume(&c, '}')) {
+    json_skip_space(&c);
+    return c.p == c.end ? ATTUNE_OK
+                        : attune_fail(ATTUNE_ERROR_WEIGHTS,
+                                      "%s: bytes after the header's closing brace are not padding",
+                                      file->path);
+  }
   do {
     char *name = json_parse_string(&c);
     if (!name || !json_consume(&c, ':')) {
@@ -231,7 +268,16 @@ static attune_status parse_header(attune_safetensors *file, const char *header, 
   if (!json_consume(&c, '}'))
     return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: malformed header at byte %zu", file->path,
                        (size_t)(c.p - header) + 8);
-  return check_overlaps(file);
+  /* Writers pad the header with spaces to align the data; anything else after it is not
+   * part of the format. */
+  json_skip_space(&c);
+  if (c.p != c.end)
+    return attune_fail(ATTUNE_ERROR_WEIGHTS,
+                       "%s: %zu bytes after the header's closing brace (at byte %zu) are not "
+                       "padding",
+                       file->path, (size_t)(c.end - c.p), (size_t)(c.p - header) + 8);
+  attune_status status = check_duplicates(file);
+  return status == ATTUNE_OK ? check_overlaps(file) : status;
 }
 
 attune_status attune_safetensors_open(const char *path, attune_safetensors **out) {
@@ -243,7 +289,9 @@ attune_status attune_safetensors_open(const char *path, attune_safetensors **out
     free(file);
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
   }
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* Non-blocking: opening a FIFO (or a device) to read would wait for a writer forever; it
+   * is refused below as not a regular file. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     attune_safetensors_close(file);
     return attune_fail(ATTUNE_ERROR_IO, "%s: cannot open: %s", path, strerror(errno));
@@ -386,8 +434,16 @@ attune_status attune_safetensors_write(const char *path, const attune_tensor *te
                          i);
     }
     uint64_t bytes = attune_dtype_size(t->dtype);
-    ok = append(&header, &length, &capacity, "%s\"%s\":{\"dtype\":\"%s\",\"shape\":[", i ? "," : "",
-                t->name, dtype_name(t->dtype));
+    ok = append(&header, &length, &capacity, "%s\"", i ? "," : "");
+    /* The name as a JSON string: quotes, backslashes and control characters escaped. */
+    for (const char *ch = t->name; ok && *ch; ++ch) {
+      unsigned char byte = (unsigned char)*ch;
+      ok = byte == '"' || byte == '\\' ? append(&header, &length, &capacity, "\\%c", byte)
+           : byte < 0x20              ? append(&header, &length, &capacity, "\\u%04x", byte)
+                                      : append(&header, &length, &capacity, "%c", byte);
+    }
+    ok = ok && append(&header, &length, &capacity, "\":{\"dtype\":\"%s\",\"shape\":[",
+                      dtype_name(t->dtype));
     for (int32_t d = 0; ok && d < t->rank; ++d) {
       bytes *= (uint64_t)t->shape[d];
       ok = append(&header, &length, &capacity, "%s%lld", d ? "," : "", (long long)t->shape[d]);

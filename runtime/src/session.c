@@ -344,7 +344,8 @@ attune_status attune_session_append(attune_session *session, const attune_tensor
   if (status == ATTUNE_OK) {
     given = cache->given;
     states = cache->call_states;
-    memcpy(given, inputs, num_inputs * sizeof *given);
+    if (num_inputs)
+      memcpy(given, inputs, num_inputs * sizeof *given);
     given[num_inputs] = (attune_tensor){.name = ATTUNE_PAST_LENGTHS, .dtype = ATTUNE_I32,
                                         .rank = 1, .shape = {batch}, .data = cache->lengths};
     /* The first `batch` rows of each state: a prefix of its [rows, ...] block; a context

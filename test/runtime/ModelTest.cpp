@@ -226,6 +226,64 @@ TEST(ModelOpenTest, RejectsBadManifest) {
             std::string::npos);
 }
 
+// Token ids: an input declared `values 0 5` (the rows of the table it selects) is checked
+// before the compiled code runs, which would clamp an id outside it to the table.
+const char *const kIds = "attune-manifest 1\n"
+                         "model ids\n"
+                         "dim batch 2\n"
+                         "dim seq 4\n"
+                         "input ids i32 batch seq values 0 5\n"
+                         "input wide i64 batch seq values 0 5\n"
+                         "output y f32 batch seq\n";
+int idsRuns = 0;
+void idsEntry(int32_t, void **) { ++idsRuns; }
+
+TEST(ModelValuesTest, RejectsIdsOutsideTheirTable) {
+  std::string file = ::testing::TempDir() + "attune_model_ids.safetensors";
+  ASSERT_EQ(attune_safetensors_write(file.c_str(), nullptr, 0), ATTUNE_OK);
+  attune_model *model = nullptr;
+  ASSERT_EQ(attune_model_open(kIds, idsEntry, file.c_str(), &model), ATTUNE_OK)
+      << attune_last_error();
+  std::vector<int32_t> ids = {0, 1, 2, 4, 3, 4, 0, 1};
+  std::vector<int64_t> wide = {4, 3, 2, 1, 0, 0, 0, 0};
+  std::vector<float> y(8);
+  attune_tensor in[2] = {{"ids", ATTUNE_I32, 2, {2, 4}, ids.data()},
+                         {"wide", ATTUNE_I64, 2, {2, 4}, wide.data()}};
+  attune_tensor out = {"y", ATTUNE_F32, 2, {2, 4}, y.data()};
+  ASSERT_EQ(attune_model_run(model, in, 2, &out, 1), ATTUNE_OK) << attune_last_error();
+  EXPECT_EQ(idsRuns, 1);
+
+  ids[6] = 5; // [1, 2]: one past the table
+  EXPECT_EQ(attune_model_run(model, in, 2, &out, 1), ATTUNE_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(attune_last_error())
+                .find("input 'ids' holds 5 at [1, 2]; its values must be in [0, 5)"),
+            std::string::npos)
+      << attune_last_error();
+  ids[6] = -1;
+  EXPECT_EQ(attune_model_run(model, in, 2, &out, 1), ATTUNE_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(attune_last_error()).find("holds -1 at [1, 2]"), std::string::npos);
+  ids[6] = 0;
+  wide[3] = int64_t(1) << 32; // would be 0 cut to 32 bits
+  EXPECT_EQ(attune_model_run(model, in, 2, &out, 1), ATTUNE_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(attune_last_error()).find("input 'wide' holds 4294967296 at [0, 3]"),
+            std::string::npos);
+  EXPECT_EQ(idsRuns, 1) << "the compiled code must not run on ids outside the table";
+  attune_model_close(model);
+}
+
+TEST(ModelValuesTest, RejectsMalformedValues) {
+  attune_model *model = nullptr;
+  for (const char *line : {"weight w i32 3 values 0 5\n", "input x f32 3 values 0 5\n",
+                           "input x i32 3 values 5 5\n", "input x i32 3 values 0\n"}) {
+    std::string manifest = std::string("attune-manifest 1\nmodel m\n") + line;
+    EXPECT_EQ(attune_model_open(manifest.c_str(), idsEntry, "w", &model), ATTUNE_ERROR_LIBRARY)
+        << line;
+    EXPECT_NE(std::string(attune_last_error()).find("values need an integer input and LO < HI"),
+              std::string::npos)
+        << line;
+  }
+}
+
 // Packed weights: each entry point checks its panels' descriptor and contents, W = [[0, 1, 2],
 // [3, 4, 5]] in panels of 2 columns: panels[p][k][j] = W[k][2p + j], zero past column 2.
 struct Descriptor3D {

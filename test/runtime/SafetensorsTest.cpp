@@ -3,6 +3,7 @@
 #include "attune/runtime.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <cstring>
@@ -180,6 +181,95 @@ TEST_F(SafetensorsTest, FailedWriteLeavesNoFile) {
   attune_tensor nameless = {nullptr, ATTUNE_F32, 1, {1}, v.data()};
   EXPECT_EQ(attune_safetensors_write(path("n").c_str(), &nameless, 1),
             ATTUNE_ERROR_INVALID_ARGUMENT);
+}
+
+// The header is JSON as the format defines it, nothing more: what follows was accepted once.
+TEST_F(SafetensorsTest, RejectsWhatJsonDoesNot) {
+  const char *entry = R"("dtype": "F32", "shape": [1], "data_offsets": [0, 4]})";
+  // A NUL byte inside a name.
+  std::string nul = std::string(R"({"a)") + '\0' + R"(b": {)" + entry + "}";
+  EXPECT_EQ(open(writeRaw(nul, 4)), ATTUNE_ERROR_WEIGHTS);
+  // Literals JSON does not have, in metadata it skips.
+  for (const char *value : {"eeee", "tru", "nul", "--1", "1.", "01x", ".5", "+1", "1e"}) {
+    std::string header =
+        std::string(R"({"__metadata__": {"x": )") + value + R"(}, "a": {)" + entry + "}";
+    EXPECT_EQ(open(writeRaw(header, 4)), ATTUNE_ERROR_WEIGHTS) << value;
+  }
+  for (const char *value : {"true", "false", "null", "-0.5e+3", "10", "[1, {\"k\": null}]"}) {
+    std::string header =
+        std::string(R"({"__metadata__": {"x": )") + value + R"(}, "a": {)" + entry + "}";
+    EXPECT_EQ(open(writeRaw(header, 4)), ATTUNE_OK) << value << ": " << attune_last_error();
+  }
+  // \u0000 would cut the name short; a lone surrogate is no character.
+  EXPECT_EQ(open(writeRaw(std::string(R"({"a\u0000b": {)") + entry + "}", 4)),
+            ATTUNE_ERROR_WEIGHTS);
+  EXPECT_EQ(open(writeRaw(std::string(R"({"a\ud83d": {)") + entry + "}", 4)),
+            ATTUNE_ERROR_WEIGHTS);
+  EXPECT_EQ(open(writeRaw(std::string(R"({"a\ude00": {)") + entry + "}", 4)),
+            ATTUNE_ERROR_WEIGHTS);
+}
+
+TEST_F(SafetensorsTest, DecodesEveryEscapedCodePoint) {
+  // é (2 bytes of UTF-8), 中 (3, U+4E2D: refused once) and 😀 (4, a surrogate pair).
+  std::string file = writeRaw(
+      R"({"caf\u00e9.\u4e2d.\ud83d\ude00": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})",
+      4);
+  attune_safetensors *st = nullptr;
+  ASSERT_EQ(attune_safetensors_open(file.c_str(), &st), ATTUNE_OK) << attune_last_error();
+  attune_tensor t;
+  EXPECT_EQ(attune_safetensors_find(st, "caf\xc3\xa9.\xe4\xb8\xad.\xf0\x9f\x98\x80", &t),
+            ATTUNE_OK)
+      << attune_last_error();
+  attune_safetensors_close(st);
+}
+
+TEST_F(SafetensorsTest, RejectsDuplicatesAndTrailingBytes) {
+  // Two tensors of one name: either could be read, the other silently ignored.
+  EXPECT_EQ(open(writeRaw(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+                              "a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})",
+                          8)),
+            ATTUNE_ERROR_WEIGHTS);
+  EXPECT_NE(std::string(attune_last_error()).find("tensor 'a' appears twice in the header"),
+            std::string::npos)
+      << attune_last_error();
+  // A key given twice in an entry.
+  EXPECT_EQ(open(writeRaw(
+                R"({"a": {"dtype": "F32", "shape": [1], "shape": [2], "data_offsets": [0, 4]}})",
+                4)),
+            ATTUNE_ERROR_WEIGHTS);
+  EXPECT_NE(std::string(attune_last_error()).find("'shape' given twice"), std::string::npos);
+  // After the closing brace only padding (spaces) may follow.
+  const char *one = R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})";
+  EXPECT_EQ(open(writeRaw(std::string(one) + "    ", 4)), ATTUNE_OK) << attune_last_error();
+  EXPECT_EQ(open(writeRaw(std::string(one) + "x", 4)), ATTUNE_ERROR_WEIGHTS);
+  EXPECT_NE(std::string(attune_last_error()).find("after the header's closing brace"),
+            std::string::npos);
+  EXPECT_EQ(open(writeRaw("{}  {}", 0)), ATTUNE_ERROR_WEIGHTS);
+}
+
+TEST_F(SafetensorsTest, RefusesAFifoWithoutWaiting) {
+  std::string fifo = path("fifo");
+  std::remove(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(open(fifo), ATTUNE_ERROR_IO); // a blocking open would wait for a writer forever
+  EXPECT_NE(std::string(attune_last_error()).find("not a regular file"), std::string::npos);
+  std::remove(fifo.c_str());
+}
+
+TEST_F(SafetensorsTest, WritesNamesThatNeedEscapes) {
+  std::vector<float> v = {1, 2};
+  attune_tensor tensors[2] = {{"quote\"d", ATTUNE_F32, 1, {1}, v.data()},
+                              {"back\\slash\ttab", ATTUNE_F32, 1, {1}, v.data() + 1}};
+  std::string file = path("escapes.safetensors");
+  ASSERT_EQ(attune_safetensors_write(file.c_str(), tensors, 2), ATTUNE_OK);
+  attune_safetensors *st = nullptr;
+  ASSERT_EQ(attune_safetensors_open(file.c_str(), &st), ATTUNE_OK) << attune_last_error();
+  attune_tensor t;
+  ASSERT_EQ(attune_safetensors_find(st, "quote\"d", &t), ATTUNE_OK);
+  EXPECT_EQ(static_cast<float *>(t.data)[0], 1.0f);
+  ASSERT_EQ(attune_safetensors_find(st, "back\\slash\ttab", &t), ATTUNE_OK);
+  EXPECT_EQ(static_cast<float *>(t.data)[0], 2.0f);
+  attune_safetensors_close(st);
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 // attune build: model description -> graph -> LLVM dialect -> LLVM IR -> object -> libNAME.so
 // + NAME.h. --emit stops at a stage and prints it.
+#include "tools/attune/CommandLine.h"
 #include "tools/attune/Commands.h"
 #include "tools/attune/KernelReport.h"
 #include "tools/attune/ModelLoader.h"
@@ -211,13 +212,18 @@ int attune::buildCommand(int argc, char **argv) {
                                cl::desc("With --emit=graph, print source locations"),
                                cl::cat(category));
   cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(argc, argv,
-                              "attune build: compile a model into a shared library\n\n"
-                              "  attune build models/gpt2.tfm --weights W.safetensors -o out/\n");
+  if (!parseCommandLine(argc, argv,
+                        "attune build: compile a model into a shared library\n\n"
+                        "  attune build models/gpt2.tfm --weights W.safetensors -o out/\n"))
+    return kExitUsage;
+  if (optLevel > 3) {
+    llvm::errs() << "attune: -O must be 0, 1, 2 or 3, got " << optLevel << "\n";
+    return kExitUsage;
+  }
   auto start = std::chrono::steady_clock::now();
   if (!(peakGflops > 0) || !(bandwidthGbs > 0)) {
     llvm::errs() << "attune: --peak-gflops and --bandwidth-gbs must be positive\n";
-    return 1;
+    return kExitUsage;
   }
   if (vectorLanes < 0 || (vectorLanes && !llvm::isPowerOf2_64(vectorLanes)) ||
       vectorRegisters < 0 || (vectorRegisters && vectorRegisters < 4)) {
@@ -250,7 +256,7 @@ int attune::buildCommand(int argc, char **argv) {
     request.maxSeq = maxSeq;
   if ((request.maxBatch && *request.maxBatch < 1) || (request.maxSeq && *request.maxSeq < 1)) {
     llvm::errs() << "attune: --max-batch and --max-seq must be at least 1\n";
-    return 1;
+    return kExitUsage;
   }
   // The target is known before any pass runs: an unknown --cpu stops here, and every pass
   // reads the register file and caches from the module (attune.target).

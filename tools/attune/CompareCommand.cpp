@@ -1,5 +1,6 @@
 // attune compare: checks tensors of one safetensors file against a reference file. Floats
 // pass when max |got - ref| / max |ref| is within the tolerance; integers must match exactly.
+#include "tools/attune/CommandLine.h"
 #include "tools/attune/Commands.h"
 
 #include "attune/runtime.h"
@@ -89,7 +90,8 @@ int attune::compareCommand(int argc, char **argv) {
   cl::opt<double> tolerance("tolerance", cl::desc("Largest relative error for floats"),
                             cl::init(1e-5), cl::cat(category));
   cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(argc, argv, "attune compare: check tensors against a reference\n");
+  if (!parseCommandLine(argc, argv, "attune compare: check tensors against a reference\n"))
+    return kExitUsage;
 
   attune_safetensors *got = nullptr, *ref = nullptr;
   if (attune_safetensors_open(gotPath.c_str(), &got) != ATTUNE_OK ||

@@ -11,6 +11,7 @@
 // decoded by; more prompts than the library's batch bound run in batches of it.
 // Anything that cannot be generated as asked (a prompt past the library's bound, ids outside
 // the vocabulary, an option the model does not take) is an error before the first step.
+#include "tools/attune/CommandLine.h"
 #include "tools/attune/Commands.h"
 #include "tools/attune/LoadedLibrary.h"
 #include "tools/attune/Sampling.h"
@@ -101,18 +102,28 @@ bool generateCached(LoadedLibrary &library, const std::string &entry,
     std::vector<bool> ended(rows, false);
     OwnedTensor ids = tokenTensor(tokenInput, padded);
     OwnedTensor logits = OwnedTensor::make(outputs[0].name, ATTUNE_F32, {rows, longest, vocab});
+    // Each running row's next token; false (said why) when a row's logits are not finite.
     auto choose = [&](int64_t positions, const std::vector<int64_t> &at) {
       const auto *data = reinterpret_cast<const float *>(logits.bytes.data());
       for (int64_t r = 0; r < rows; ++r) {
         if (ended[r])
           continue;
-        int64_t next = chooseToken(data + (r * positions + at[r]) * vocab, vocab, settings,
-                                   randoms[r]);
+        std::optional<int64_t> chosen = chooseToken(data + (r * positions + at[r]) * vocab,
+                                                    vocab, settings, randoms[r]);
+        if (!chosen) {
+          llvm::errs() << "\nattune: the logits of sequence " << firstRow + r << " after "
+                       << generated[r].size() << " new tokens are not finite (NaN or Inf): "
+                       << kNotFiniteCauses << "\n";
+          rt.session_destroy(session);
+          return false;
+        }
+        int64_t next = *chosen;
         generated[r].push_back(next);
         ended[r] = llvm::is_contained(settings.eos, next);
         if (stream)
           printer.stream(next);
       }
+      return true;
     };
     std::vector<attune_tensor> in;
     auto inputs = [&]() {
@@ -128,7 +139,8 @@ bool generateCached(LoadedLibrary &library, const std::string &entry,
     if (rt.session_append(session, inputs(), extra.size() + 1, lengths.data(), &out, 1) !=
         ATTUNE_OK)
       return fail("prefill");
-    choose(longest, last);
+    if (!choose(longest, last))
+      return false;
     double passPrompt = millisecondsSince(started);
 
     // Decode: one token per row, each after the tokens its cache holds.
@@ -152,7 +164,8 @@ bool generateCached(LoadedLibrary &library, const std::string &entry,
         return fail("decode");
       for (int64_t r = 0; r < rows; ++r)
         passTokens += keep[r];
-      choose(1, first);
+      if (!choose(1, first))
+        return false;
     }
     double passDecode = millisecondsSince(decodeStarted);
     if (stream)
@@ -182,13 +195,9 @@ bool generateCached(LoadedLibrary &library, const std::string &entry,
   return true;
 }
 
-/// Token ids of one source: --prompt-ids / --encoder-ids rows, or every row of a tensor of the
-/// --input file.
-bool readPrompts(LoadedLibrary &library, const std::string &ids, llvm::StringRef option,
-                 const std::string &input, const std::string &tensorName,
+/// Token ids from every row of a tensor of the --input file.
+bool readPrompts(LoadedLibrary &library, const std::string &input, const std::string &tensorName,
                  const std::string &entry, std::vector<std::vector<int64_t>> &rows) {
-  if (!ids.empty())
-    return parseTokens(ids, rows, option, /*sameLength=*/false);
   std::vector<OwnedTensor> read;
   if (!readInputs(library, input, tensorName, read, entry))
     return false;
@@ -345,9 +354,12 @@ int attune::generateCommand(int argc, char **argv) {
                                     "decode: warm timings"),
                            cl::init(1), cl::cat(category));
   cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(argc, argv,
-                              "attune generate: generation with a built causal LM or "
-                              "encoder-decoder\n");
+  if (!parseCommandLine(argc, argv,
+                        "attune generate: generation with a built causal LM or "
+                        "encoder-decoder\n"))
+    return kExitUsage;
+  if (threads.getNumOccurrences() && !checkThreadCount(threads, "num-threads"))
+    return kExitUsage;
 
   if (!promptIds.empty() && !encoderIds.empty()) {
     llvm::errs() << "attune: give --prompt-ids (a causal LM) or --encoder-ids (an "
@@ -385,14 +397,14 @@ int attune::generateCommand(int argc, char **argv) {
   }
   std::vector<std::string> texts(promptText.begin(), promptText.end());
   if (!promptFile.empty() && !readLines(promptFile, texts))
-    return 2;
+    return kExitFailed;
   std::unique_ptr<LoadedLibrary> library = LoadedLibrary::open(libraryPath, modelName, weights);
   if (!library)
     return 1;
   const attune_runtime &rt = library->api();
   if (threads.getNumOccurrences() && rt.set_num_threads(threads) != ATTUNE_OK) {
     llvm::errs() << "attune: " << rt.last_error() << "\n";
-    return 2;
+    return kExitUsage;
   }
   // An encoder-decoder runs `encode` once, then `decode` per token; a causal LM its one entry.
   bool encoderDecoder = library->hasEntry("encode") && library->hasEntry("decode");
@@ -453,10 +465,16 @@ int attune::generateCommand(int argc, char **argv) {
     return 2;
   }
 
+  // Prompts that do not fit the model (a character or id outside its vocabulary, longer
+  // than its bound) fail like any input; malformed ids on the command line are a usage error.
   std::vector<std::vector<int64_t>> prompts;
-  if (text ? !encodePrompts(*tokenizer, texts, prompts)
-           : !readPrompts(*library, ids, idsOption, input, promptTensor, promptEntry, prompts))
-    return 2;
+  if (!ids.empty()) {
+    if (!parseTokens(ids, prompts, idsOption, /*sameLength=*/false))
+      return kExitUsage;
+  } else if (text ? !encodePrompts(*tokenizer, texts, prompts)
+                  : !readPrompts(*library, input, promptTensor, promptEntry, prompts)) {
+    return kExitFailed;
+  }
   // The vocabulary: the last dim of the step's logits, as the manifest declares them.
   int64_t vocab = 0;
   std::vector<attune_tensor> stepOutputs = library->outputs(stepEntry);
@@ -468,7 +486,7 @@ int attune::generateCommand(int argc, char **argv) {
   rt.model_dim_bound(library->model(), stepSymbol.c_str(), &stepBound);
   if (!checkPrompts(prompts, encoderDecoder ? 0 : vocab, promptBound,
                     encoderDecoder ? "encoder input" : "prompt", "seq"))
-    return 2;
+    return kExitFailed;
   int64_t start = startToken.getNumOccurrences() ? int64_t(startToken)
                                                  : settings.decoderStart.value_or(0);
   // A step feeds the sequence so far: the last token chosen is never fed, so N new tokens
@@ -480,7 +498,7 @@ int attune::generateCommand(int argc, char **argv) {
                    << " needs " << first + int64_t(maxNewTokens) - 1 << " positions for "
                    << maxNewTokens << " new tokens; the library was built for " << stepSymbol
                    << " <= " << stepBound << " (ask fewer or rebuild with a larger bound)\n";
-      return 2;
+      return kExitFailed;
     }
   }
 
@@ -559,7 +577,13 @@ int attune::generateCommand(int argc, char **argv) {
       int64_t width = logits.shape[logits.rank - 1];
       const float *last = static_cast<const float *>(logits.data) +
                           (static_cast<int64_t>(sequence.size()) - 1) * width;
-      int64_t next = chooseToken(last, width, settings, random);
+      std::optional<int64_t> chosen = chooseToken(last, width, settings, random);
+      if (!chosen) {
+        llvm::errs() << "\nattune: the logits after " << generated.size()
+                     << " new tokens are not finite (NaN or Inf): " << kNotFiniteCauses << "\n";
+        return kExitFailed;
+      }
+      int64_t next = *chosen;
       generated.push_back(next);
       sequence.push_back(next);
       printer.stream(next);

@@ -2,6 +2,7 @@
 // binds, under the names and shapes it expects. Tests and benchmarks use it to build models of
 // any size without a downloaded checkpoint.
 #include "ir/Abi.h"
+#include "tools/attune/CommandLine.h"
 #include "tools/attune/Commands.h"
 #include "tools/attune/ModelLoader.h"
 
@@ -12,7 +13,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
 
+#include <cmath>
 #include <random>
 
 using namespace attune;
@@ -32,10 +35,16 @@ int attune::randomWeightsCommand(int argc, char **argv) {
   cl::opt<std::string> modelName("model", cl::desc("Which model of the description"),
                                  cl::cat(category));
   cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(
-      argc, argv,
-      "attune random-weights: seeded random weights for a model description\n\n"
-      "Rank-1 '.weight' tensors (norm gains) are 1 + N(0, 0.1); other tensors N(0, std).\n");
+  if (!parseCommandLine(
+          argc, argv,
+          "attune random-weights: seeded random weights for a model description\n\n"
+          "Rank-1 '.weight' tensors (norm gains) are 1 + N(0, 0.1); other tensors N(0, std).\n"))
+    return kExitUsage;
+  if (!(scale > 0) || !std::isfinite(scale)) {
+    llvm::errs() << "attune: --std must be a positive number, got "
+                 << llvm::format("%g", double(scale)) << "\n";
+    return kExitUsage;
+  }
 
   mlir::DialectRegistry registry;
   registerAttuneDialects(registry);

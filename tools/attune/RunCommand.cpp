@@ -1,5 +1,6 @@
 // attune run: load a built library, feed it tensors (from a safetensors file or token ids on
 // the command line), print what it computes and how long it took.
+#include "tools/attune/CommandLine.h"
 #include "tools/attune/Commands.h"
 #include "tools/attune/LoadedLibrary.h"
 #include "tools/attune/TensorIO.h"
@@ -156,7 +157,11 @@ int attune::runCommand(int argc, char **argv) {
                                        "session's kernels (default 0: the pool's)"),
                               cl::init(0), cl::cat(category));
   cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(argc, argv, "attune run: run a built model library\n");
+  if (!parseCommandLine(argc, argv, "attune run: run a built model library\n"))
+    return kExitUsage;
+  if ((threads.getNumOccurrences() && !checkThreadCount(threads, "num-threads")) ||
+      !checkThreadCount(sessionThreads, "session-threads", /*zeroMeansDefault=*/true))
+    return kExitUsage;
 
   int exitCode = 0;
   std::unique_ptr<LoadedLibrary> library =
@@ -206,6 +211,11 @@ int attune::runCommand(int argc, char **argv) {
   }
   for (const OwnedTensor &t : outputs)
     printOutput(t, top);
+  // Outputs that are NaN or Inf are printed (and written), then the run fails.
+  llvm::outs().flush();
+  bool finite = true;
+  for (const OwnedTensor &t : outputs)
+    finite &= checkFinite(t);
   llvm::outs() << "wall time: " << llvm::format("%.3f", best) << " ms"
                << (repeat > 1 ? " (fastest of " + std::to_string(repeat) + ")" : "") << ", "
                << library->api().get_num_threads() << " threads\n";
@@ -227,6 +237,6 @@ int attune::runCommand(int argc, char **argv) {
     fflush(stdout);
   }
   if (!output.empty() && !writeOutputs(output, outputs))
-    return 1;
-  return 0;
+    return kExitFailed;
+  return finite ? kExitOk : kExitFailed;
 }

@@ -60,8 +60,10 @@ bool attune::readGenerationConfig(const std::string &path, GenerationSettings &s
   return true;
 }
 
-int64_t attune::chooseToken(const float *logits, int64_t vocab, const GenerationSettings &settings,
-                            Random &random) {
+std::optional<int64_t> attune::chooseToken(const float *logits, int64_t vocab,
+                                           const GenerationSettings &settings, Random &random) {
+  if (!std::all_of(logits, logits + vocab, [](float x) { return std::isfinite(x); }))
+    return std::nullopt;
   if (!settings.sample)
     return static_cast<int64_t>(argmax(logits, vocab));
   // Ordered by logit only as far as a filter looks: the top k, or all for top-p alone (a

@@ -47,8 +47,9 @@ inline Random rowRandom(uint64_t seed, size_t row) {
 
 /// The next token from one position's logits: the argmax, or a sample from the softmax of
 /// logits / temperature restricted to the top-k tokens and then to the smallest set whose
-/// probability reaches top-p (Hugging Face's order).
-int64_t chooseToken(const float *logits, int64_t vocab, const GenerationSettings &settings,
+/// probability reaches top-p (Hugging Face's order). None when a logit is NaN or infinite:
+/// no token is the answer then (weights or inputs holding NaN/Inf, or an overflow).
+std::optional<int64_t> chooseToken(const float *logits, int64_t vocab, const GenerationSettings &settings,
                     Random &random);
 
 } // namespace attune

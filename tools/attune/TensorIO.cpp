@@ -7,6 +7,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 
 namespace attune {
@@ -23,6 +25,13 @@ bool parseTokens(llvm::StringRef text, std::vector<std::vector<int64_t>> &rows,
       int64_t id;
       if (item.trim().getAsInteger(10, id)) {
         llvm::errs() << "attune: '" << item << "' in --" << option << " is not an integer\n";
+        return false;
+      }
+      // Models take ids as i32 (or i64, never past a table of 2^31 rows): a larger one
+      // would be cut to another id on the way in.
+      if (id < INT32_MIN || id > INT32_MAX) {
+        llvm::errs() << "attune: " << id << " in --" << option
+                     << " is not a token id (it does not fit 32 bits)\n";
         return false;
       }
       row.push_back(id);
@@ -57,7 +66,8 @@ static bool convertTensor(const attune_tensor &source, const std::string &name, 
   out = OwnedTensor::make(name, dtype, std::vector<int64_t>(source.shape, source.shape + source.rank));
   size_t n = out.elements();
   if (source.dtype == dtype) {
-    std::memcpy(out.bytes.data(), source.data, out.bytes.size());
+    if (!out.bytes.empty()) // an empty tensor's buffer may be null, which memcpy must not get
+      std::memcpy(out.bytes.data(), source.data, out.bytes.size());
     return true;
   }
   if (source.dtype == ATTUNE_F32 || dtype == ATTUNE_F32) {
@@ -67,12 +77,46 @@ static bool convertTensor(const attune_tensor &source, const std::string &name, 
   for (size_t i = 0; i < n; ++i) {
     int64_t v = source.dtype == ATTUNE_I64 ? static_cast<const int64_t *>(source.data)[i]
                                            : static_cast<const int32_t *>(source.data)[i];
+    if (dtype == ATTUNE_I32 && (v < INT32_MIN || v > INT32_MAX)) {
+      llvm::errs() << "attune: tensor '" << name << "' holds " << v << " at element " << i
+                   << ", which does not fit the model's i32 input\n";
+      return false;
+    }
     if (dtype == ATTUNE_I64)
       reinterpret_cast<int64_t *>(out.bytes.data())[i] = v;
     else
       reinterpret_cast<int32_t *>(out.bytes.data())[i] = static_cast<int32_t>(v);
   }
   return true;
+}
+
+bool checkFinite(const OwnedTensor &output) {
+  attune_tensor t = output.tensor();
+  if (t.dtype != ATTUNE_F32)
+    return true;
+  const auto *values = static_cast<const float *>(t.data);
+  size_t count = output.elements(), bad = 0, first = 0;
+  for (size_t i = count; i-- > 0;)
+    if (!std::isfinite(values[i])) {
+      ++bad;
+      first = i;
+    }
+  if (!bad)
+    return true;
+  std::vector<int64_t> at(t.rank);
+  size_t rest = first;
+  for (int32_t k = t.rank - 1; k >= 0; --k) {
+    at[k] = static_cast<int64_t>(rest % t.shape[k]);
+    rest /= t.shape[k];
+  }
+  std::string where;
+  for (int64_t index : at)
+    where += (where.empty() ? "" : ", ") + std::to_string(index);
+  llvm::errs() << "attune: output '" << output.name << "' holds " << bad << " of " << count
+               << " values that are not finite (the first, at [" << where << "], is "
+               << (std::isnan(values[first]) ? "nan" : values[first] > 0 ? "inf" : "-inf")
+               << "): " << kNotFiniteCauses << "\n";
+  return false;
 }
 
 bool readInputs(LoadedLibrary &library, const std::string &path, const std::string &rename,

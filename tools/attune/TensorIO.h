@@ -32,6 +32,14 @@ bool readInputs(LoadedLibrary &library, const std::string &path, const std::stri
 /// Writes `outputs` to a safetensors file; prints the error and returns false.
 bool writeOutputs(const std::string &path, const std::vector<OwnedTensor> &outputs);
 
+/// What makes a model's outputs NaN or Inf, said where they are reported.
+inline constexpr const char *kNotFiniteCauses =
+    "the weights or inputs hold NaN or Inf, or a value overflows f32";
+
+/// Whether every value of `output` is finite (integer tensors are); else says on stderr how
+/// many are not and where the first is.
+bool checkFinite(const OwnedTensor &output);
+
 /// The index of the largest of `n` floats (the first on ties, as torch.argmax).
 size_t argmax(const float *values, size_t n);
 

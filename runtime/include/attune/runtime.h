@@ -217,9 +217,12 @@ attune_status attune_model_print_profile(attune_model *model, FILE *out);
 
 /* Threads that run a model's parallel kernels (the attention kernel's tasks), shared by all
  * models in the process. The default is ATTUNE_NUM_THREADS from the environment, else the
- * CPUs this process may run on. attune_set_num_threads(n) takes effect for the next kernel;
- * n must be >= 1. Runs from several application threads at once share the pool: each
- * kernel's tasks go to its caller and to whichever pool threads are free. */
+ * CPUs this process may run on (at most ATTUNE_MAX_THREADS); an ATTUNE_NUM_THREADS that is not
+ * a number in [1, ATTUNE_MAX_THREADS] makes attune_model_open fail with
+ * ATTUNE_ERROR_INVALID_ARGUMENT. attune_set_num_threads(n) takes effect for the next kernel;
+ * n must be in [1, ATTUNE_MAX_THREADS]. Runs from several application threads at once share
+ * the pool: each kernel's tasks go to its caller and to whichever pool threads are free. */
+#define ATTUNE_MAX_THREADS 256
 attune_status attune_set_num_threads(int threads);
 int attune_get_num_threads(void);
 

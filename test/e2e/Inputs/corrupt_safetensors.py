@@ -3,7 +3,8 @@
 usage: corrupt_safetensors.py IN OUT MODE [TENSOR [ARG]]
 modes: truncate, header-past-end, out-of-range T, overlap T, drop T, rename T NEW,
        reshape T, dtype T, replace T FILE (T's entry and bytes taken from FILE: a valid file
-       whose tensors disagree with each other)
+       whose tensors disagree with each other), set T INDEX VALUE (element INDEX of T,
+       I32, I64 or F32, becomes VALUE: an input no model should take, a NaN weight)
 """
 import json
 import struct
@@ -35,6 +36,13 @@ def main():
         data += raw
         mode = "rewrite"
     entry = header[tensor]
+    if mode == "set":
+        form = {"I32": "<i", "I64": "<q", "F32": "<f"}[entry["dtype"]]
+        index = int(sys.argv[5])
+        value = float(sys.argv[6]) if form == "<f" else int(sys.argv[6])
+        at = entry["data_offsets"][0] + index * struct.calcsize(form)
+        data = data[:at] + struct.pack(form, value) + data[at + struct.calcsize(form):]
+        mode = "rewrite"
     if mode == "rewrite":
         pass
     elif mode == "out-of-range":

@@ -73,7 +73,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   static float logits[ROWS * PROMPT * VOCAB];
-  int32_t prompts[ROWS * PROMPT] = {464, 3290, 318, 7, 9, 11, 12, 13, 0, 0};
+  int32_t prompts[ROWS * PROMPT] = {464, 329, 318, 7, 9, 11, 12, 13, 0, 0};
   int64_t lengths[ROWS] = {5, 3};
   int ok = gpt2_session_prefill(session, ROWS, PROMPT, prompts, logits, lengths) == ATTUNE_OK;
   int32_t next[ROWS] = {1, 2};
