@@ -34,6 +34,9 @@ struct Expr {
   std::vector<std::unique_ptr<Expr>> operands;
   /// For calls: the keyword of each operand ("" when positional).
   std::vector<std::string> keywords;
+  /// Levels of the tree from this node down (1 for a leaf). The parser bounds it, so that
+  /// evaluating and destroying a tree recurse a bounded number of times.
+  unsigned depth = 1;
 };
 using ExprPtr = std::unique_ptr<Expr>;
 

@@ -9,6 +9,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 
@@ -301,6 +302,15 @@ bool Elaborator::execBlock(const std::vector<ast::Stmt> &body, Scope &scope,
       if (begin->kind != Val::Kind::Int || end->kind != Val::Kind::Int)
         return error(stmt.loc, "loop bounds must be integers, got " + begin->describe() +
                                    " and " + end->describe());
+      // Counted in unsigned arithmetic: end - begin can exceed what int64 holds.
+      uint64_t count = end->i > begin->i ? uint64_t(end->i) - uint64_t(begin->i) : 0;
+      if (count > uint64_t(loopIterationsLeft))
+        return error(stmt.loc, "this loop runs " + std::to_string(count) + " times, but only " +
+                                   std::to_string(loopIterationsLeft) + " of the " +
+                                   std::to_string(kMaxLoopIterations) +
+                                   " iterations all loops may run are left (loops are unrolled "
+                                   "at compile time)");
+      loopIterationsLeft -= int64_t(count);
       for (int64_t i = begin->i; i < end->i; ++i) {
         scope[stmt.targets[0]] = Val::ofInt(i);
         if (!execBlock(stmt.body, scope, returned))
@@ -601,8 +611,14 @@ std::optional<Val> Elaborator::eval(const ast::Expr &expr, Scope &scope) {
     std::optional<Val> operand = eval(*expr.operands[0], scope);
     if (!operand)
       return std::nullopt;
-    if (operand->kind == Val::Kind::Int)
+    if (operand->kind == Val::Kind::Int) {
+      if (operand->i == INT64_MIN) {
+        error(expr.loc, "integer overflow: -(" + std::to_string(operand->i) +
+                            ") does not fit 64 bits");
+        return std::nullopt;
+      }
       return Val::ofInt(-operand->i);
+    }
     if (operand->kind == Val::Kind::Float)
       return Val::ofFloat(-operand->f);
     if (operand->kind == Val::Kind::Tensor)
@@ -666,12 +682,22 @@ std::optional<Val> Elaborator::evalBinary(const ast::Expr &expr, Scope &scope) {
   }
   bool ints = lhs->kind == Val::Kind::Int && rhs->kind == Val::Kind::Int;
   double x = lhs->asDouble(), y = rhs->asDouble();
+  // Compile-time integers are checked: a size that wrapped around would build a wrong model.
+  auto overflow = [&]() -> std::optional<Val> {
+    error(expr.loc, "integer overflow: " + std::to_string(lhs->i) + " " + op + " " +
+                        std::to_string(rhs->i) + " does not fit 64 bits");
+    return std::nullopt;
+  };
+  int64_t exact = 0;
   if (op == "+")
-    return ints ? Val::ofInt(lhs->i + rhs->i) : Val::ofFloat(x + y);
+    return !ints ? Val::ofFloat(x + y)
+           : llvm::AddOverflow(lhs->i, rhs->i, exact) ? overflow() : Val::ofInt(exact);
   if (op == "-")
-    return ints ? Val::ofInt(lhs->i - rhs->i) : Val::ofFloat(x - y);
+    return !ints ? Val::ofFloat(x - y)
+           : llvm::SubOverflow(lhs->i, rhs->i, exact) ? overflow() : Val::ofInt(exact);
   if (op == "*")
-    return ints ? Val::ofInt(lhs->i * rhs->i) : Val::ofFloat(x * y);
+    return !ints ? Val::ofFloat(x * y)
+           : llvm::MulOverflow(lhs->i, rhs->i, exact) ? overflow() : Val::ofInt(exact);
   if (op == "/" || op == "//") {
     if (y == 0) {
       error(expr.loc, "division by zero");
@@ -680,6 +706,8 @@ std::optional<Val> Elaborator::evalBinary(const ast::Expr &expr, Scope &scope) {
     if (op == "/")
       return Val::ofFloat(x / y);
     if (ints) {
+      if (lhs->i == INT64_MIN && rhs->i == -1)
+        return overflow();
       int64_t q = lhs->i / rhs->i;
       if ((lhs->i % rhs->i != 0) && ((lhs->i < 0) != (rhs->i < 0)))
         --q;

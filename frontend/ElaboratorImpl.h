@@ -85,6 +85,11 @@ private:
   llvm::StringMap<int64_t> bounds;
   mlir::ModuleOp module;
   std::vector<llvm::SMLoc> callStack;
+  /// Loops are unrolled as the description is elaborated: all of them together may run this
+  /// many iterations (a 1000-layer model with 1000-step inner loops), no more, so a loop of
+  /// 10^18 steps is an error rather than a hang.
+  static constexpr int64_t kMaxLoopIterations = 1000000;
+  int64_t loopIterationsLeft = kMaxLoopIterations;
   mlir::func::FuncOp forward;
   Scope *modelScope = nullptr; // outputs are assigned in the model body's own scope
   llvm::SMLoc modelLoc;

@@ -120,7 +120,28 @@ private:
     return expect(")", "to close the parameters") && parseBlock(function.body);
   }
 
+  /// Descriptions are parsed by recursive descent and evaluated by recursion over the tree:
+  /// blocks, parentheses, calls, lists and unary minus nest at most this deep, and an
+  /// expression's tree (a long chain of `+` included) is at most this many levels, so neither
+  /// can run out of stack. Real descriptions stay far below (GPT-2's deepest is 6).
+  static constexpr unsigned kMaxNesting = 256;
+
+  /// One more level of nesting at `loc` for the guard's lifetime; false (said) past the limit.
+  struct Nesting {
+    Parser &parser;
+    bool ok;
+    Nesting(Parser &parser, SMLoc loc) : parser(parser), ok(++parser.nesting <= kMaxNesting) {
+      if (!ok)
+        parser.error(loc, "nested more than " + llvm::Twine(kMaxNesting) +
+                              " levels deep (blocks, parentheses, calls, lists, unary minus)");
+    }
+    ~Nesting() { --parser.nesting; }
+  };
+
   bool parseBlock(std::vector<Stmt> &body) {
+    Nesting nested(*this, peek().loc);
+    if (!nested.ok)
+      return false;
     if (!expect("{", "to open a block"))
       return false;
     while (!peek().is("}")) {
@@ -183,8 +204,9 @@ private:
       if (!accept("else"))
         return true;
       if (peek().is("if")) { // else if: a nested if as the whole else branch
+        Nesting deeper(*this, peek().loc);
         Stmt nested;
-        if (!parseStmt(nested))
+        if (!deeper.ok || !parseStmt(nested))
           return false;
         stmt.elseBody.push_back(std::move(nested));
         return true;
@@ -247,15 +269,29 @@ private:
     return expr;
   }
 
+  /// Makes `operand` the next operand of `expr`; false (said) if the tree grows deeper than
+  /// kMaxNesting.
+  bool adopt(Expr &expr, ExprPtr operand) {
+    expr.depth = std::max(expr.depth, operand->depth + 1);
+    expr.operands.push_back(std::move(operand));
+    if (expr.depth <= kMaxNesting)
+      return true;
+    return error(expr.loc, "an expression more than " + llvm::Twine(kMaxNesting) +
+                               " operations deep; name some of its parts");
+  }
+
   ExprPtr binary(SMLoc loc, StringRef op, ExprPtr lhs, ExprPtr rhs) {
     ExprPtr expr = make(Expr::Kind::Binary, loc, op);
-    expr->operands.push_back(std::move(lhs));
-    expr->operands.push_back(std::move(rhs));
+    if (!adopt(*expr, std::move(lhs)) || !adopt(*expr, std::move(rhs)))
+      return nullptr;
     return expr;
   }
 
   /// `??` is right-associative: `config.a ?? config.b ?? 1` tries a, then b, then 1.
   ExprPtr parseExpr() {
+    Nesting nested(*this, peek().loc);
+    if (!nested.ok)
+      return nullptr;
     ExprPtr lhs = parseComparison();
     if (lhs && peek().is("??")) {
       SMLoc loc = advance().loc;
@@ -299,13 +335,15 @@ private:
 
   ExprPtr parseUnary() {
     if (peek().is("-")) {
+      Nesting nested(*this, peek().loc);
+      if (!nested.ok)
+        return nullptr;
       SMLoc loc = advance().loc;
       ExprPtr operand = parseUnary();
       if (!operand)
         return nullptr;
       ExprPtr expr = make(Expr::Kind::Unary, loc, "-");
-      expr->operands.push_back(std::move(operand));
-      return expr;
+      return adopt(*expr, std::move(operand)) ? std::move(expr) : nullptr;
     }
     return parsePrimary();
   }
@@ -342,9 +380,8 @@ private:
       ExprPtr list = make(Expr::Kind::List, advance().loc);
       while (!peek().is("]")) {
         ExprPtr item = parseExpr();
-        if (!item)
+        if (!item || !adopt(*list, std::move(item)))
           return nullptr;
-        list->operands.push_back(std::move(item));
         if (!accept(","))
           break;
       }
@@ -386,9 +423,8 @@ private:
         return nullptr;
       }
       ExprPtr arg = parseExpr();
-      if (!arg)
+      if (!arg || !adopt(*call, std::move(arg)))
         return nullptr;
-      call->operands.push_back(std::move(arg));
       call->keywords.push_back(keyword);
       if (!accept(","))
         break;
@@ -402,6 +438,7 @@ private:
   std::vector<Token> tokens;
   size_t position = 0;
   bool failed = false;
+  unsigned nesting = 0;
 };
 
 } // namespace

@@ -2,6 +2,7 @@
 // manifest and as the generated C header.
 #include "backends/cpu/ModelInterface.h"
 #include "ir/Abi.h"
+#include "ir/Locations.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/StringExtras.h"
@@ -52,6 +53,8 @@ static LogicalResult describeEntry(func::FuncOp entry, const llvm::StringMap<int
       return entry.emitOpError("argument #") << i << " is not a named buffer; run "
                                                   "attune-lower-entry first";
     InterfaceArg arg{name.str(), role.str(), dtypeOf(type.getElementType()), {}};
+    if (!isa<UnknownLoc>(entry.getArgument(i).getLoc()))
+      arg.location = describeLocation(entry.getArgument(i).getLoc());
     if (arg.dtype.empty())
       return entry.emitOpError("argument '") << arg.name << "' has unsupported element type "
                                              << type.getElementType();

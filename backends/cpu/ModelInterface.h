@@ -27,6 +27,9 @@ struct InterfaceArg {
   bool transposed = false;
   /// Integer inputs of token ids (attune.values): the values allowed, [lo, hi).
   std::optional<std::pair<int64_t, int64_t>> values;
+  /// Where the description asks for it ("prelude:11:29 in models/gpt2.tfm:27:19" for a
+  /// weight); empty when unknown.
+  std::string location;
 };
 
 struct EntryInterface {

@@ -49,8 +49,10 @@ bool checkWeights(const ModelInterface &interface, const std::string &path) {
     if (arg.role != "weight" || !checked.insert(arg.name).second)
       continue;
     attune_tensor tensor;
+    // Where the description asks for the weight, when known, as the compiler's errors say it.
+    std::string at = arg.location.empty() ? "attune: " : arg.location + ": error: ";
     if (attune_safetensors_find(file, arg.name.c_str(), &tensor) != ATTUNE_OK) {
-      llvm::errs() << "attune: the model needs weight '" << arg.name << "' ["
+      llvm::errs() << at << "the model needs weight '" << arg.name << "' ["
                    << llvm::join(arg.dims, ", ") << "]: " << attune_last_error() << "\n";
       ok = false;
       continue;
@@ -62,7 +64,7 @@ bool checkWeights(const ModelInterface &interface, const std::string &path) {
       std::string got;
       for (int i = 0; i < tensor.rank; ++i)
         got += (i ? ", " : "") + std::to_string(tensor.shape[i]);
-      llvm::errs() << "attune: weight '" << arg.name << "' in " << path << " is "
+      llvm::errs() << at << "weight '" << arg.name << "' in " << path << " is "
                    << (tensor.dtype == ATTUNE_F32 ? "F32" : "not F32") << " [" << got
                    << "], the model needs F32 [" << llvm::join(arg.dims, ", ") << "]\n";
       ok = false;
@@ -229,15 +231,15 @@ int attune::buildCommand(int argc, char **argv) {
       vectorRegisters < 0 || (vectorRegisters && vectorRegisters < 4)) {
     llvm::errs() << "attune: --vector-lanes must be a power of two and --vector-registers at "
                     "least 4\n";
-    return 1;
+    return kExitUsage;
   }
   if (loopTaskSize < 1) {
     llvm::errs() << "attune: --loop-task-size must be at least 1\n";
-    return 1;
+    return kExitUsage;
   }
   if (attentionBlock < 1 || attentionQueryBlock < 1) {
     llvm::errs() << "attune: --attention-block and --attention-query-block must be at least 1\n";
-    return 1;
+    return kExitUsage;
   }
 
   if (emit == Stage::Ast)
@@ -264,7 +266,7 @@ int attune::buildCommand(int argc, char **argv) {
   llvm::Expected<TargetDescription> machine = describeTarget(target);
   if (!machine) {
     llvm::errs() << "attune: " << llvm::toString(machine.takeError()) << "\n";
-    return 1;
+    return kExitUsage;
   }
   if (vectorLanes)
     machine->lanes = vectorLanes;
