@@ -507,7 +507,10 @@ std::optional<std::string> Elaborator::interpolate(const ast::Expr &expr, Scope 
     if (open == llvm::StringRef::npos)
       break;
     size_t close = text.find('}', open);
-    SMLoc at = SMLoc::getFromPointer(text.data() + open);
+    // The '{' in the description: expr.text is a copy of the literal's raw contents, which
+    // start one past its opening quote (a pointer into the copy is in no source buffer).
+    SMLoc at = SMLoc::getFromPointer(expr.loc.getPointer() + 1 +
+                                     (text.data() - expr.text.data()) + open);
     if (close == llvm::StringRef::npos) {
       error(at, "unclosed '{' in string");
       return std::nullopt;

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 lld-19
           libomp-19-dev libfmt-dev ninja-build cmake ccache libgtest-dev libbenchmark-dev
-          python3 python3-numpy)
+          python3 python3-numpy libclang-rt-19-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,10 +20,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 jobs=$(nproc)
-cmake -S . -B build -G Ninja \
-  -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
-  -DMLIR_DIR=/usr/lib/llvm-19/lib/cmake/mlir \
-  -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld \
-  > build-configure.log || { cat build-configure.log; exit 1; }
+bash scripts/configure.sh build
 ninja -C build -j "$jobs"

@@ -6,7 +6,7 @@ import lit.formats
 config.name = "attune"
 config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".mlir", ".tfm", ".test"]
-config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["Inputs", "fuzz", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.attune_binary_dir, "test")
 

@@ -166,6 +166,19 @@ static attune_status parse_entry(attune_safetensors *file, json_cursor *c, entry
   return ATTUNE_OK;
 }
 
+/* The file's entries ordered by `compare` (a malloc'd array of file->count pointers), or NULL
+ * when out of memory. */
+static const entry **sorted_entries(const attune_safetensors *file,
+                                    int (*compare)(const void *, const void *)) {
+  const entry **sorted = malloc(file->count * sizeof *sorted);
+  if (!sorted)
+    return NULL;
+  for (size_t i = 0; i < file->count; ++i)
+    sorted[i] = &file->entries[i];
+  qsort(sorted, file->count, sizeof *sorted, compare);
+  return sorted;
+}
+
 static int compare_name(const void *a, const void *b) {
   return strcmp((*(const entry *const *)a)->name, (*(const entry *const *)b)->name);
 }
@@ -175,12 +188,9 @@ static int compare_name(const void *a, const void *b) {
 static attune_status check_duplicates(attune_safetensors *file) {
   if (file->count < 2)
     return ATTUNE_OK;
-  const entry **sorted = malloc(file->count * sizeof *sorted);
+  const entry **sorted = sorted_entries(file, compare_name);
   if (!sorted)
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
-  for (size_t i = 0; i < file->count; ++i)
-    sorted[i] = &file->entries[i];
-  qsort(sorted, file->count, sizeof *sorted, compare_name);
   attune_status status = ATTUNE_OK;
   for (size_t i = 1; i < file->count && status == ATTUNE_OK; ++i)
     if (strcmp(sorted[i - 1]->name, sorted[i]->name) == 0)
@@ -198,12 +208,9 @@ static int compare_begin(const void *a, const void *b) {
 static attune_status check_overlaps(attune_safetensors *file) {
   if (file->count < 2)
     return ATTUNE_OK;
-  const entry **sorted = malloc(file->count * sizeof *sorted);
+  const entry **sorted = sorted_entries(file, compare_begin);
   if (!sorted)
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
-  for (size_t i = 0; i < file->count; ++i)
-    sorted[i] = &file->entries[i];
-  qsort(sorted, file->count, sizeof *sorted, compare_begin);
   attune_status status = ATTUNE_OK;
   const entry *previous = NULL;
   for (size_t i = 0; i < file->count; ++i) {
