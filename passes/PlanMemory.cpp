@@ -37,6 +37,8 @@ int64_t roundUp(int64_t bytes) { return (bytes + kAlignment - 1) / kAlignment * 
 struct Buffer {
   SmallVector<memref::AllocOp, 1> allocs;
   unsigned start = 0, end = 0;
+  /// The first op that reads or writes its elements (of the first allocation).
+  std::optional<unsigned> firstAccess;
   int64_t bytes = 0;
   int64_t offset = -1;
   llvm::BitVector below;
@@ -86,30 +88,25 @@ usesOf(memref::AllocOp alloc, Block &body, const DenseMap<Operation *, unsigned>
   return uses;
 }
 
-/// The last top-level op of `body` that uses `alloc`; none if it escapes.
-std::optional<unsigned> lastUse(memref::AllocOp alloc, Block &body,
-                                const DenseMap<Operation *, unsigned> &position) {
+/// Where `alloc` is used, as positions of top-level ops of `body`: the last use (views count)
+/// and the first op that reads or writes its elements (not a view or a dim of it; none if no
+/// op does). None if it escapes.
+struct Uses {
+  unsigned last;
+  std::optional<unsigned> firstAccess;
+};
+std::optional<Uses> usesAt(memref::AllocOp alloc, Block &body,
+                           const DenseMap<Operation *, unsigned> &position) {
   auto uses = usesOf(alloc, body, position);
   if (!uses)
     return std::nullopt;
-  unsigned last = position.lookup(alloc);
-  for (auto [at, user] : *uses)
-    last = std::max(last, at);
-  return last;
-}
-
-/// The first top-level op of `body` that reads or writes elements of `alloc` (not a view or
-/// a dim of it); none if it escapes or nothing does.
-std::optional<unsigned> firstAccess(memref::AllocOp alloc, Block &body,
-                                    const DenseMap<Operation *, unsigned> &position) {
-  auto uses = usesOf(alloc, body, position);
-  if (!uses)
-    return std::nullopt;
-  std::optional<unsigned> first;
-  for (auto [at, user] : *uses)
+  Uses found{position.lookup(alloc), std::nullopt};
+  for (auto [at, user] : *uses) {
+    found.last = std::max(found.last, at);
     if (!touchesNoElements(user))
-      first = first ? std::min(*first, at) : at;
-  return first;
+      found.firstAccess = found.firstAccess ? std::min(*found.firstAccess, at) : at;
+  }
+  return found;
 }
 
 /// Why `alloc` cannot be planned, or empty if it can; fills its live range and bytes at the
@@ -130,8 +127,8 @@ std::string examine(memref::AllocOp alloc, Block &body,
   for (Value size : alloc.getDynamicSizes())
     if (!attune::SizeRebuilder::canRebuild(size, &read))
       return "its size is not computed from the dims of the entry's arguments";
-  std::optional<unsigned> last = lastUse(alloc, body, position);
-  if (!last)
+  std::optional<Uses> uses = usesAt(alloc, body, position);
+  if (!uses)
     return "it escapes through the return";
   int64_t elements = 1;
   for (int64_t i = 0; i < type.getRank(); ++i) {
@@ -145,7 +142,8 @@ std::string examine(memref::AllocOp alloc, Block &body,
       symbols.push_back(symbol);
   buffer.allocs = {alloc};
   buffer.start = position.lookup(alloc);
-  buffer.end = *last;
+  buffer.end = uses->last;
+  buffer.firstAccess = uses->firstAccess;
   buffer.bytes = roundUp(std::max<int64_t>(
       1, elements * llvm::divideCeil(type.getElementTypeBitWidth(), 8)));
   return "";
@@ -230,7 +228,9 @@ unsigned shareInPlace(SmallVectorImpl<Buffer> &buffers, Block &body,
   unsigned joined = 0;
   for (Operation &op : body) {
     unsigned at = position.lookup(&op);
-    for (auto [read, written] : inPlaceOperands(&op)) {
+    for (auto [readOperand, writtenOperand] : inPlaceOperands(&op)) {
+      // Plain pointers: lambdas below capture them (structured bindings they may not).
+      OpOperand *read = readOperand, *written = writtenOperand;
       memref::AllocOp readAlloc = wholeAllocation(read->get());
       memref::AllocOp writtenAlloc = wholeAllocation(written->get());
       if (!readAlloc || !writtenAlloc || !bufferOf.count(readAlloc) ||
@@ -239,11 +239,11 @@ unsigned shareInPlace(SmallVectorImpl<Buffer> &buffers, Block &body,
       unsigned into = groupOf[bufferOf[readAlloc]], from = bufferOf[writtenAlloc];
       Buffer &target = buffers[into], &source = buffers[from];
       if (into == from || groupOf[from] != from || source.allocs.size() != 1 ||
-          target.end != at || source.bytes > target.bytes ||
-          firstAccess(writtenAlloc, body, position) != at)
+          target.end != at || source.bytes > target.bytes || source.firstAccess != at)
         continue;
       bool alone = llvm::all_of(op.getOpOperands(), [&](OpOperand &operand) {
-        if (&operand == read || &operand == written || !isa<BaseMemRefType>(operand.get().getType()))
+        if (&operand == read || &operand == written ||
+            !isa<BaseMemRefType>(operand.get().getType()))
           return true;
         auto [viewed, known] = viewedAllocation(operand.get());
         if (!known)
