@@ -18,16 +18,9 @@ namespace cl = llvm::cl;
 
 namespace {
 
-std::string shapeText(const attune_tensor &t) {
-  std::string text = "[";
-  for (int32_t i = 0; i < t.rank; ++i)
-    text += (i ? ", " : "") + std::to_string(t.shape[i]);
-  return text + "]";
-}
-
 void printOutput(const OwnedTensor &output, unsigned top) {
   attune_tensor t = output.tensor();
-  llvm::outs() << output.name << ": " << shapeText(t) << "\n";
+  llvm::outs() << output.name << ": " << shapeText({t.shape, size_t(t.rank)}) << "\n";
   if (output.name == "logits" && t.rank == 3 && t.dtype == ATTUNE_F32) {
     // The next-token choices at the last position of each sequence.
     int64_t batch = t.shape[0], seq = t.shape[1], vocab = t.shape[2];

@@ -90,6 +90,13 @@ static bool convertTensor(const attune_tensor &source, const std::string &name, 
   return true;
 }
 
+std::string shapeText(llvm::ArrayRef<int64_t> sizes) {
+  std::string text = "[";
+  for (auto [i, size] : llvm::enumerate(sizes))
+    text += (i ? ", " : "") + std::to_string(size);
+  return text + "]";
+}
+
 bool checkFinite(const OwnedTensor &output) {
   attune_tensor t = output.tensor();
   if (t.dtype != ATTUNE_F32)
@@ -109,11 +116,8 @@ bool checkFinite(const OwnedTensor &output) {
     at[k] = static_cast<int64_t>(rest % t.shape[k]);
     rest /= t.shape[k];
   }
-  std::string where;
-  for (int64_t index : at)
-    where += (where.empty() ? "" : ", ") + std::to_string(index);
   llvm::errs() << "attune: output '" << output.name << "' holds " << bad << " of " << count
-               << " values that are not finite (the first, at [" << where << "], is "
+               << " values that are not finite (the first, at " << shapeText(at) << ", is "
                << (std::isnan(values[first]) ? "nan" : values[first] > 0 ? "inf" : "-inf")
                << "): " << kNotFiniteCauses << "\n";
   return false;

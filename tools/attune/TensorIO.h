@@ -6,6 +6,7 @@
 
 #include "tools/attune/LoadedLibrary.h"
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <memory>
@@ -31,6 +32,9 @@ bool readInputs(LoadedLibrary &library, const std::string &path, const std::stri
 
 /// Writes `outputs` to a safetensors file; prints the error and returns false.
 bool writeOutputs(const std::string &path, const std::vector<OwnedTensor> &outputs);
+
+/// A shape or a position as the runtime's messages print one: "[1, 3, 512]".
+std::string shapeText(llvm::ArrayRef<int64_t> sizes);
 
 /// What makes a model's outputs NaN or Inf, said where they are reported.
 inline constexpr const char *kNotFiniteCauses =
