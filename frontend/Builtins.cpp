@@ -172,7 +172,7 @@ std::optional<Val> Elaborator::tensorBinary(llvm::StringRef op, Val lhs, Val rhs
       return std::nullopt;
     }
   }
-  if (!verifyBuilt(built, loc))
+  if (!verifyBuilt(built, *shape, loc))
     return std::nullopt;
   return Val::ofTensor(built->getResult(0), *shape);
 }
@@ -189,7 +189,7 @@ std::optional<Val> Elaborator::callBuiltin(const std::string &name, std::vector<
   Args a(*this, name, loc);
   Type f32 = b.getF32Type();
   auto result = [&](Operation *op, SymShape shape) -> std::optional<Val> {
-    if (!verifyBuilt(op, loc))
+    if (!verifyBuilt(op, shape, loc))
       return std::nullopt;
     return Val::ofTensor(op->getResult(0), std::move(shape));
   };

@@ -12,6 +12,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <cmath>
+#include <cstdio>
 
 using namespace mlir;
 using namespace attune;
@@ -31,9 +32,13 @@ std::string attune::shapeString(const SymShape &shape) {
 std::string Val::describe() const {
   switch (kind) {
   case Kind::Int: return "an integer (" + std::to_string(i) + ")";
-  case Kind::Float: return "a number";
+  case Kind::Float: {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", f);
+    return std::string("a number (") + text + ")";
+  }
   case Kind::Str: return "a string (\"" + s + "\")";
-  case Kind::Bool: return "a boolean";
+  case Kind::Bool: return i ? "a boolean (true)" : "a boolean (false)";
   case Kind::List: return "a list of " + std::to_string(list.size());
   case Kind::Dim: return "the symbolic dim '" + dim.symbol + "'";
   case Kind::Function: return "the function '" + closure->function->name + "'";
@@ -92,7 +97,23 @@ Val Elaborator::scalarTensor(double value, SMLoc loc) {
   return Val::ofTensor(constant, {});
 }
 
-bool Elaborator::verifyBuilt(Operation *op, SMLoc loc) {
+bool Elaborator::checkBytes(const SymShape &shape, Type element, SMLoc loc) {
+  int64_t bytes = std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8);
+  bool fits = true;
+  for (const SymDim &dim : shape)
+    fits = fits &&
+           !llvm::MulOverflow(bytes, dim.isSymbolic() ? boundOf(dim.symbol) : dim.size, bytes) &&
+           bytes <= kMaxTensorBytes;
+  if (fits)
+    return true;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << element;
+  return error(loc, "a tensor " + text + shapeString(shape) + " takes more than 2^48 bytes " +
+                        "(256 TiB) at the bounds of its dims; no tensor may");
+}
+
+bool Elaborator::verifyBuilt(Operation *op, const SymShape &shape, SMLoc loc) {
   lastDiagnostic.clear();
   LogicalResult result = [&] {
     ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
@@ -102,9 +123,9 @@ bool Elaborator::verifyBuilt(Operation *op, SMLoc loc) {
     });
     return mlir::verify(op, /*verifyRecursively=*/false);
   }();
-  if (succeeded(result))
-    return true;
-  return error(loc, lastDiagnostic);
+  if (mlir::failed(result))
+    return error(loc, lastDiagnostic);
+  return checkBytes(shape, cast<ShapedType>(op->getResult(0).getType()).getElementType(), loc);
 }
 
 std::optional<SymShape> Elaborator::broadcast(const SymShape &a, const SymShape &bShape,
@@ -435,6 +456,8 @@ bool Elaborator::execInput(const ast::Stmt &stmt, Scope &scope) {
     return false;
   Block &entry = forward.getBody().front();
   RankedTensorType type = tensorType(*shape, elementTypeOf(b, stmt.type.dtype));
+  if (!checkBytes(*shape, type.getElementType(), stmt.loc))
+    return false;
   BlockArgument arg = entry.addArgument(type, locationOf(stmt.loc));
   forward.setType(b.getFunctionType(entry.getArgumentTypes(), {}));
   forward.setArgAttrs(arg.getArgNumber(),

@@ -36,8 +36,13 @@ public:
   mlir::Value symbolValue(const std::string &symbol) { return symbols.lookup(symbol); }
   /// A rank-0 f32 constant tensor.
   Val scalarTensor(double value, llvm::SMLoc loc);
-  /// Verifies a just-built op; on failure reports MLIR's message at `loc`.
-  bool verifyBuilt(mlir::Operation *op, llvm::SMLoc loc);
+  /// Verifies a just-built op whose result has `shape`: MLIR's verifier, then checkBytes;
+  /// on failure reports the error at `loc`.
+  bool verifyBuilt(mlir::Operation *op, const SymShape &shape, llvm::SMLoc loc);
+  /// Whether a tensor of `shape` and `element`, its symbolic dims at their bounds, takes at
+  /// most kMaxTensorBytes; else an error at `loc`. Sizes past it would wrap the 64-bit byte
+  /// counts of the memory plan and the generated code.
+  bool checkBytes(const SymShape &shape, mlir::Type element, llvm::SMLoc loc);
   /// The numpy broadcast of two shapes with symbolic dims, or an error at `loc`.
   std::optional<SymShape> broadcast(const SymShape &a, const SymShape &b, llvm::SMLoc loc);
 
@@ -90,6 +95,9 @@ private:
   /// 10^18 steps is an error rather than a hang.
   static constexpr int64_t kMaxLoopIterations = 1000000;
   int64_t loopIterationsLeft = kMaxLoopIterations;
+  /// The most bytes one tensor may take (checkBytes): 2^48, 256 TiB, far past any memory a
+  /// model runs in, and small enough that sums and products of such sizes fit 64 bits.
+  static constexpr int64_t kMaxTensorBytes = int64_t(1) << 48;
   mlir::func::FuncOp forward;
   Scope *modelScope = nullptr; // outputs are assigned in the model body's own scope
   llvm::SMLoc modelLoc;

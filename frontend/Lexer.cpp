@@ -3,8 +3,9 @@
 
 #include "llvm/ADT/StringExtras.h"
 
-#include <cstdlib>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 
 using namespace attune;
 
@@ -99,6 +100,14 @@ Token Lexer::next() {
     return make(Token::Kind::Punct, start);
   }
   ++current;
-  error = std::string("unexpected character '") + c + "'";
+  // Bytes that do not print (NUL, control characters, bytes of non-ASCII text) are shown by
+  // value: the description is ASCII outside comments and strings.
+  unsigned char byte = static_cast<unsigned char>(c);
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "0x%02x", byte);
+  error = byte >= 0x20 && byte < 0x7f
+              ? std::string("unexpected character '") + c + "'"
+              : std::string("unexpected byte ") + hex +
+                    " (outside comments and strings a description is ASCII text)";
   return make(Token::Kind::Error, start);
 }

@@ -75,7 +75,9 @@ DimOrigin originOfDim(Value memref, int64_t index) {
     return fromDims({{cast.getSource(), index}});
   if (auto collapse = dyn_cast<memref::CollapseShapeOp>(op)) {
     SmallVector<std::pair<Value, int64_t>> factors;
-    for (int64_t source : collapse.getReassociationIndices()[index])
+    // Held in a local: a range-for over a temporary's element outlives the temporary.
+    SmallVector<ReassociationIndices> groups = collapse.getReassociationIndices();
+    for (int64_t source : groups[index])
       factors.push_back({collapse.getSrc(), source});
     return fromDims(factors);
   }

@@ -1,5 +1,6 @@
 //===- Tokenizer.cpp - Hugging Face tokenizer.json: text <-> token ids ----------------------===//
 #include "tokenizer/Tokenizer.h"
+#include "support/StrictJson.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/ConvertUTF.h"
@@ -62,7 +63,7 @@ llvm::Expected<Tokenizer> Tokenizer::fromFile(llvm::StringRef path) {
 }
 
 llvm::Expected<Tokenizer> Tokenizer::fromJSON(llvm::StringRef text, llvm::StringRef name) {
-  llvm::Expected<json::Value> parsed = json::parse(text);
+  llvm::Expected<json::Value> parsed = parseStrictJson(text);
   if (!parsed)
     return fail(name, llvm::toString(parsed.takeError()));
   const json::Object *root = parsed->getAsObject();

@@ -34,7 +34,21 @@ const char *attune_status_name(attune_status status) {
 }
 
 size_t attune_dtype_size(attune_dtype dtype) {
-  return dtype == ATTUNE_I64 ? 8 : 4;
+  switch (dtype) {
+  case ATTUNE_F32: return 4;
+  case ATTUNE_I32: return 4;
+  case ATTUNE_I64: return 8;
+  }
+  return 0;
+}
+
+const char *attune_dtype_text(attune_dtype dtype) {
+  switch (dtype) {
+  case ATTUNE_F32: return "f32";
+  case ATTUNE_I32: return "i32";
+  case ATTUNE_I64: return "i64";
+  }
+  return "an unknown dtype";
 }
 
 const char *attune_format_shape(char *buffer, size_t size, const int64_t *shape, int32_t rank) {

@@ -16,6 +16,9 @@ attune_status attune_fail(attune_status status, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 void attune_clear_error(void);
 
+/* "f32", "i32", "i64" (as descriptions spell them); "an unknown dtype" for any other value. */
+const char *attune_dtype_text(attune_dtype dtype);
+
 /* "[2, 24, 512]" into `buffer`; symbolic dims (-1) print as "?". */
 const char *attune_format_shape(char *buffer, size_t size, const int64_t *shape, int32_t rank);
 

@@ -503,7 +503,8 @@ attune_status attune_model_dim_bound(const attune_model *model, const char *symb
       *bound = model->bounds[s];
       return ATTUNE_OK;
     }
-  return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "model has no dimension named '%s'", symbol);
+  return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "model %s has no dimension named '%s'",
+                     model->name, symbol);
 }
 
 static const attune_tensor *find_given(const attune_tensor *given, size_t count,
@@ -512,10 +513,6 @@ static const attune_tensor *find_given(const attune_tensor *given, size_t count,
     if (given[i].name && strcmp(given[i].name, name) == 0)
       return &given[i];
   return NULL;
-}
-
-static const char *dtype_text(attune_dtype dtype) {
-  return dtype == ATTUNE_F32 ? "f32" : dtype == ATTUNE_I32 ? "i32" : "i64";
 }
 
 /* Whether every value of input `t` (shaped as `d`) is in d's range; else fails naming the
@@ -583,8 +580,11 @@ static attune_status match_tensors(const attune_model *model, const entry_point 
       return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "%s '%s' has a null data pointer",
                          role_name(r), d->name);
     if (t->dtype != d->dtype)
-      return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "%s '%s' must be %s, got %s",
-                         role_name(r), d->name, dtype_text(d->dtype), dtype_text(t->dtype));
+      return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "%s '%s' must be %s, got %s", role_name(r),
+                         d->name, attune_dtype_text(d->dtype), attune_dtype_text(t->dtype));
+    if (t->rank < 0 || t->rank > ATTUNE_MAX_RANK)
+      return attune_fail(ATTUNE_ERROR_SHAPE, "%s '%s' has rank %d, outside [0, %d]; it must be %d",
+                         role_name(r), d->name, (int)t->rank, ATTUNE_MAX_RANK, (int)d->rank);
     bool ok = t->rank == d->rank;
     for (int32_t k = 0; ok && k < d->rank; ++k) {
       int s = d->symbol[k];
@@ -609,8 +609,7 @@ static attune_status match_tensors(const attune_model *model, const entry_point 
       char want[128], got[128];
       return attune_fail(ATTUNE_ERROR_SHAPE, "%s '%s' must have shape %s, got %s", role_name(r),
                          d->name, attune_format_shape(want, sizeof want, expected, d->rank),
-                         attune_format_shape(got, sizeof got, t->shape,
-                                             t->rank < 0 || t->rank > ATTUNE_MAX_RANK ? 0 : t->rank));
+                         attune_format_shape(got, sizeof got, t->shape, t->rank));
     }
     if (bind && d->has_values) {
       attune_status status = check_values(d, t);

@@ -74,11 +74,13 @@ static attune_status parse_entry(attune_safetensors *file, json_cursor *c, entry
                        e->name);
   bool has_dtype = false, has_shape = false, has_offsets = false;
   unsigned element_size = 0;
+  const char *malformed = NULL; /* what is wrong with the value of the key being read */
   do {
     char *key = json_parse_string(c);
     if (!key || !json_consume(c, ':')) {
       free(key);
-      return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: tensor '%s': malformed header entry", path,
+      return attune_fail(ATTUNE_ERROR_WEIGHTS,
+                         "%s: tensor '%s': malformed header entry (expected \"key\": value)", path,
                          e->name);
     }
     /* A key given twice would leave which value counts to the reader. */
@@ -108,6 +110,7 @@ static attune_status parse_entry(attune_safetensors *file, json_cursor *c, entry
       free(dtype);
       has_dtype = true;
     } else if (strcmp(key, "shape") == 0) {
+      malformed = "must be a list of at most 8 integers >= 0";
       if (!json_consume(c, '['))
         goto malformed;
       e->rank = 0;
@@ -123,19 +126,21 @@ static attune_status parse_entry(attune_safetensors *file, json_cursor *c, entry
       }
       has_shape = true;
     } else if (strcmp(key, "data_offsets") == 0) {
+      malformed = "must be a list of two integers >= 0, [begin, end)";
       if (!json_consume(c, '[') || !json_parse_u64(c, &e->begin) || !json_consume(c, ',') ||
           !json_parse_u64(c, &e->end) || !json_consume(c, ']'))
         goto malformed;
       has_offsets = true;
     } else if (!json_skip_value(c, 0)) {
+      malformed = "is not valid JSON";
       goto malformed;
     }
     free(key);
     continue;
   malformed:
+    attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: tensor '%s': '%s' %s", path, e->name, key, malformed);
     free(key);
-    return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: tensor '%s': malformed header entry", path,
-                       e->name);
+    return ATTUNE_ERROR_WEIGHTS;
   } while (json_consume(c, ','));
   if (!json_consume(c, '}') || !has_dtype || !has_shape || !has_offsets)
     return attune_fail(ATTUNE_ERROR_WEIGHTS,
@@ -143,7 +148,11 @@ static attune_status parse_entry(attune_safetensors *file, json_cursor *c, entry
                        e->name);
 
   /* The byte range must lie in the data section and hold exactly shape x dtype bytes. */
-  if (e->begin > e->end || e->end > file->data_size)
+  if (e->begin > e->end)
+    return attune_fail(ATTUNE_ERROR_WEIGHTS,
+                       "%s: tensor '%s': byte range [%llu, %llu) ends before it begins", path,
+                       e->name, (unsigned long long)e->begin, (unsigned long long)e->end);
+  if (e->end > file->data_size)
     return attune_fail(ATTUNE_ERROR_WEIGHTS,
                        "%s: tensor '%s': byte range [%llu, %llu) is outside the %llu data bytes "
                        "(file truncated?)",
@@ -152,7 +161,8 @@ static attune_status parse_entry(attune_safetensors *file, json_cursor *c, entry
   uint64_t bytes = element_size;
   for (int32_t i = 0; i < e->rank; ++i) {
     if (e->shape[i] != 0 && bytes > UINT64_MAX / (uint64_t)e->shape[i])
-      return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: tensor '%s': shape too large", path,
+      return attune_fail(ATTUNE_ERROR_WEIGHTS,
+                         "%s: tensor '%s': shape too large (its bytes do not fit 64 bits)", path,
                          e->name);
     bytes *= (uint64_t)e->shape[i];
   }
@@ -434,13 +444,18 @@ attune_status attune_safetensors_write(const char *path, const attune_tensor *te
   uint64_t offset = 0;
   for (size_t i = 0; ok && i < count; ++i) {
     const attune_tensor *t = &tensors[i];
-    if (!t->name || !t->data || t->rank < 0 || t->rank > ATTUNE_MAX_RANK) {
+    uint64_t bytes = attune_dtype_size(t->dtype);
+    bool valid = t->name && t->data && bytes && t->rank >= 0 && t->rank <= ATTUNE_MAX_RANK;
+    for (int32_t d = 0; valid && d < t->rank; ++d)
+      valid = t->shape[d] >= 0 && !__builtin_mul_overflow(bytes, (uint64_t)t->shape[d], &bytes);
+    if (!valid || __builtin_add_overflow(offset, bytes, &(uint64_t){0})) {
       free(header);
       return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
-                         "attune_safetensors_write: tensor #%zu has no name, data or valid rank",
-                         i);
+                         "attune_safetensors_write: tensor #%zu has no name, no data, a dtype "
+                         "that is not an attune_dtype, a rank outside [0, %d] or a shape that "
+                         "is negative or too large",
+                         i, ATTUNE_MAX_RANK);
     }
-    uint64_t bytes = attune_dtype_size(t->dtype);
     ok = append(&header, &length, &capacity, "%s\"", i ? "," : "");
     /* The name as a JSON string: quotes, backslashes and control characters escaped. */
     for (const char *ch = t->name; ok && *ch; ++ch) {
@@ -451,10 +466,8 @@ attune_status attune_safetensors_write(const char *path, const attune_tensor *te
     }
     ok = ok && append(&header, &length, &capacity, "\":{\"dtype\":\"%s\",\"shape\":[",
                       dtype_name(t->dtype));
-    for (int32_t d = 0; ok && d < t->rank; ++d) {
-      bytes *= (uint64_t)t->shape[d];
+    for (int32_t d = 0; ok && d < t->rank; ++d)
       ok = append(&header, &length, &capacity, "%s%lld", d ? "," : "", (long long)t->shape[d]);
-    }
     ok = ok && append(&header, &length, &capacity, "],\"data_offsets\":[%llu,%llu]}",
                       (unsigned long long)offset, (unsigned long long)(offset + bytes));
     offset += bytes;

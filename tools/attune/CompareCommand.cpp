@@ -2,6 +2,7 @@
 // pass when max |got - ref| / max |ref| is within the tolerance; integers must match exactly.
 #include "tools/attune/CommandLine.h"
 #include "tools/attune/Commands.h"
+#include "tools/attune/TensorIO.h"
 
 #include "attune/runtime.h"
 
@@ -23,11 +24,6 @@ size_t elementsOf(const attune_tensor &t) {
   return n;
 }
 
-int64_t intAt(const attune_tensor &t, size_t i) {
-  return t.dtype == ATTUNE_I64 ? static_cast<const int64_t *>(t.data)[i]
-                               : static_cast<const int32_t *>(t.data)[i];
-}
-
 /// Compares one pair; prints a line and returns whether it passed.
 bool comparePair(const std::string &label, const attune_tensor &got, const attune_tensor &ref,
                  double tolerance) {
@@ -46,27 +42,27 @@ bool comparePair(const std::string &label, const attune_tensor &got, const attun
   if (got.dtype != ATTUNE_F32) {
     size_t mismatches = 0, first = n;
     for (size_t i = 0; i < n; ++i)
-      if (intAt(got, i) != intAt(ref, i)) {
+      if (integerAt(got, i) != integerAt(ref, i)) {
         ++mismatches;
         first = std::min(first, i);
       }
     if (mismatches) {
-      llvm::outs() << label << ": FAIL " << mismatches << " of " << n
-                   << " differ (first at " << first << ": " << intAt(got, first) << " vs "
-                   << intAt(ref, first) << ")\n";
+      llvm::outs() << label << ": FAIL " << mismatches << " of " << n << " differ (first at "
+                   << first << ": " << integerAt(got, first) << " vs " << integerAt(ref, first)
+                   << ")\n";
       return false;
     }
     llvm::outs() << label << ": ok, all " << n << " equal\n";
     return true;
   }
-  const float *a = static_cast<const float *>(got.data), *b = static_cast<const float *>(ref.data);
   double maxDiff = 0, maxRef = 0;
   for (size_t i = 0; i < n; ++i) {
-    double diff = std::fabs(double(a[i]) - double(b[i]));
+    double a = floatAt(got, i), b = floatAt(ref, i);
+    double diff = std::fabs(a - b);
     if (std::isnan(diff))
       diff = INFINITY;
     maxDiff = std::max(maxDiff, diff);
-    maxRef = std::max(maxRef, std::fabs(double(b[i])));
+    maxRef = std::max(maxRef, std::fabs(b));
   }
   double relative = maxRef > 0 ? maxDiff / maxRef : maxDiff;
   bool ok = relative <= tolerance;
@@ -92,6 +88,11 @@ int attune::compareCommand(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   if (!parseCommandLine(argc, argv, "attune compare: check tensors against a reference\n"))
     return kExitUsage;
+  if (!(tolerance >= 0) || !std::isfinite(tolerance)) {
+    llvm::errs() << "attune: --tolerance must be a number >= 0, got "
+                 << llvm::format("%g", double(tolerance)) << "\n";
+    return kExitUsage;
+  }
 
   attune_safetensors *got = nullptr, *ref = nullptr;
   if (attune_safetensors_open(gotPath.c_str(), &got) != ATTUNE_OK ||

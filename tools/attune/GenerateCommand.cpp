@@ -207,8 +207,7 @@ bool readPrompts(LoadedLibrary &library, const std::string &input, const std::st
   for (int64_t r = 0; r < count; ++r) {
     std::vector<int64_t> row;
     for (int64_t i = 0; i < length; ++i)
-      row.push_back(t.dtype == ATTUNE_I64 ? static_cast<int64_t *>(t.data)[r * length + i]
-                                          : static_cast<int32_t *>(t.data)[r * length + i]);
+      row.push_back(integerAt(t, r * length + i));
     rows.push_back(std::move(row));
   }
   return true;

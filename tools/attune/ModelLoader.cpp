@@ -6,6 +6,7 @@
 #include "frontend/Elaborator.h"
 #include "frontend/Parser.h"
 #include "frontend/Prelude.h"
+#include "support/StrictJson.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
@@ -109,7 +110,7 @@ std::optional<LoadedModel> attune::loadModel(const LoadRequest &request,
     std::unique_ptr<llvm::MemoryBuffer> text = readFile(loaded.configUsed, "config");
     if (!text)
       return std::nullopt;
-    llvm::Expected<llvm::json::Value> parsed = llvm::json::parse(text->getBuffer());
+    llvm::Expected<llvm::json::Value> parsed = parseStrictJson(text->getBuffer());
     if (!parsed) {
       llvm::errs() << loaded.configUsed << ": invalid JSON: "
                    << llvm::toString(parsed.takeError()) << "\n";

@@ -1,5 +1,6 @@
 //===- Sampling.cpp - How `attune generate` chooses tokens and when it stops ---------------===//
 #include "tools/attune/Sampling.h"
+#include "support/StrictJson.h"
 #include "tools/attune/TensorIO.h"
 
 #include "llvm/Support/JSON.h"
@@ -36,7 +37,7 @@ bool attune::readGenerationConfig(const std::string &path, GenerationSettings &s
     llvm::errs() << "attune: cannot read " << path << ": " << buffer.getError().message() << "\n";
     return false;
   }
-  llvm::Expected<llvm::json::Value> parsed = llvm::json::parse((*buffer)->getBuffer());
+  llvm::Expected<llvm::json::Value> parsed = parseStrictJson((*buffer)->getBuffer());
   if (!parsed) {
     llvm::errs() << "attune: " << path << ": " << llvm::toString(parsed.takeError()) << "\n";
     return false;

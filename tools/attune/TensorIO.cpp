@@ -71,12 +71,12 @@ static bool convertTensor(const attune_tensor &source, const std::string &name, 
     return true;
   }
   if (source.dtype == ATTUNE_F32 || dtype == ATTUNE_F32) {
-    llvm::errs() << "attune: tensor '" << name << "' has the wrong dtype for the model\n";
+    llvm::errs() << "attune: input '" << name << "' must be " << dtypeText(dtype) << ", got "
+                 << dtypeText(source.dtype) << "\n";
     return false;
   }
   for (size_t i = 0; i < n; ++i) {
-    int64_t v = source.dtype == ATTUNE_I64 ? static_cast<const int64_t *>(source.data)[i]
-                                           : static_cast<const int32_t *>(source.data)[i];
+    int64_t v = integerAt(source, i);
     if (dtype == ATTUNE_I32 && (v < INT32_MIN || v > INT32_MAX)) {
       llvm::errs() << "attune: tensor '" << name << "' holds " << v << " at element " << i
                    << ", which does not fit the model's i32 input\n";
@@ -95,6 +95,27 @@ std::string shapeText(llvm::ArrayRef<int64_t> sizes) {
   for (auto [i, size] : llvm::enumerate(sizes))
     text += (i ? ", " : "") + std::to_string(size);
   return text + "]";
+}
+
+int64_t integerAt(const attune_tensor &t, size_t i) {
+  if (t.dtype == ATTUNE_I64) {
+    int64_t value;
+    std::memcpy(&value, static_cast<const char *>(t.data) + i * sizeof value, sizeof value);
+    return value;
+  }
+  int32_t value;
+  std::memcpy(&value, static_cast<const char *>(t.data) + i * sizeof value, sizeof value);
+  return value;
+}
+
+float floatAt(const attune_tensor &t, size_t i) {
+  float value;
+  std::memcpy(&value, static_cast<const char *>(t.data) + i * sizeof value, sizeof value);
+  return value;
+}
+
+const char *dtypeText(attune_dtype dtype) {
+  return dtype == ATTUNE_F32 ? "f32" : dtype == ATTUNE_I32 ? "i32" : "i64";
 }
 
 bool checkFinite(const OwnedTensor &output) {

@@ -60,7 +60,7 @@ typedef struct attune_model attune_model;
 const char *attune_last_error(void);
 /* A short name of a status code. */
 const char *attune_status_name(attune_status status);
-/* Bytes per element of a dtype. */
+/* Bytes per element of a dtype (0 for a value that is not an attune_dtype). */
 size_t attune_dtype_size(attune_dtype dtype);
 
 /* Opens a compiled model: parses its manifest, maps the weights file and checks every tensor

@@ -4,7 +4,9 @@ usage: corrupt_safetensors.py IN OUT MODE [TENSOR [ARG]]
 modes: truncate, header-past-end, out-of-range T, overlap T, drop T, rename T NEW,
        reshape T, dtype T, replace T FILE (T's entry and bytes taken from FILE: a valid file
        whose tensors disagree with each other), set T INDEX VALUE (element INDEX of T,
-       I32, I64 or F32, becomes VALUE: an input no model should take, a NaN weight)
+       I32, I64 or F32, becomes VALUE: an input no model should take, a NaN weight),
+       unaligned (a valid file whose header length is 1 past a multiple of 8, leaving every
+       tensor's data misaligned: the format pads headers to 8 bytes, not every writer does)
 """
 import json
 import struct
@@ -21,6 +23,11 @@ def main():
 
     if mode == "truncate":
         open(dst, "wb").write(blob[: len(blob) - 100])
+        return
+    if mode == "unaligned":
+        text = json.dumps(header).encode()
+        text += b" " * ((1 - len(text)) % 8)
+        open(dst, "wb").write(struct.pack("<Q", len(text)) + text + data)
         return
     if mode == "header-past-end":
         open(dst, "wb").write(struct.pack("<Q", len(blob)) + blob[8:])
