@@ -3,12 +3,18 @@
 #  - build-asan/: the whole project with ASan+UBSan (LeakSanitizer included): the runtime's,
 #    tokenizer's and support library's unit tests, then the description and end-to-end lit
 #    suites, whose libraries link the instrumented runtime and whose C programs are built
-#    instrumented too.
+#    instrumented too. Under the sanitizers a build takes 2-3 times as long, so by default the
+#    end-to-end tests that rebuild the same models with other compiler options (fusion,
+#    epilogue and norm fusion on and off, attention blocks, schedules, kernel tests, threads,
+#    spills, profiling) are left to the regular run; `--all` runs them too.
 #  - build-tsan/: the runtime with ThreadSanitizer: its unit tests (the thread pool,
 #    concurrent sessions), then the end-to-end programs that run sessions on many threads,
 #    against a library the regular compiler links with the instrumented runtime.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+lit_filter=(--filter-out
+  'e2e/(fusion|epilogues|fuse-norms|threads|schedule|scheduling|no-spills|matmul-kernel|attention-kernel|profile)\.test')
+[ "${1:-}" = --all ] && lit_filter=()
 # The out-of-memory tests ask for impossible sizes on purpose: a sanitizer's allocator must
 # answer NULL, as malloc does, rather than abort. ASan keeps the last 8 MB of freed memory
 # unused to catch reads after free (its default, 256 MB, makes the compiler's many small
@@ -18,9 +24,10 @@ export TSAN_OPTIONS=allocator_may_return_null=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 bash scripts/configure.sh build-asan -DATTUNE_SANITIZE=address,undefined
-ninja -C build-asan
+ninja -C build-asan attune runtime-tests tokenizer-tests support-tests
 ctest --test-dir build-asan -R '^(runtime|tokenizer|support)$' --output-on-failure
-python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv build-asan/test/frontend build-asan/test/e2e
+python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv "${lit_filter[@]}" build-asan/test/frontend \
+  build-asan/test/e2e
 
 bash scripts/configure.sh build-tsan -DATTUNE_SANITIZE=thread
 ninja -C build-tsan runtime-tests

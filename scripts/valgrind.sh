@@ -38,3 +38,10 @@ for m in "${models[@]}"; do
       --weights "$weights" --encoder-ids "1,2,3,4;5,6" --max-new-tokens 8 ;;
   esac
 done
+# The conversion a model applies to half-precision weights, when GPT-2 is among the models.
+if [ -d "$out/gpt2" ]; then
+  /usr/bin/python3 scripts/convert_checkpoint.py models/gpt2-tiny/model.safetensors \
+    "$out/gpt2-bf16.safetensors" --dtype bf16
+  memcheck gpt2-run-bf16 "$attune" run "$out/gpt2/libgpt2.so" --weights "$out/gpt2-bf16.safetensors" \
+    --input models/gpt2-tiny/io.safetensors
+fi

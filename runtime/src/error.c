@@ -38,6 +38,8 @@ size_t attune_dtype_size(attune_dtype dtype) {
   case ATTUNE_F32: return 4;
   case ATTUNE_I32: return 4;
   case ATTUNE_I64: return 8;
+  case ATTUNE_F16: return 2;
+  case ATTUNE_BF16: return 2;
   }
   return 0;
 }
@@ -47,6 +49,8 @@ const char *attune_dtype_text(attune_dtype dtype) {
   case ATTUNE_F32: return "f32";
   case ATTUNE_I32: return "i32";
   case ATTUNE_I64: return "i64";
+  case ATTUNE_F16: return "f16";
+  case ATTUNE_BF16: return "bf16";
   }
   return "an unknown dtype";
 }

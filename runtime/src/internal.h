@@ -16,9 +16,6 @@ attune_status attune_fail(attune_status status, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 void attune_clear_error(void);
 
-/* "f32", "i32", "i64" (as descriptions spell them); "an unknown dtype" for any other value. */
-const char *attune_dtype_text(attune_dtype dtype);
-
 /* "[2, 24, 512]" into `buffer`; symbolic dims (-1) print as "?". */
 const char *attune_format_shape(char *buffer, size_t size, const int64_t *shape, int32_t rank);
 
@@ -142,10 +139,20 @@ void attune_parallel_for(attune_task_fn fn, void *ctx, int64_t begin, int64_t en
 int attune_parallel_limit(int threads);
 
 /* A weight W ([k][n], or [n][k] when `transposed`) packed into the panels of
- * attune.packed_matmul, `width` columns each, in a new 64-byte aligned buffer (free()); the
- * file's pages of W are released. NULL when out of memory (pack.c). */
-float *attune_pack_panels(const void *weight, int64_t k, int64_t n, int64_t width,
-                          bool transposed);
+ * attune.packed_matmul, `width` columns each, in a new 64-byte aligned buffer (free()); when
+ * `release` (W is the file's mapping), the file's pages of W are released. NULL when out of
+ * memory (pack.c). */
+float *attune_pack_panels(const void *weight, int64_t k, int64_t n, int64_t width, bool transposed,
+                          bool release);
+
+/* `count` F16 or BF16 elements at `data` (not necessarily aligned) converted into a new
+ * 64-byte aligned f32 buffer (free()), the file's pages of the source released; NULL when out
+ * of memory (convert.c). */
+float *attune_convert_to_f32(const void *data, attune_dtype dtype, size_t count);
+
+/* Drops the pages wholly inside [data, data + bytes) of a file mapping from this process's
+ * memory; the mapping stays valid, a later read faults a page back in from the file. */
+void attune_release_pages(const void *data, size_t bytes);
 
 /* A model's kernel table and, while profiling, what each kernel took (profile.c). */
 typedef struct attune_kernel_info {

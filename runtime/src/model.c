@@ -278,19 +278,24 @@ static bool own(attune_model *model, void *buffer) {
   return true;
 }
 
-/* Binds a packed weight: the panels another entry point already has, else new ones. */
-static attune_status bind_packed(attune_model *model, declared *d, const void *source) {
+/* The panels another argument of the same weight already has, at d's width and order. */
+static const void *shared_panels(const attune_model *model, const declared *d) {
   for (size_t e = 0; e < model->num_entries; ++e)
     for (size_t i = 0; i < model->entries[e].num_args; ++i) {
       const declared *other = &model->entries[e].args[i];
       if (other != d && other->data && other->panel_width == d->panel_width &&
-          other->transposed == d->transposed && !strcmp(other->name, d->name)) {
-        d->data = other->data;
-        return ATTUNE_OK;
-      }
+          other->transposed == d->transposed && !strcmp(other->name, d->name))
+        return other->data;
     }
+  return NULL;
+}
+
+/* Binds a packed weight to new panels, from the file's mapping (whose pages are then
+ * released) or from an f32 conversion. */
+static attune_status bind_packed(attune_model *model, declared *d, const void *source,
+                                 bool from_file) {
   int64_t k = d->shape[d->transposed ? 1 : 0], n = d->shape[d->transposed ? 0 : 1];
-  float *panels = attune_pack_panels(source, k, n, d->panel_width, d->transposed);
+  float *panels = attune_pack_panels(source, k, n, d->panel_width, d->transposed, from_file);
   if (!panels || !own(model, panels)) {
     free(panels);
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory packing weight '%s'",
@@ -300,16 +305,54 @@ static attune_status bind_packed(attune_model *model, declared *d, const void *s
   return ATTUNE_OK;
 }
 
-/* Checks one weight against the file and binds its data. */
+/* Binds a weight the file holds in F16 or BF16 to its f32 conversion, made once: every
+ * argument that reads the weight unpacked gets the same copy (kept until the model closes);
+ * panels are packed from it (a copy no unpacked argument reads is freed once packed). */
+static attune_status bind_converted(attune_model *model, declared *d, const attune_tensor *found) {
+  if (d->data)
+    return ATTUNE_OK; /* an unpacked argument an earlier conversion bound */
+  size_t count = 1;
+  for (int32_t i = 0; i < found->rank; ++i)
+    count *= (size_t)found->shape[i];
+  bool keep = false;
+  for (size_t e = 0; e < model->num_entries; ++e)
+    for (size_t i = 0; i < model->entries[e].num_args; ++i) {
+      const declared *other = &model->entries[e].args[i];
+      keep |= other->role == ROLE_WEIGHT && !other->panel_width && !strcmp(other->name, d->name);
+    }
+  float *f32 = attune_convert_to_f32(found->data, found->dtype, count);
+  if (!f32 || (keep && !own(model, f32))) {
+    free(f32);
+    return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory converting weight '%s'", d->name);
+  }
+  if (keep)
+    for (size_t e = 0; e < model->num_entries; ++e)
+      for (size_t i = 0; i < model->entries[e].num_args; ++i) {
+        declared *other = &model->entries[e].args[i];
+        if (other->role == ROLE_WEIGHT && !other->panel_width && !strcmp(other->name, d->name))
+          other->data = f32;
+      }
+  if (!d->panel_width)
+    return ATTUNE_OK;
+  attune_status status = bind_packed(model, d, f32, /*from_file=*/false);
+  if (!keep)
+    free(f32);
+  return status;
+}
+
+/* Checks one weight against the file and binds its data: the file's f32 bytes in place (a
+ * copy when misaligned), panels packed from them, or an f32 conversion of F16 and BF16. */
 static attune_status bind_weight(attune_model *model, declared *d) {
   attune_tensor found;
   attune_status status = attune_safetensors_find(model->weights, d->name, &found);
   if (status != ATTUNE_OK)
     return status;
   char want[128], got[128];
-  if (found.dtype != ATTUNE_F32)
-    return attune_fail(ATTUNE_ERROR_WEIGHTS, "weight '%s' has dtype %s, the model needs F32",
-                       d->name, found.dtype == ATTUNE_I32 ? "I32" : "I64");
+  bool half = found.dtype == ATTUNE_F16 || found.dtype == ATTUNE_BF16;
+  if (found.dtype != ATTUNE_F32 && !half)
+    return attune_fail(ATTUNE_ERROR_WEIGHTS,
+                       "weight '%s' has dtype %s, the model needs f32 (or f16, bf16)", d->name,
+                       attune_dtype_text(found.dtype));
   bool same = found.rank == d->rank;
   for (int32_t i = 0; same && i < d->rank; ++i)
     same = found.shape[i] == d->shape[i];
@@ -317,8 +360,12 @@ static attune_status bind_weight(attune_model *model, declared *d) {
     return attune_fail(ATTUNE_ERROR_WEIGHTS, "weight '%s' has shape %s, the model needs %s",
                        d->name, attune_format_shape(got, sizeof got, found.shape, found.rank),
                        attune_format_shape(want, sizeof want, d->shape, d->rank));
+  if (d->panel_width && (d->data = shared_panels(model, d)))
+    return ATTUNE_OK;
+  if (half)
+    return bind_converted(model, d, &found);
   if (d->panel_width)
-    return bind_packed(model, d, found.data);
+    return bind_packed(model, d, found.data, /*from_file=*/true);
   d->data = found.data;
   if ((uintptr_t)found.data % sizeof(float) != 0) {
     /* Offsets in the file need not be aligned; compiled code expects aligned floats. */

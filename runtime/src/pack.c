@@ -5,16 +5,12 @@
  *
  * from W stored as [K][N] (order "kn", GPT-2's Conv1D) or as [N][K] (order "nk", torch's
  * nn.Linear). Panels are packed in parallel on the runtime's thread pool; afterwards the
- * file's pages of W are released, so an opened model holds each weight once. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* madvise */
-#endif
+ * file's pages of W are released (when W is the file's, not an f32 conversion of it), so an
+ * opened model holds each weight once. */
 #include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 typedef struct pack_job {
   const unsigned char *source; /* not necessarily float-aligned: read with memcpy */
@@ -50,21 +46,8 @@ static void pack_panels(void *ctx, int64_t begin, int64_t end) {
   }
 }
 
-/* Drops the pages of [data, data + bytes) that lie wholly inside it from this process's
- * memory. The mapping stays valid: a later read (a tied embedding's gather) faults the page
- * back in from the file. */
-static void release_pages(const void *data, size_t bytes) {
-  long page = sysconf(_SC_PAGESIZE);
-  if (page <= 0)
-    return;
-  uintptr_t start = ((uintptr_t)data + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
-  uintptr_t end = ((uintptr_t)data + bytes) & ~((uintptr_t)page - 1);
-  if (end > start)
-    madvise((void *)start, end - start, MADV_DONTNEED);
-}
-
-float *attune_pack_panels(const void *weight, int64_t k, int64_t n, int64_t width,
-                          bool transposed) {
+float *attune_pack_panels(const void *weight, int64_t k, int64_t n, int64_t width, bool transposed,
+                          bool release) {
   int64_t panels = (n + width - 1) / width;
   size_t bytes = (size_t)(panels * k * width) * sizeof(float);
   /* Whole cache lines: the kernel's vector loads never straddle two. */
@@ -73,6 +56,7 @@ float *attune_pack_panels(const void *weight, int64_t k, int64_t n, int64_t widt
     return NULL;
   pack_job job = {weight, packed, k, n, width, transposed};
   attune_parallel_for(pack_panels, &job, 0, panels);
-  release_pages(weight, (size_t)(k * n) * sizeof(float));
+  if (release) /* a tied embedding's gather faults the pages back in from the file */
+    attune_release_pages(weight, (size_t)(k * n) * sizeof(float));
   return packed;
 }

@@ -41,11 +41,11 @@ static const struct {
   int dtype;
   unsigned size;
 } known_dtypes[] = {
-    {"F32", ATTUNE_F32, 4}, {"I32", ATTUNE_I32, 4}, {"I64", ATTUNE_I64, 8},
-    {"F16", -1, 2},         {"BF16", -1, 2},        {"F64", -1, 8},
-    {"I8", -1, 1},          {"U8", -1, 1},          {"I16", -1, 2},
-    {"BOOL", -1, 1},        {"U16", -1, 2},         {"U32", -1, 4},
-    {"U64", -1, 8},         {"F8_E4M3", -1, 1},     {"F8_E5M2", -1, 1},
+    {"F32", ATTUNE_F32, 4},    {"I32", ATTUNE_I32, 4}, {"I64", ATTUNE_I64, 8},
+    {"F16", ATTUNE_F16, 2},    {"BF16", ATTUNE_BF16, 2}, {"F64", -1, 8},
+    {"I8", -1, 1},             {"U8", -1, 1},          {"I16", -1, 2},
+    {"BOOL", -1, 1},           {"U16", -1, 2},         {"U32", -1, 4},
+    {"U64", -1, 8},            {"F8_E4M3", -1, 1},     {"F8_E5M2", -1, 1},
 };
 
 static void free_entries(attune_safetensors *file) {
@@ -365,8 +365,8 @@ static attune_status describe(const attune_safetensors *file, const entry *e,
                               attune_tensor *tensor) {
   if (e->dtype < 0)
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
-                       "%s: tensor '%s' has dtype %s; attune reads F32, I32 and I64", file->path,
-                       e->name, e->dtype_name);
+                       "%s: tensor '%s' has dtype %s; attune reads F32, F16, BF16, I32 and I64",
+                       file->path, e->name, e->dtype_name);
   tensor->name = e->name;
   tensor->dtype = (attune_dtype)e->dtype;
   tensor->rank = e->rank;
@@ -404,8 +404,12 @@ attune_status attune_safetensors_find(const attune_safetensors *file, const char
                      closest[0] ? "; closest: " : "", closest);
 }
 
+/* The format's name of a dtype ("F32"); attune_safetensors_write has checked it is one. */
 static const char *dtype_name(attune_dtype dtype) {
-  return dtype == ATTUNE_F32 ? "F32" : dtype == ATTUNE_I32 ? "I32" : "I64";
+  for (size_t i = 0; i < sizeof known_dtypes / sizeof *known_dtypes; ++i)
+    if (known_dtypes[i].dtype == (int)dtype)
+      return known_dtypes[i].name;
+  return "?";
 }
 
 /* Appends printf-style text to a growing buffer. */

@@ -1,10 +1,13 @@
 // Unit tests of the runtime's safetensors reader and writer: every malformed file is refused
-// with a message naming the problem, and valid files round-trip.
+// with a message naming the problem, and valid files round-trip; the half-precision
+// conversions a model applies to F16 and BF16 weights.
 #include "attune/runtime.h"
 
 #include <gtest/gtest.h>
+
 #include <sys/stat.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -145,13 +148,53 @@ TEST_F(SafetensorsTest, SkipsMetadataAndAllowsEmptyTensors) {
 
 TEST_F(SafetensorsTest, RefusesToHandOutUnsupportedDtypes) {
   std::string file =
-      writeRaw(R"({"h": {"dtype": "F16", "shape": [2], "data_offsets": [0, 4]}})", 4);
+      writeRaw(R"({"d": {"dtype": "F64", "shape": [1], "data_offsets": [0, 8]}})", 8);
   attune_safetensors *st = nullptr;
   ASSERT_EQ(attune_safetensors_open(file.c_str(), &st), ATTUNE_OK);
   attune_tensor t;
-  EXPECT_EQ(attune_safetensors_find(st, "h", &t), ATTUNE_ERROR_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(attune_last_error()).find("has dtype F16"), std::string::npos);
+  EXPECT_EQ(attune_safetensors_find(st, "d", &t), ATTUNE_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(attune_last_error()).find("has dtype F64"), std::string::npos);
   attune_safetensors_close(st);
+}
+
+TEST_F(SafetensorsTest, HandsOutHalfPrecisionAsStored) {
+  std::string file = writeRaw(R"({"h": {"dtype": "F16", "shape": [2], "data_offsets": [0, 4]},
+                                  "b": {"dtype": "BF16", "shape": [2], "data_offsets": [4, 8]}})",
+                              8);
+  attune_safetensors *st = nullptr;
+  ASSERT_EQ(attune_safetensors_open(file.c_str(), &st), ATTUNE_OK) << attune_last_error();
+  attune_tensor t;
+  ASSERT_EQ(attune_safetensors_find(st, "h", &t), ATTUNE_OK);
+  EXPECT_EQ(t.dtype, ATTUNE_F16);
+  ASSERT_EQ(attune_safetensors_find(st, "b", &t), ATTUNE_OK);
+  EXPECT_EQ(t.dtype, ATTUNE_BF16);
+  EXPECT_EQ(attune_dtype_size(ATTUNE_BF16), 2u);
+  attune_safetensors_close(st);
+}
+
+// Every half-precision value is an f32 value: the conversion is exact, specials included.
+TEST(HalfPrecisionTest, ConvertsF16Exactly) {
+  EXPECT_EQ(attune_f16_to_f32(0x3c00), 1.0f);
+  EXPECT_EQ(attune_f16_to_f32(0xc000), -2.0f);
+  EXPECT_EQ(attune_f16_to_f32(0x3555), 0.333251953125f);
+  EXPECT_EQ(attune_f16_to_f32(0x7bff), 65504.0f);   // the largest
+  EXPECT_EQ(attune_f16_to_f32(0x0400), 0x1p-14f);   // the smallest normal
+  EXPECT_EQ(attune_f16_to_f32(0x0001), 0x1p-24f);   // the smallest subnormal
+  EXPECT_EQ(attune_f16_to_f32(0x03ff), 0x3ffp-24f); // the largest subnormal
+  EXPECT_TRUE(std::signbit(attune_f16_to_f32(0x8000)));
+  EXPECT_EQ(attune_f16_to_f32(0x8000), 0.0f);
+  EXPECT_EQ(attune_f16_to_f32(0x7c00), INFINITY);
+  EXPECT_EQ(attune_f16_to_f32(0xfc00), -INFINITY);
+  EXPECT_TRUE(std::isnan(attune_f16_to_f32(0x7e00)));
+  EXPECT_TRUE(std::isnan(attune_f16_to_f32(0x7c01))); // a signalling payload stays a NaN
+}
+
+TEST(HalfPrecisionTest, ConvertsBf16Exactly) {
+  EXPECT_EQ(attune_bf16_to_f32(0x3f80), 1.0f);
+  EXPECT_EQ(attune_bf16_to_f32(0xc049), -3.140625f);
+  EXPECT_EQ(attune_bf16_to_f32(0x0001), 0x1p-133f);
+  EXPECT_EQ(attune_bf16_to_f32(0x7f80), INFINITY);
+  EXPECT_TRUE(std::isnan(attune_bf16_to_f32(0x7fc0)));
 }
 
 TEST_F(SafetensorsTest, SuggestsClosestNames) {

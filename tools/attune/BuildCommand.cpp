@@ -57,7 +57,10 @@ bool checkWeights(const ModelInterface &interface, const std::string &path) {
       ok = false;
       continue;
     }
-    bool same = tensor.dtype == ATTUNE_F32 && tensor.rank == static_cast<int>(arg.dims.size());
+    // F16 and BF16 weights are converted to f32 when the library opens them.
+    bool readable =
+        tensor.dtype == ATTUNE_F32 || tensor.dtype == ATTUNE_F16 || tensor.dtype == ATTUNE_BF16;
+    bool same = readable && tensor.rank == static_cast<int>(arg.dims.size());
     for (int i = 0; same && i < tensor.rank; ++i)
       same = std::to_string(tensor.shape[i]) == arg.dims[i];
     if (!same) {
@@ -65,8 +68,9 @@ bool checkWeights(const ModelInterface &interface, const std::string &path) {
       for (int i = 0; i < tensor.rank; ++i)
         got += (i ? ", " : "") + std::to_string(tensor.shape[i]);
       llvm::errs() << at << "weight '" << arg.name << "' in " << path << " is "
-                   << (tensor.dtype == ATTUNE_F32 ? "F32" : "not F32") << " [" << got
-                   << "], the model needs F32 [" << llvm::join(arg.dims, ", ") << "]\n";
+                   << attune_dtype_text(tensor.dtype) << " [" << got << "], the model needs "
+                   << (readable ? "" : "f32 (or f16, bf16) ") << "[" << llvm::join(arg.dims, ", ")
+                   << "]\n";
       ok = false;
     }
   }

@@ -35,11 +35,14 @@ bool comparePair(const std::string &label, const attune_tensor &got, const attun
     return false;
   }
   size_t n = elementsOf(got);
-  if ((got.dtype == ATTUNE_F32) != (ref.dtype == ATTUNE_F32)) {
+  auto isFloat = [](attune_dtype d) {
+    return d == ATTUNE_F32 || d == ATTUNE_F16 || d == ATTUNE_BF16;
+  };
+  if (isFloat(got.dtype) != isFloat(ref.dtype)) {
     llvm::outs() << label << ": FAIL one is float, the other integer\n";
     return false;
   }
-  if (got.dtype != ATTUNE_F32) {
+  if (!isFloat(got.dtype)) {
     size_t mismatches = 0, first = n;
     for (size_t i = 0; i < n; ++i)
       if (integerAt(got, i) != integerAt(ref, i)) {

@@ -60,7 +60,8 @@ OwnedTensor tokenTensor(const attune_tensor &declared, const std::vector<std::ve
   return t;
 }
 
-/// Copies `source` into a tensor named `name` of `dtype`, converting integer widths.
+/// Copies `source` into a tensor named `name` of `dtype`, converting integer widths and
+/// half-precision floats to f32.
 static bool convertTensor(const attune_tensor &source, const std::string &name, attune_dtype dtype,
                    OwnedTensor &out) {
   out = OwnedTensor::make(name, dtype, std::vector<int64_t>(source.shape, source.shape + source.rank));
@@ -70,9 +71,16 @@ static bool convertTensor(const attune_tensor &source, const std::string &name, 
       std::memcpy(out.bytes.data(), source.data, out.bytes.size());
     return true;
   }
-  if (source.dtype == ATTUNE_F32 || dtype == ATTUNE_F32) {
-    llvm::errs() << "attune: input '" << name << "' must be " << dtypeText(dtype) << ", got "
-                 << dtypeText(source.dtype) << "\n";
+  bool half = source.dtype == ATTUNE_F16 || source.dtype == ATTUNE_BF16;
+  if (dtype == ATTUNE_F32 && half) {
+    float *values = reinterpret_cast<float *>(out.bytes.data());
+    for (size_t i = 0; i < n; ++i)
+      values[i] = floatAt(source, i);
+    return true;
+  }
+  if (source.dtype == ATTUNE_F32 || dtype == ATTUNE_F32 || half) {
+    llvm::errs() << "attune: input '" << name << "' must be " << attune_dtype_text(dtype) << ", got "
+                 << attune_dtype_text(source.dtype) << "\n";
     return false;
   }
   for (size_t i = 0; i < n; ++i) {
@@ -109,13 +117,14 @@ int64_t integerAt(const attune_tensor &t, size_t i) {
 }
 
 float floatAt(const attune_tensor &t, size_t i) {
+  if (t.dtype == ATTUNE_F16 || t.dtype == ATTUNE_BF16) {
+    uint16_t bits;
+    std::memcpy(&bits, static_cast<const char *>(t.data) + i * sizeof bits, sizeof bits);
+    return t.dtype == ATTUNE_F16 ? attune_f16_to_f32(bits) : attune_bf16_to_f32(bits);
+  }
   float value;
   std::memcpy(&value, static_cast<const char *>(t.data) + i * sizeof value, sizeof value);
   return value;
-}
-
-const char *dtypeText(attune_dtype dtype) {
-  return dtype == ATTUNE_F32 ? "f32" : dtype == ATTUNE_I32 ? "i32" : "i64";
 }
 
 bool checkFinite(const OwnedTensor &output) {

@@ -35,13 +35,11 @@ bool writeOutputs(const std::string &path, const std::vector<OwnedTensor> &outpu
 
 /// A shape or a position as the runtime's messages print one: "[1, 3, 512]".
 std::string shapeText(llvm::ArrayRef<int64_t> sizes);
-/// Element i of an i32 or i64 tensor, and of an f32 one. Read with memcpy: a tensor of a
-/// safetensors file points into its mapping, aligned only as far as the file's header length
-/// happens to align it (the format pads it to 8 bytes, but not every writer does).
+/// Element i of an i32 or i64 tensor, and of an f32, f16 or bf16 one. Read with memcpy: a
+/// tensor of a safetensors file points into its mapping, aligned only as far as the file's
+/// header length happens to align it (the format pads it to 8 bytes, not every writer does).
 int64_t integerAt(const attune_tensor &t, size_t i);
 float floatAt(const attune_tensor &t, size_t i);
-/// A dtype as descriptions and the runtime's messages spell it: "f32", "i32", "i64".
-const char *dtypeText(attune_dtype dtype);
 
 /// What makes a model's outputs NaN or Inf, said where they are reported.
 inline constexpr const char *kNotFiniteCauses =

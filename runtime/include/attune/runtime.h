@@ -38,7 +38,12 @@ typedef enum attune_status {
 typedef enum attune_dtype {
   ATTUNE_F32 = 0,
   ATTUNE_I32 = 1,
-  ATTUNE_I64 = 2
+  ATTUNE_I64 = 2,
+  /* Half precision, as checkpoints store weights: IEEE binary16 and bfloat16. A model opens
+   * such a weight by converting it to f32 once (models compute in f32); the safetensors
+   * reader hands them out as they are stored. */
+  ATTUNE_F16 = 3,
+  ATTUNE_BF16 = 4
 } attune_dtype;
 
 /* A tensor passed to or from a model, dense and row-major. */
@@ -64,7 +69,8 @@ const char *attune_status_name(attune_status status);
 size_t attune_dtype_size(attune_dtype dtype);
 
 /* Opens a compiled model: parses its manifest, maps the weights file and checks every tensor
- * the model needs (present, F32, the expected shape, inside the file) before returning. */
+ * the model needs (present, F32 or F16/BF16, the expected shape, inside the file) before
+ * returning; F16 and BF16 weights are converted to f32 here, once. */
 attune_status attune_model_open(const char *manifest, attune_entry_fn entry,
                                 const char *weights_path, attune_model **out);
 void attune_model_close(attune_model *model);
@@ -231,7 +237,8 @@ typedef struct attune_safetensors attune_safetensors;
 attune_status attune_safetensors_open(const char *path, attune_safetensors **out);
 void attune_safetensors_close(attune_safetensors *file);
 size_t attune_safetensors_count(const attune_safetensors *file);
-/* The i-th tensor (in file order); data points into the mapping. F32/I32/I64 only. */
+/* The i-th tensor (in file order); data points into the mapping, aligned only as the file
+ * aligns it. F32, F16, BF16, I32 and I64 only (another dtype: ATTUNE_ERROR_INVALID_ARGUMENT). */
 attune_status attune_safetensors_get(const attune_safetensors *file, size_t index,
                                      attune_tensor *tensor);
 attune_status attune_safetensors_find(const attune_safetensors *file, const char *name,
@@ -239,6 +246,12 @@ attune_status attune_safetensors_find(const attune_safetensors *file, const char
 /* Writes tensors to `path` atomically (a temporary file renamed into place). */
 attune_status attune_safetensors_write(const char *path, const attune_tensor *tensors,
                                        size_t count);
+/* Not in the runtime table, for programs that link the runtime archive (as the attune tools
+ * do): the f32 value of IEEE binary16 and of bfloat16 bits (exact), and a dtype as
+ * descriptions and messages spell it ("f32", "bf16"; "an unknown dtype" for another value). */
+float attune_f16_to_f32(uint16_t bits);
+float attune_bf16_to_f32(uint16_t bits);
+const char *attune_dtype_text(attune_dtype dtype);
 
 /* The ABI of the table below: a library whose NAME_runtime()->abi_version differs was built
  * by an attune with another API. */
