@@ -1,8 +1,8 @@
-/* Weights stored in half precision (F16, BF16), converted to f32 once, when a model opens
- * them: models compute in f32, so a checkpoint in either precision runs as its f32 copy
- * would. Conversion is exact (every f16 and bf16 value is an f32 value), runs in parallel on
- * the runtime's thread pool, and releases the file's pages of the source afterwards, so an
- * opened model holds each weight once, in f32. */
+/* Which weights a model can bind (attune_check_weight), and those stored in half precision
+ * (F16, BF16), converted to f32 once, when a model opens them: models compute in f32, so a
+ * checkpoint in either precision runs as its f32 copy would. Conversion is exact (every f16 and
+ * bf16 value is an f32 value), runs in parallel on the runtime's thread pool, and releases the
+ * file's pages of the source afterwards, so an opened model holds each weight once, in f32. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* madvise */
 #endif
@@ -12,6 +12,23 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+attune_status attune_check_weight(const attune_tensor *found, const char *weights, const char *name,
+                                  int32_t rank, const int64_t *shape) {
+  bool readable =
+      found->dtype == ATTUNE_F32 || found->dtype == ATTUNE_F16 || found->dtype == ATTUNE_BF16;
+  bool same = readable && found->rank == rank;
+  for (int32_t i = 0; same && i < rank; ++i)
+    same = found->shape[i] == shape[i];
+  if (same)
+    return ATTUNE_OK;
+  char want[128], got[128];
+  return attune_fail(ATTUNE_ERROR_WEIGHTS, "weight '%s' in %s is %s %s, the model needs %s%s", name,
+                     weights, attune_dtype_text(found->dtype),
+                     attune_format_shape(got, sizeof got, found->shape, found->rank),
+                     readable ? "" : "f32 (or f16, bf16) ",
+                     attune_format_shape(want, sizeof want, shape, rank));
+}
 
 /* The f32 of IEEE binary16 bits: normals and subnormals rescaled, infinities and NaNs (their
  * payload kept) widened. */

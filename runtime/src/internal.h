@@ -114,6 +114,18 @@ void *_mlir_memref_to_llvm_alloc(size_t size);
 void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size);
 void _mlir_memref_to_llvm_free(void *pointer);
 
+/* One mapped and checked safetensors file (safetensors.c); attune_safetensors, what the API
+ * hands out, is a set of them (safetensors_set.c). Entries are indexed in header order. */
+typedef struct safetensors_file safetensors_file;
+attune_status safetensors_file_open(const char *path, safetensors_file **out);
+void safetensors_file_close(safetensors_file *file);
+size_t safetensors_file_count(const safetensors_file *file);
+const char *safetensors_file_path(const safetensors_file *file);
+const char *safetensors_file_name(const safetensors_file *file, size_t index);
+/* Entry `index` as a tensor; fails for a dtype attune does not read. */
+attune_status safetensors_file_get(const safetensors_file *file, size_t index,
+                                   attune_tensor *tensor);
+
 /* Minimal JSON reader used for safetensors headers: a cursor over [p, end). */
 typedef struct json_cursor {
   const char *p;

@@ -305,6 +305,20 @@ static attune_status bind_packed(attune_model *model, declared *d, const void *s
   return ATTUNE_OK;
 }
 
+/* Points every argument that reads weight `name` unpacked at `data`; whether there is one. */
+static bool bind_unpacked_readers(attune_model *model, const char *name, void *data) {
+  bool any = false;
+  for (size_t e = 0; e < model->num_entries; ++e)
+    for (size_t i = 0; i < model->entries[e].num_args; ++i) {
+      declared *other = &model->entries[e].args[i];
+      if (other->role == ROLE_WEIGHT && !other->panel_width && !strcmp(other->name, name)) {
+        other->data = data;
+        any = true;
+      }
+    }
+  return any;
+}
+
 /* Binds a weight the file holds in F16 or BF16 to its f32 conversion, made once: every
  * argument that reads the weight unpacked gets the same copy (kept until the model closes);
  * panels are packed from it (a copy no unpacked argument reads is freed once packed). */
@@ -314,24 +328,14 @@ static attune_status bind_converted(attune_model *model, declared *d, const attu
   size_t count = 1;
   for (int32_t i = 0; i < found->rank; ++i)
     count *= (size_t)found->shape[i];
-  bool keep = false;
-  for (size_t e = 0; e < model->num_entries; ++e)
-    for (size_t i = 0; i < model->entries[e].num_args; ++i) {
-      const declared *other = &model->entries[e].args[i];
-      keep |= other->role == ROLE_WEIGHT && !other->panel_width && !strcmp(other->name, d->name);
-    }
   float *f32 = attune_convert_to_f32(found->data, found->dtype, count);
+  /* On failure the readers are left pointing at the freed copy; the open fails, and nothing
+   * reads them before the model is closed. */
+  bool keep = f32 && bind_unpacked_readers(model, d->name, f32);
   if (!f32 || (keep && !own(model, f32))) {
     free(f32);
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory converting weight '%s'", d->name);
   }
-  if (keep)
-    for (size_t e = 0; e < model->num_entries; ++e)
-      for (size_t i = 0; i < model->entries[e].num_args; ++i) {
-        declared *other = &model->entries[e].args[i];
-        if (other->role == ROLE_WEIGHT && !other->panel_width && !strcmp(other->name, d->name))
-          other->data = f32;
-      }
   if (!d->panel_width)
     return ATTUNE_OK;
   attune_status status = bind_packed(model, d, f32, /*from_file=*/false);
@@ -342,24 +346,15 @@ static attune_status bind_converted(attune_model *model, declared *d, const attu
 
 /* Checks one weight against the file and binds its data: the file's f32 bytes in place (a
  * copy when misaligned), panels packed from them, or an f32 conversion of F16 and BF16. */
-static attune_status bind_weight(attune_model *model, declared *d) {
+static attune_status bind_weight(attune_model *model, const char *weights_path, declared *d) {
   attune_tensor found;
   attune_status status = attune_safetensors_find(model->weights, d->name, &found);
   if (status != ATTUNE_OK)
     return status;
-  char want[128], got[128];
+  status = attune_check_weight(&found, weights_path, d->name, d->rank, d->shape);
+  if (status != ATTUNE_OK)
+    return status;
   bool half = found.dtype == ATTUNE_F16 || found.dtype == ATTUNE_BF16;
-  if (found.dtype != ATTUNE_F32 && !half)
-    return attune_fail(ATTUNE_ERROR_WEIGHTS,
-                       "weight '%s' has dtype %s, the model needs f32 (or f16, bf16)", d->name,
-                       attune_dtype_text(found.dtype));
-  bool same = found.rank == d->rank;
-  for (int32_t i = 0; same && i < d->rank; ++i)
-    same = found.shape[i] == d->shape[i];
-  if (!same)
-    return attune_fail(ATTUNE_ERROR_WEIGHTS, "weight '%s' has shape %s, the model needs %s",
-                       d->name, attune_format_shape(got, sizeof got, found.shape, found.rank),
-                       attune_format_shape(want, sizeof want, d->shape, d->rank));
   if (d->panel_width && (d->data = shared_panels(model, d)))
     return ATTUNE_OK;
   if (half)
@@ -435,7 +430,7 @@ attune_status attune_model_open(const char *manifest, attune_entry_fn entry,
   for (size_t e = 0; status == ATTUNE_OK && e < model->num_entries; ++e)
     for (size_t i = 0; status == ATTUNE_OK && i < model->entries[e].num_args; ++i)
       if (model->entries[e].args[i].role == ROLE_WEIGHT)
-        status = bind_weight(model, &model->entries[e].args[i]);
+        status = bind_weight(model, weights_path, &model->entries[e].args[i]);
   const char *profile = getenv("ATTUNE_PROFILE");
   if (status == ATTUNE_OK && profile && *profile && strcmp(profile, "0") != 0) {
     if (!attune_profile_enable(&model->profile, true))

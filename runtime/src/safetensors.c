@@ -1,7 +1,8 @@
-/* Safetensors files: an 8-byte little-endian header length, a JSON header naming each tensor's
- * dtype, shape and byte range, then the data. The file is memory-mapped; the header length is
- * bounded by the file size, and every entry's range is checked (inside the data, sized to its
- * shape, not overlapping another) before any tensor is handed out. */
+/* One safetensors file: an 8-byte little-endian header length, a JSON header naming each
+ * tensor's dtype, shape and byte range, then the data. The file is memory-mapped; the header
+ * length is bounded by the file size, and every entry's range is checked (inside the data,
+ * sized to its shape, not overlapping another) before any tensor is handed out. The public
+ * attune_safetensors (safetensors_set.c) is one or several of these; the writer is here. */
 #include "internal.h"
 
 #include <errno.h>
@@ -26,7 +27,7 @@ typedef struct entry {
   uint64_t begin, end;
 } entry;
 
-struct attune_safetensors {
+struct safetensors_file {
   char *path;
   void *map;
   size_t map_size;
@@ -48,7 +49,7 @@ static const struct {
     {"U64", -1, 8},            {"F8_E4M3", -1, 1},     {"F8_E5M2", -1, 1},
 };
 
-static void free_entries(attune_safetensors *file) {
+static void free_entries(safetensors_file *file) {
   for (size_t i = 0; i < file->count; ++i)
     free(file->entries[i].name);
   free(file->entries);
@@ -56,7 +57,7 @@ static void free_entries(attune_safetensors *file) {
   file->count = 0;
 }
 
-void attune_safetensors_close(attune_safetensors *file) {
+void safetensors_file_close(safetensors_file *file) {
   if (!file)
     return;
   free_entries(file);
@@ -67,7 +68,7 @@ void attune_safetensors_close(attune_safetensors *file) {
 }
 
 /* Parses one `"name": {"dtype": ..., "shape": [...], "data_offsets": [b, e]}` value. */
-static attune_status parse_entry(attune_safetensors *file, json_cursor *c, entry *e) {
+static attune_status parse_entry(safetensors_file *file, json_cursor *c, entry *e) {
   const char *path = file->path;
   if (!json_consume(c, '{'))
     return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: tensor '%s': expected an object", path,
@@ -178,7 +179,7 @@ static attune_status parse_entry(attune_safetensors *file, json_cursor *c, entry
 
 /* The file's entries ordered by `compare` (a malloc'd array of file->count pointers), or NULL
  * when out of memory. */
-static const entry **sorted_entries(const attune_safetensors *file,
+static const entry **sorted_entries(const safetensors_file *file,
                                     int (*compare)(const void *, const void *)) {
   const entry **sorted = malloc(file->count * sizeof *sorted);
   if (!sorted)
@@ -195,7 +196,7 @@ static int compare_name(const void *a, const void *b) {
 
 /* Two tensors of one name: a reader would take either (the first, by a linear search), and
  * the other's values would silently go unused. */
-static attune_status check_duplicates(attune_safetensors *file) {
+static attune_status check_duplicates(safetensors_file *file) {
   if (file->count < 2)
     return ATTUNE_OK;
   const entry **sorted = sorted_entries(file, compare_name);
@@ -215,7 +216,7 @@ static int compare_begin(const void *a, const void *b) {
   return x->begin < y->begin ? -1 : x->begin > y->begin;
 }
 
-static attune_status check_overlaps(attune_safetensors *file) {
+static attune_status check_overlaps(safetensors_file *file) {
   if (file->count < 2)
     return ATTUNE_OK;
   const entry **sorted = sorted_entries(file, compare_begin);
@@ -241,7 +242,7 @@ static attune_status check_overlaps(attune_safetensors *file) {
   return status;
 }
 
-static attune_status parse_header(attune_safetensors *file, const char *header, size_t length) {
+static attune_status parse_header(safetensors_file *file, const char *header, size_t length) {
   json_cursor c = {header, header + length, header};
   if (!json_consume(&c, '{'))
     return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: header is not a JSON object", file->path);
@@ -297,11 +298,9 @@ static attune_status parse_header(attune_safetensors *file, const char *header, 
   return status == ATTUNE_OK ? check_overlaps(file) : status;
 }
 
-attune_status attune_safetensors_open(const char *path, attune_safetensors **out) {
-  if (!path || !out)
-    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_safetensors_open: null argument");
+attune_status safetensors_file_open(const char *path, safetensors_file **out) {
   *out = NULL;
-  attune_safetensors *file = calloc(1, sizeof *file);
+  safetensors_file *file = calloc(1, sizeof *file);
   if (!file || !(file->path = strdup(path))) {
     free(file);
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory");
@@ -310,19 +309,19 @@ attune_status attune_safetensors_open(const char *path, attune_safetensors **out
    * is refused below as not a regular file. */
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
-    attune_safetensors_close(file);
+    safetensors_file_close(file);
     return attune_fail(ATTUNE_ERROR_IO, "%s: cannot open: %s", path, strerror(errno));
   }
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
-    attune_safetensors_close(file);
+    safetensors_file_close(file);
     return attune_fail(ATTUNE_ERROR_IO, "%s: not a regular file", path);
   }
   uint64_t size = (uint64_t)st.st_size;
   if (size < 8) {
     close(fd);
-    attune_safetensors_close(file);
+    safetensors_file_close(file);
     return attune_fail(ATTUNE_ERROR_WEIGHTS,
                        "%s: %llu bytes is too short for a safetensors header", path,
                        (unsigned long long)size);
@@ -332,7 +331,7 @@ attune_status attune_safetensors_open(const char *path, attune_safetensors **out
   close(fd);
   if (file->map == MAP_FAILED) {
     file->map = NULL;
-    attune_safetensors_close(file);
+    safetensors_file_close(file);
     return attune_fail(ATTUNE_ERROR_IO, "%s: cannot map: %s", path, strerror(errno));
   }
   const uint8_t *bytes = file->map;
@@ -345,24 +344,31 @@ attune_status attune_safetensors_open(const char *path, attune_safetensors **out
                                   "(%llu bytes)",
                                   path, (unsigned long long)header_length,
                                   (unsigned long long)size);
-    attune_safetensors_close(file);
+    safetensors_file_close(file);
     return s;
   }
   file->data = bytes + 8 + header_length;
   file->data_size = size - 8 - header_length;
   attune_status status = parse_header(file, (const char *)bytes + 8, (size_t)header_length);
   if (status != ATTUNE_OK) {
-    attune_safetensors_close(file);
+    safetensors_file_close(file);
     return status;
   }
   *out = file;
   return ATTUNE_OK;
 }
 
-size_t attune_safetensors_count(const attune_safetensors *file) { return file ? file->count : 0; }
+size_t safetensors_file_count(const safetensors_file *file) { return file->count; }
 
-static attune_status describe(const attune_safetensors *file, const entry *e,
-                              attune_tensor *tensor) {
+const char *safetensors_file_path(const safetensors_file *file) { return file->path; }
+
+const char *safetensors_file_name(const safetensors_file *file, size_t index) {
+  return file->entries[index].name;
+}
+
+attune_status safetensors_file_get(const safetensors_file *file, size_t index,
+                                   attune_tensor *tensor) {
+  const entry *e = &file->entries[index];
   if (e->dtype < 0)
     return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT,
                        "%s: tensor '%s' has dtype %s; attune reads F32, F16, BF16, I32 and I64",
@@ -373,35 +379,6 @@ static attune_status describe(const attune_safetensors *file, const entry *e,
   memcpy(tensor->shape, e->shape, sizeof e->shape);
   tensor->data = (void *)(file->data + e->begin);
   return ATTUNE_OK;
-}
-
-attune_status attune_safetensors_get(const attune_safetensors *file, size_t index,
-                                     attune_tensor *tensor) {
-  if (!file || !tensor)
-    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_safetensors_get: null argument");
-  if (index >= file->count)
-    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "%s: no tensor #%zu (file has %zu)",
-                       file->path, index, file->count);
-  return describe(file, &file->entries[index], tensor);
-}
-
-attune_status attune_safetensors_find(const attune_safetensors *file, const char *name,
-                                      attune_tensor *tensor) {
-  if (!file || !name || !tensor)
-    return attune_fail(ATTUNE_ERROR_INVALID_ARGUMENT, "attune_safetensors_find: null argument");
-  for (size_t i = 0; i < file->count; ++i)
-    if (strcmp(file->entries[i].name, name) == 0)
-      return describe(file, &file->entries[i], tensor);
-  const char **names = malloc((file->count ? file->count : 1) * sizeof *names);
-  char closest[512] = "";
-  if (names) {
-    for (size_t i = 0; i < file->count; ++i)
-      names[i] = file->entries[i].name;
-    attune_closest_names(name, names, file->count, 3, closest, sizeof closest);
-    free(names);
-  }
-  return attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: no tensor named '%s'%s%s", file->path, name,
-                     closest[0] ? "; closest: " : "", closest);
 }
 
 /* The format's name of a dtype ("F32"); attune_safetensors_write has checked it is one. */

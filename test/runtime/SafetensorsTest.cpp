@@ -315,4 +315,115 @@ TEST_F(SafetensorsTest, WritesNamesThatNeedEscapes) {
   attune_safetensors_close(st);
 }
 
+// A sharded checkpoint: an index naming each tensor's shard, shards beside it in a directory.
+class ShardedTest : public SafetensorsTest {
+protected:
+  std::string directory() {
+    std::string dir = path("model");
+    mkdir(dir.c_str(), 0755);
+    return dir;
+  }
+  void writeShard(const std::string &dir, const std::string &name,
+                  const std::vector<attune_tensor> &tensors) {
+    ASSERT_EQ(attune_safetensors_write((dir + "/" + name).c_str(), tensors.data(), tensors.size()),
+              ATTUNE_OK)
+        << attune_last_error();
+  }
+  void writeText(const std::string &file, const std::string &text) {
+    std::ofstream(file, std::ios::binary) << text;
+  }
+  float one = 1.0f, two[2] = {2.0f, 3.0f}, four = 4.0f;
+  attune_tensor a{"a", ATTUNE_F32, 0, {}, &one}, b{"b", ATTUNE_F32, 1, {2}, two},
+      c{"c", ATTUNE_F32, 0, {}, &four};
+};
+
+TEST_F(ShardedTest, ReadsShardsAsOneSet) {
+  std::string dir = directory();
+  writeShard(dir, "s1.safetensors", {c, a});
+  writeShard(dir, "s2.safetensors", {b});
+  writeText(dir + "/model.safetensors.index.json",
+            R"({"metadata": {"total_size": 16, "note": [1, {"x": null}]},
+                "weight_map": {"a": "s1.safetensors", "b": "s2.safetensors",
+                               "c": "s1.safetensors"}})");
+  for (const std::string &opened : {dir, dir + "/model.safetensors.index.json"}) {
+    attune_safetensors *st = nullptr;
+    ASSERT_EQ(attune_safetensors_open(opened.c_str(), &st), ATTUNE_OK) << attune_last_error();
+    ASSERT_EQ(attune_safetensors_count(st), 3u);
+    // Shard after shard, each in its header's order.
+    const char *order[] = {"c", "a", "b"};
+    for (size_t i = 0; i < 3; ++i) {
+      attune_tensor got;
+      ASSERT_EQ(attune_safetensors_get(st, i, &got), ATTUNE_OK);
+      EXPECT_STREQ(got.name, order[i]);
+    }
+    attune_tensor got;
+    ASSERT_EQ(attune_safetensors_find(st, "b", &got), ATTUNE_OK);
+    EXPECT_EQ(got.shape[0], 2);
+    EXPECT_EQ(static_cast<const float *>(got.data)[1], 3.0f);
+    EXPECT_EQ(attune_safetensors_find(st, "d", &got), ATTUNE_ERROR_WEIGHTS);
+    attune_safetensors_close(st);
+  }
+}
+
+TEST_F(ShardedTest, DirectoryPrefersTheSingleFile) {
+  std::string dir = directory();
+  writeShard(dir, "model.safetensors", {a});
+  writeText(dir + "/model.safetensors.index.json", "not read");
+  attune_safetensors *st = nullptr;
+  ASSERT_EQ(attune_safetensors_open(dir.c_str(), &st), ATTUNE_OK) << attune_last_error();
+  EXPECT_EQ(attune_safetensors_count(st), 1u);
+  attune_safetensors_close(st);
+}
+
+TEST_F(ShardedTest, EmptyIndexIsAnEmptySet) {
+  std::string index = path("empty.index.json");
+  writeText(index, R"({"weight_map": {}})");
+  attune_safetensors *st = nullptr;
+  ASSERT_EQ(attune_safetensors_open(index.c_str(), &st), ATTUNE_OK) << attune_last_error();
+  EXPECT_EQ(attune_safetensors_count(st), 0u);
+  attune_safetensors_close(st);
+}
+
+TEST_F(ShardedTest, RefusesIndexesThatDisagreeWithTheirShards) {
+  std::string dir = directory();
+  writeShard(dir, "s1.safetensors", {a, b});
+  writeShard(dir, "s2.safetensors", {b});
+  std::string index = dir + "/model.safetensors.index.json";
+  struct Case {
+    const char *json;
+    attune_status status;
+    const char *message;
+  } cases[] = {
+      {R"({"weight_map": {"a": "s1.safetensors", "b": "s2.safetensors"}})", ATTUNE_ERROR_WEIGHTS,
+       "tensor 'b' is in two shards, s1.safetensors and s2.safetensors"},
+      {R"({"weight_map": {"a": "s1.safetensors", "b": "s3.safetensors"}})", ATTUNE_ERROR_IO,
+       "a shard it names cannot be read"},
+      {R"({"weight_map": {"a": "/etc/passwd"}})", ATTUNE_ERROR_WEIGHTS,
+       "is not a file name inside the index's folder"},
+      {R"({"weight_map": {"a": "s1.safetensors"}, "weight_map": {}})", ATTUNE_ERROR_WEIGHTS,
+       "gives \"weight_map\" twice"},
+      {R"({"weight_map": {"a": "s1.safetensors"}} x)", ATTUNE_ERROR_WEIGHTS,
+       "has bytes after its closing brace"},
+      {R"({"weight_map": {"a": "s1.safetensors")", ATTUNE_ERROR_WEIGHTS,
+       "\"weight_map\" that is not an object"},
+      {"", ATTUNE_ERROR_WEIGHTS, "the index is not a JSON object"},
+      {"[]", ATTUNE_ERROR_WEIGHTS, "the index is not a JSON object"},
+      {"{}", ATTUNE_ERROR_WEIGHTS, "no \"weight_map\""},
+  };
+  for (const Case &c : cases) {
+    writeText(index, c.json);
+    EXPECT_EQ(open(dir), c.status) << c.json;
+    EXPECT_NE(std::string(attune_last_error()).find(c.message), std::string::npos)
+        << c.json << "\n"
+        << attune_last_error();
+  }
+}
+
+TEST_F(ShardedTest, RefusesADirectoryWithoutWeights) {
+  std::string dir = directory();
+  EXPECT_EQ(open(dir), ATTUNE_ERROR_IO);
+  EXPECT_NE(std::string(attune_last_error()).find("a directory with neither model.safetensors"),
+            std::string::npos);
+}
+
 } // namespace

@@ -4,6 +4,7 @@
 #include "tools/attune/Commands.h"
 #include "tools/attune/KernelReport.h"
 #include "tools/attune/ModelLoader.h"
+#include "tools/attune/TensorIO.h"
 
 #include "attune/runtime.h"
 #include "backends/cpu/CodeGen.h"
@@ -57,20 +58,14 @@ bool checkWeights(const ModelInterface &interface, const std::string &path) {
       ok = false;
       continue;
     }
-    // F16 and BF16 weights are converted to f32 when the library opens them.
-    bool readable =
-        tensor.dtype == ATTUNE_F32 || tensor.dtype == ATTUNE_F16 || tensor.dtype == ATTUNE_BF16;
-    bool same = readable && tensor.rank == static_cast<int>(arg.dims.size());
-    for (int i = 0; same && i < tensor.rank; ++i)
-      same = std::to_string(tensor.shape[i]) == arg.dims[i];
-    if (!same) {
-      std::string got;
-      for (int i = 0; i < tensor.rank; ++i)
-        got += (i ? ", " : "") + std::to_string(tensor.shape[i]);
-      llvm::errs() << at << "weight '" << arg.name << "' in " << path << " is "
-                   << attune_dtype_text(tensor.dtype) << " [" << got << "], the model needs "
-                   << (readable ? "" : "f32 (or f16, bf16) ") << "[" << llvm::join(arg.dims, ", ")
-                   << "]\n";
+    llvm::SmallVector<int64_t> shape;
+    for (llvm::StringRef dim : arg.dims) {
+      int64_t size; // a weight's dims are sizes; -1, for anything else, matches no file
+      shape.push_back(dim.getAsInteger(10, size) ? -1 : size);
+    }
+    if (attune_check_weight(&tensor, path.c_str(), arg.name.c_str(),
+                            static_cast<int32_t>(shape.size()), shape.data()) != ATTUNE_OK) {
+      llvm::errs() << at << attune_last_error() << "\n";
       ok = false;
     }
   }
@@ -84,9 +79,8 @@ int attune::buildCommand(int argc, char **argv) {
   cl::OptionCategory category("attune build options");
   cl::opt<std::string> input(cl::Positional, cl::Required, cl::desc("<model.tfm | graph.mlir>"),
                              cl::cat(category));
-  cl::opt<std::string> weights("weights", cl::desc("Weights (safetensors, Hugging Face names); "
-                                                   "checked against the model before building"),
-                               cl::value_desc("file"), cl::cat(category));
+  cl::opt<std::string> weights("weights", cl::desc(kWeightsHelp), cl::value_desc("path"),
+                               cl::cat(category));
   cl::opt<std::string> config("config", cl::desc("Hyperparameters (a Hugging Face config.json); "
                                                  "default: config.json beside --weights"),
                               cl::value_desc("file"), cl::cat(category));

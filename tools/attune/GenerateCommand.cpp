@@ -274,8 +274,8 @@ int attune::generateCommand(int argc, char **argv) {
   cl::OptionCategory category("attune generate options");
   cl::opt<std::string> libraryPath(cl::Positional, cl::Required, cl::desc("<libNAME.so>"),
                                    cl::cat(category));
-  cl::opt<std::string> weights("weights", cl::Required, cl::desc("Weights (safetensors)"),
-                               cl::value_desc("file"), cl::cat(category));
+  cl::opt<std::string> weights("weights", cl::Required, cl::desc(kWeightsHelp),
+                               cl::value_desc("path"), cl::cat(category));
   cl::opt<std::string> promptIds("prompt-ids",
                                  cl::desc("A causal LM's prompt: 1,2,3, or a batch 1,2;3,4,5 of "
                                           "any lengths"),

@@ -112,8 +112,8 @@ int attune::runCommand(int argc, char **argv) {
   cl::OptionCategory category("attune run options");
   cl::opt<std::string> libraryPath(cl::Positional, cl::Required, cl::desc("<libNAME.so>"),
                                    cl::cat(category));
-  cl::opt<std::string> weights("weights", cl::Required, cl::desc("Weights (safetensors)"),
-                               cl::value_desc("file"), cl::cat(category));
+  cl::opt<std::string> weights("weights", cl::Required, cl::desc(kWeightsHelp),
+                               cl::value_desc("path"), cl::cat(category));
   cl::opt<std::string> input("input", cl::desc("Input tensors (safetensors, named as the model "
                                                "names them, e.g. input_ids)"),
                              cl::value_desc("file"), cl::cat(category));

@@ -195,7 +195,10 @@ size_t argmax(const float *values, size_t n) {
 }
 
 std::string besideWeights(llvm::StringRef weights, llvm::StringRef name) {
-  llvm::SmallString<256> beside(llvm::sys::path::parent_path(weights));
+  // A model directory holds its files; a weights file or a sharded checkpoint's index lies
+  // beside them.
+  llvm::SmallString<256> beside(
+      llvm::sys::fs::is_directory(weights) ? weights : llvm::sys::path::parent_path(weights));
   llvm::sys::path::append(beside, name);
   return llvm::sys::fs::exists(beside) ? beside.str().str() : std::string();
 }

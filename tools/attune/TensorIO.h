@@ -55,8 +55,14 @@ size_t argmax(const float *values, size_t n);
 /// What run and generate start with: exactly one of --input and --`tokensOption`, then the
 /// library opened. On failure returns null with `exitCode` set (2: usage, 1: the library or
 /// weights).
-/// `name` (config.json, tokenizer.json, ...) in the folder of the weights file, as Hugging
-/// Face checkpoints ship them, if it is there; else "".
+/// What --weights may name, as the commands' help says it.
+inline constexpr const char *kWeightsHelp =
+    "Weights with Hugging Face names: a .safetensors file, a sharded checkpoint's "
+    "model.safetensors.index.json, or a model directory holding either (and config.json)";
+
+/// `name` (config.json, tokenizer.json, ...) in the model directory `weights` names, or in
+/// the folder of the weights file or sharded checkpoint's index it names, as Hugging Face
+/// checkpoints ship them, if it is there; else "".
 std::string besideWeights(llvm::StringRef weights, llvm::StringRef name);
 
 std::unique_ptr<LoadedLibrary> openWithOneSource(const std::string &input, const std::string &tokens,

@@ -68,8 +68,9 @@ const char *attune_status_name(attune_status status);
 /* Bytes per element of a dtype (0 for a value that is not an attune_dtype). */
 size_t attune_dtype_size(attune_dtype dtype);
 
-/* Opens a compiled model: parses its manifest, maps the weights file and checks every tensor
- * the model needs (present, F32 or F16/BF16, the expected shape, inside the file) before
+/* Opens a compiled model: parses its manifest, maps the weights (a file, a sharded checkpoint's
+ * index or a model directory: see attune_safetensors_open) and checks every tensor the model
+ * needs (present, F32 or F16/BF16, the expected shape, inside the file) before
  * returning; F16 and BF16 weights are converted to f32 here, once. */
 attune_status attune_model_open(const char *manifest, attune_entry_fn entry,
                                 const char *weights_path, attune_model **out);
@@ -232,13 +233,19 @@ attune_status attune_model_print_profile(attune_model *model, FILE *out);
 attune_status attune_set_num_threads(int threads);
 int attune_get_num_threads(void);
 
-/* Safetensors files (read-only, memory-mapped; every header entry is validated on open). */
+/* Safetensors weights (read-only, memory-mapped; every header entry is validated on open).
+ * `path` is one .safetensors file, a sharded checkpoint's index (a path ending in .json, such
+ * as model.safetensors.index.json: its "weight_map" names each tensor's shard, a file in the
+ * index's folder), or a model directory (its model.safetensors, else its
+ * model.safetensors.index.json). Shards are checked as a whole on open: each one as a file,
+ * each tensor in exactly the shard the index names; then they read as one set of tensors. */
 typedef struct attune_safetensors attune_safetensors;
 attune_status attune_safetensors_open(const char *path, attune_safetensors **out);
 void attune_safetensors_close(attune_safetensors *file);
 size_t attune_safetensors_count(const attune_safetensors *file);
-/* The i-th tensor (in file order); data points into the mapping, aligned only as the file
- * aligns it. F32, F16, BF16, I32 and I64 only (another dtype: ATTUNE_ERROR_INVALID_ARGUMENT). */
+/* The i-th tensor (in file order, shard after shard); data points into the mapping, aligned only as
+ * the file aligns it. F32, F16, BF16, I32 and I64 only (another dtype:
+ * ATTUNE_ERROR_INVALID_ARGUMENT). */
 attune_status attune_safetensors_get(const attune_safetensors *file, size_t index,
                                      attune_tensor *tensor);
 attune_status attune_safetensors_find(const attune_safetensors *file, const char *name,
@@ -252,6 +259,13 @@ attune_status attune_safetensors_write(const char *path, const attune_tensor *te
 float attune_f16_to_f32(uint16_t bits);
 float attune_bf16_to_f32(uint16_t bits);
 const char *attune_dtype_text(attune_dtype dtype);
+/* Also not in the table: whether `found`, a tensor of the weights at `weights` (named in the
+ * message), can be the weight `name` a model declares with `rank` dims `shape`: F32, F16 or
+ * BF16 (converted when opened) of exactly that shape. Otherwise ATTUNE_ERROR_WEIGHTS, saying
+ * "weight 'NAME' in WEIGHTS is i32 [64, 64], the model needs f32 (or f16, bf16) [64, 64]".
+ * attune_model_open and `attune build` check each weight with it. */
+attune_status attune_check_weight(const attune_tensor *found, const char *weights, const char *name,
+                                  int32_t rank, const int64_t *shape);
 
 /* The ABI of the table below: a library whose NAME_runtime()->abi_version differs was built
  * by an attune with another API. */

@@ -78,6 +78,52 @@ def ids_file(dtype, shape, values):
                                       "data_offsets": [0, len(data)]}}, data)
 
 
+def shard_bytes(header, data, names):
+    """A safetensors file of the tensors `names`, cut from (header, data)."""
+    entries, chunks, offset = {}, [], 0
+    for name in names:
+        begin, end = header[name]["data_offsets"]
+        entries[name] = {**header[name], "data_offsets": [offset, offset + end - begin]}
+        chunks.append(data[begin:end])
+        offset += end - begin
+    text = json.dumps(entries).encode()
+    return safetensors(text + b" " * (-len(text) % 8), b"".join(chunks))
+
+
+def sharded_checkpoints(header, data):
+    """Model directories of two shards (and an index) that disagree, by name: NAME/FILE."""
+    names = [k for k in header if k != "__metadata__"]
+    half = len(names) // 2
+    first, second = names[:half], names[half:]
+    shard = ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
+    index = "model.safetensors.index.json"
+
+    def index_of(weight_map):
+        return json.dumps({"metadata": {"total_size": len(data)}, "weight_map": weight_map}).encode()
+
+    good_map = {**{n: shard[0] for n in first}, **{n: shard[1] for n in second}}
+    good = {shard[0]: shard_bytes(header, data, first), shard[1]: shard_bytes(header, data, second)}
+    cases = {
+        "shard-missing": {shard[0]: good[shard[0]], index: index_of(good_map)},
+        "shard-twice": {shard[0]: shard_bytes(header, data, first + second[:1]),
+                        shard[1]: good[shard[1]], index: index_of(good_map)},
+        "shard-unlisted": {**good, index: index_of({k: v for k, v in good_map.items()
+                                                    if k != second[-1]})},
+        "shard-misplaced": {**good, index: index_of({**good_map, second[0]: shard[0]})},
+        "shard-truncated": {shard[0]: good[shard[0]], shard[1]: good[shard[1]][:-100],
+                            index: index_of(good_map)},
+        "index-not-json": {**good, index: b"{ weight_map: }"},
+        "index-no-map": {**good, index: json.dumps({"metadata": {}}).encode()},
+        "index-listed-twice": {**good, index: index_of(good_map)[:-2]
+                               + f', "{first[0]}": "{shard[1]}"}}}}'.encode()},
+        "index-not-string": {**good, index: index_of({**good_map, first[0]: 1})},
+        "index-escape": {**good, index: index_of({**good_map, first[0]: "../" + shard[0]})},
+        "no-weights-dir": {"config.json": b"{}"},
+    }
+    return {f"{case}/{name}": content for case, files in cases.items()
+            for name, content in files.items()}
+
+
 def write_fixtures(bad, models):
     """The malformed files the cases name as {bad}/NAME."""
     weights = os.path.join(models, "gpt2-tiny", "model.safetensors")
@@ -157,9 +203,10 @@ def write_fixtures(bad, models):
         "latin1.tfm": b"# caf\xe9\nmodel m(d = 8) {\n  input x: f32[batch, d]\n  \xff\n}\n",
         "not-a-library.so": b"\x7fELF but not really",
         "libfake.so": b"\x7fELF but not really",
+        **sharded_checkpoints(header, data),
     }
-    os.makedirs(bad, exist_ok=True)
     for name, content in files.items():
+        os.makedirs(os.path.dirname(os.path.join(bad, name)), exist_ok=True)
         with open(os.path.join(bad, name), "wb") as f:
             f.write(content)
     fifo = os.path.join(bad, "fifo.safetensors")
