@@ -33,6 +33,9 @@ class Attune_StrAttrOf<list<string> values> : ConfinedAttr<StrAttr, [AttrConstra
     "one of " # !interleave(values, ", ")>]>;
 
 def Attune_FloatTensor : RankedTensorOf<[F32]>;
+/// A weight packed into panels: f32, or bf16 where the model computes its products in bf16
+/// (attune-pack-weights precision=bf16; sums stay f32).
+def Attune_PanelTensor : RankedTensorOf<[F32, BF16]>;
 def Attune_IntTensor : RankedTensorOf<[I32, I64]>;
 def Attune_BoolTensor : RankedTensorOf<[I1]>;
 def Attune_AnyTensor : RankedTensorOf<[F32, I32, I64, I1]>;
@@ -204,7 +207,8 @@ def Attune_PackedMatmulOp : Attune_Op<"packed_matmul", [Pure, AttrSizedOperandSe
     width⌉). The result is [..., columns]: every leading dim of `lhs` is a row of one M × K by
     K × N product. `attune-pack-weights` makes these from `attune.matmul` with a weight operand
     (either Hugging Face layout) and records the packing on the weight's argument; the
-    runtime packs the weight when the model is opened.
+    runtime packs the weight when the model is opened. The panels are f32 or bf16 (the
+    weight rounded to bfloat16); products are summed in f32 either way.
 
     The epilogue (`attune-fuse-epilogues`) is applied to each output before it is stored:
     `activation(x·W + bias) + residual`, each part optional. `bias` is [columns]; `residual`
@@ -226,7 +230,7 @@ def Attune_PackedMatmulOp : Attune_Op<"packed_matmul", [Pure, AttrSizedOperandSe
         -> tensor<?x?x768xf32>, tensor<?x?x768xf32>
     ```
   }];
-  let arguments = (ins Attune_FloatTensor:$lhs, Attune_FloatTensor:$panels,
+  let arguments = (ins Attune_FloatTensor:$lhs, Attune_PanelTensor:$panels,
                        Optional<Attune_FloatTensor>:$bias,
                        Optional<Attune_FloatTensor>:$residual,
                        Optional<Attune_FloatTensor>:$norm_gain,

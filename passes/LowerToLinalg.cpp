@@ -225,7 +225,11 @@ struct PackedMatmulLowering : OpRewritePattern<PackedMatmulOp> {
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, result, ValueRange{op.getLhs(), op.getPanels()}, init, maps, iterators,
         [](OpBuilder &b, Location l, ValueRange args) {
-          Value product = b.create<arith::MulFOp>(l, args[0], args[1]);
+          // bf16 panels widen to f32 exactly; the sum is f32.
+          Value weight = args[1];
+          if (!weight.getType().isF32())
+            weight = b.create<arith::ExtFOp>(l, b.getF32Type(), weight);
+          Value product = b.create<arith::MulFOp>(l, args[0], weight);
           b.create<linalg::YieldOp>(l, ValueRange{b.create<arith::AddFOp>(l, args[2], product)});
         });
     // The handle a schedule (attune build --schedule) matches products by.

@@ -37,7 +37,8 @@ BlockArgument weightArgument(Value value) {
 
 class EntryPacker {
 public:
-  EntryPacker(func::FuncOp func, int64_t width) : func(func), width(width), b(func) {}
+  EntryPacker(func::FuncOp func, int64_t width, Type element)
+      : func(func), width(width), element(element), b(func) {}
 
   void run() {
     SmallVector<MatmulOp> matmuls;
@@ -82,7 +83,7 @@ private:
     if (panels)
       return panels;
     unsigned index = firstOutput();
-    auto type = MemRefType::get({(n + width - 1) / width, k, width}, b.getF32Type());
+    auto type = MemRefType::get({(n + width - 1) / width, k, width}, element);
     ArrayRef<int64_t> stored = cast<MemRefType>(weight.getType()).getShape();
     SmallVector<NamedAttribute> attrs{
         b.getNamedAttr(abi::kName, func.getArgAttr(weight.getArgNumber(), abi::kName)),
@@ -126,6 +127,7 @@ private:
 
   func::FuncOp func;
   int64_t width;
+  Type element; // of the panels: f32 or bf16
   OpBuilder b;
   std::map<std::pair<unsigned, bool>, Value> made;
 };
@@ -135,9 +137,18 @@ struct PackWeightsPass : attune::impl::AttunePackWeightsPassBase<PackWeightsPass
   void runOnOperation() override {
     // Two vectors per panel row: the matmul kernel's register tile is that wide.
     int64_t width = panelWidth > 0 ? int64_t(panelWidth) : 2 * targetOf(getOperation()).lanes;
+    Builder b(&getContext());
+    Type element = precision == "fp32"   ? Type(b.getF32Type())
+                   : precision == "bf16" ? Type(b.getBF16Type())
+                                         : Type();
+    if (!element) {
+      getOperation().emitError("attune-pack-weights: precision must be fp32 or bf16, got '")
+          << precision << "'";
+      return signalPassFailure();
+    }
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (func->hasAttr(abi::kEntry) && !func.isExternal())
-        EntryPacker(func, width).run();
+        EntryPacker(func, width, element).run();
   }
 };
 

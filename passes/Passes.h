@@ -138,6 +138,8 @@ struct EntryPipelineOptions {
   bool fuseEpilogues = true;
   /// The norm after a fused residual add becomes the kernel's second result.
   bool fuseNorms = true;
+  /// The packed weights' precision: "fp32" or "bf16" (attune-pack-weights).
+  std::string precision = "fp32";
 };
 
 /// attune-lower-entry, attune-pack-weights, attune-fuse-epilogues: the model's ABI (which the

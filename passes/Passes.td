@@ -55,6 +55,10 @@ def AttunePackWeightsPass : Pass<"attune-pack-weights", "mlir::ModuleOp"> {
     releases the file's pages. A weight read only by matmuls loses its unpacked argument; a
     weight read otherwise too (a tied embedding's gather) keeps both. The panel width is two
     vectors of the module's target (`attune.target`), unless `panel-width` says otherwise.
+    With `precision=bf16` the panels are bf16 (`memref<P x K x width x bf16>`): the runtime
+    rounds the weight to bfloat16 (nearest even; a BF16 file's bits are taken as stored), the
+    kernel widens each panel vector to f32 and accumulates in f32, so a product reads half the
+    weight bytes; everything else stays f32.
 
     Before:
     ```mlir
@@ -77,7 +81,9 @@ def AttunePackWeightsPass : Pass<"attune-pack-weights", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"panelWidth", "panel-width", "int64_t", /*default=*/"0",
-           "Columns per panel (default: two vectors of the target's lanes)">
+           "Columns per panel (default: two vectors of the target's lanes)">,
+    Option<"precision", "precision", "std::string", /*default=*/"\"fp32\"",
+           "The panels' precision: fp32 or bf16 (weights rounded to bfloat16, f32 sums)">
   ];
   let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
 }

@@ -45,7 +45,7 @@ void attune::buildEntryPipeline(OpPassManager &pm, const EntryPipelineOptions &o
   addStep(pm, "attune-lower-entry");
   // Matmuls by weights read them as the panels the matmul kernel streams, packed at open.
   if (options.packWeights)
-    addStep(pm, "attune-pack-weights");
+    addStep(pm, "attune-pack-weights{precision=" + options.precision + "}");
   // Bias, activation and residual after a packed product: applied in its registers.
   if (options.packWeights && options.fuseEpilogues)
     addStep(pm, "func.func(attune-fuse-epilogues)");

@@ -56,6 +56,7 @@ constexpr int64_t kMinTasks = 16;
 /// The kernel's geometry for one op, from the target and the op's shape.
 struct MatmulGeometry {
   int64_t lanes;         // f32 lanes per vector register
+  int64_t panelBytes;    // bytes per panel element: 4 (f32) or 2 (bf16)
   int64_t vectors;       // vectors across a panel (width = lanes · vectors)
   int64_t rows;          // rows of the full register tile
   int64_t kBlock;        // k steps per K block
@@ -90,9 +91,10 @@ bool copiesRows(int64_t rows, int64_t k) {
 }
 
 std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options, int64_t k,
-                                             int64_t width) {
+                                             int64_t width, int64_t panelBytes) {
   MatmulGeometry g;
   g.lanes = options.lanes;
+  g.panelBytes = panelBytes;
   if (g.lanes < 1 || width % g.lanes != 0)
     return std::nullopt;
   g.vectors = width / g.lanes;
@@ -104,7 +106,7 @@ std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options,
   g.unroll = 4;
   // The panel stream is prefetched ~2 KiB ahead: the hardware prefetcher stops at every
   // page boundary, which costs most when the panels come from memory (an LM head).
-  g.prefetch = std::max<int64_t>(g.unroll, 2048 / (width * 4));
+  g.prefetch = std::max<int64_t>(g.unroll, 2048 / (width * panelBytes));
   // K splits into equal blocks whose tile rows fill at most half the L1: they stay there
   // while the task's panels stream past.
   int64_t blocks =
@@ -115,7 +117,7 @@ std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options,
   // At least 128 rows per task: up to that M a task streams its panels once.
   g.rowsPerTask = g.rows * ((128 + g.rows - 1) / g.rows);
   // A task's K blocks of panels fill at most half the L2.
-  g.maxPanelsPerTask = std::max<int64_t>(1, options.l2Bytes / 2 / (g.kBlock * width * 4));
+  g.maxPanelsPerTask = std::max<int64_t>(1, options.l2Bytes / 2 / (g.kBlock * width * panelBytes));
   // A copied tile: K blocks of whole vectors (rows are copied only where K is whole vectors),
   // its rows an odd number of 64-byte lines apart, so the R rows fall in R sets.
   g.copyStride = 0;
@@ -170,6 +172,7 @@ public:
     numPanels = panelsType.getDimSize(0);
     depth = panelsType.getDimSize(1);
     width = panelsType.getDimSize(2);
+    panelElement = panelsType.getElementType();
     columns = columnCount;
     rowCount = b.create<memref::DimOp>(loc, lhs, 0);
     Value rowBlocks = ceilDiv(rowCount, g.rowsPerTask);
@@ -356,7 +359,7 @@ private:
     // iteration and every load of the unrolled steps is at a constant offset from it.
     auto panelRows = [&](Value k, int64_t steps) -> Value {
       auto strided = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, {width, 1});
-      auto type = MemRefType::get({steps, width}, b.getF32Type(), strided);
+      auto type = MemRefType::get({steps, width}, panelElement, strided);
       return b.create<memref::SubViewOp>(
           loc, type, panels, ArrayRef<OpFoldResult>{panel, k, b.getIndexAttr(0)},
           ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(steps), b.getIndexAttr(width)},
@@ -366,12 +369,15 @@ private:
       SmallVector<Value> next(acc);
       SmallVector<Value> weights;
       for (int64_t v = 0; v < g.vectors; ++v) {
-        auto load = b.create<vector::LoadOp>(loc, vecType(), rowsView,
-                                             ValueRange{index(u), index(v * g.lanes)});
+        auto load = b.create<vector::LoadOp>(loc, VectorType::get({g.lanes}, panelElement),
+                                             rowsView, ValueRange{index(u), index(v * g.lanes)});
         // One prefetch per 64-byte line of the panel row.
-        if (v * g.lanes * 4 % 64 == 0)
+        if (v * g.lanes * g.panelBytes % 64 == 0)
           load->setAttr(kPrefetchAttr, b.getI64ArrayAttr({g.prefetch, 0}));
-        weights.push_back(load);
+        // bf16 panels widen to f32 exactly (the bits shifted up), and the sums stay f32.
+        weights.push_back(panelElement.isF32()
+                              ? Value(load)
+                              : Value(b.create<arith::ExtFOp>(loc, vecType(), load.getResult())));
       }
       Value kk = sub(u == 0 ? k : add(k, index(u)), source.firstK);
       for (int64_t r = 0; r < rows; ++r) {
@@ -466,6 +472,7 @@ private:
   MatmulGeometry g;
   int64_t numPanels = 0, depth = 0, width = 0, columns = 0;
   Value lhs, panels, out, rowCount, panelsPerTask;
+  Type panelElement; // f32 or bf16
   MatmulEpilogue epilogue;
   MatmulNorm norm;
 };
@@ -497,7 +504,8 @@ public:
     if (lhsType.getRank() < 2 || lhsType.isDynamicDim(lhsType.getRank() - 1))
       return false;
     std::optional<MatmulGeometry> geometry =
-        chooseGeometry(options, panelsType.getDimSize(1), panelsType.getDimSize(2));
+        chooseGeometry(options, panelsType.getDimSize(1), panelsType.getDimSize(2),
+                       panelsType.getElementTypeBitWidth() / 8);
     if (!geometry)
       return false;
     // The fused norm reads rows of whole vectors; else it follows as its own kernel.
@@ -514,7 +522,7 @@ public:
     Value lhs = b.create<bufferization::ToMemrefOp>(loc, denseBuffer(op.getLhs().getType()),
                                                     op.getLhs(), /*read_only=*/true);
     Value panels = b.create<bufferization::ToMemrefOp>(
-        loc, MemRefType::get(panelsType.getShape(), b.getF32Type()), op.getPanels(),
+        loc, MemRefType::get(panelsType.getShape(), panelsType.getElementType()), op.getPanels(),
         /*read_only=*/true);
     RankedTensorType result = op.getResult().getType();
     SmallVector<Value> dynamicSizes;
@@ -605,6 +613,8 @@ private:
       name += "_residual";
     if (!kind.norm.empty())
       name += "_" + kind.norm.str();
+    if (panelsType.getElementType().isBF16())
+      name += "_bf16";
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     auto kernel = b.create<func::FuncOp>(loc, name, type);
     kernel.setPrivate();

@@ -52,7 +52,9 @@ static LogicalResult describeEntry(func::FuncOp entry, const llvm::StringMap<int
     if (!type || !name || !role)
       return entry.emitOpError("argument #") << i << " is not a named buffer; run "
                                                   "attune-lower-entry first";
-    InterfaceArg arg{name.str(), role.str(), dtypeOf(type.getElementType()), {}};
+    // A packed weight is an f32 weight to its file and callers, whatever its panels hold.
+    bool packed = entry.getArgAttr(i, abi::kPacked) != nullptr;
+    InterfaceArg arg{name.str(), role.str(), packed ? "f32" : dtypeOf(type.getElementType()), {}};
     if (!isa<UnknownLoc>(entry.getArgument(i).getLoc()))
       arg.location = describeLocation(entry.getArgument(i).getLoc());
     if (arg.dtype.empty())
@@ -68,6 +70,11 @@ static LogicalResult describeEntry(func::FuncOp entry, const llvm::StringMap<int
         arg.dims.push_back(std::to_string(cast<IntegerAttr>(size).getInt()));
       arg.panelWidth = type.getDimSize(2);
       arg.transposed = transposed.getValue();
+      if (type.getElementType().isBF16())
+        arg.panelDtype = "bf16";
+      else if (!type.getElementType().isF32())
+        return entry.emitOpError("packed weight '")
+               << arg.name << "' has panels of " << type.getElementType() << " (f32 or bf16)";
       described.args.push_back(std::move(arg));
       continue;
     }
@@ -128,7 +135,8 @@ std::string ModelInterface::manifest() const {
     for (const InterfaceArg &arg : entry.args) {
       text += arg.role + " " + arg.name + " " + arg.dtype + " " + llvm::join(arg.dims, " ");
       if (arg.panelWidth)
-        text += llvm::formatv(" panels {0} {1}", arg.panelWidth, arg.transposed ? "nk" : "kn");
+        text += llvm::formatv(" panels {0} {1}{2}", arg.panelWidth, arg.transposed ? "nk" : "kn",
+                              arg.panelDtype == "f32" ? "" : " " + arg.panelDtype);
       if (arg.values)
         text += llvm::formatv(" values {0} {1}", arg.values->first, arg.values->second);
       text += "\n";

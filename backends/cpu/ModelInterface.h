@@ -25,6 +25,9 @@ struct InterfaceArg {
   /// Packed weights (attune.packed): columns per panel, and whether the file stores [N, K].
   int64_t panelWidth = 0;
   bool transposed = false;
+  /// What the panels hold: "f32", or "bf16" (the weight rounded; the manifest's panels line
+  /// ends `bf16`).
+  std::string panelDtype = "f32";
   /// Integer inputs of token ids (attune.values): the values allowed, [lo, hi).
   std::optional<std::pair<int64_t, int64_t>> values;
   /// Where the description asks for it ("prelude:11:29 in models/gpt2.tfm:27:19" for a

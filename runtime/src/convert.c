@@ -65,6 +65,16 @@ float attune_bf16_to_f32(uint16_t b) {
   return value;
 }
 
+uint16_t attune_f32_to_bf16(float value) {
+  uint32_t bits;
+  memcpy(&bits, &value, sizeof bits);
+  if ((bits & 0x7fffffffu) > 0x7f800000u)
+    return (uint16_t)((bits >> 16) | 0x40u); /* a NaN stays one (quiet), its sign kept */
+  /* Round to nearest, ties to even: add just under half an ulp, plus the kept lowest bit. */
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return (uint16_t)(bits >> 16);
+}
+
 typedef struct convert_job {
   const unsigned char *source; /* 2-byte elements, not necessarily aligned: read with memcpy */
   float *out;

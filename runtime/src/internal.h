@@ -150,12 +150,15 @@ void attune_parallel_for(attune_task_fn fn, void *ctx, int64_t begin, int64_t en
  * thread starts from now on; returns the previous limit (parallel.c). */
 int attune_parallel_limit(int threads);
 
-/* A weight W ([k][n], or [n][k] when `transposed`) packed into the panels of
- * attune.packed_matmul, `width` columns each, in a new 64-byte aligned buffer (free()); when
- * `release` (W is the file's mapping), the file's pages of W are released. NULL when out of
- * memory (pack.c). */
-float *attune_pack_panels(const void *weight, int64_t k, int64_t n, int64_t width, bool transposed,
-                          bool release);
+/* A weight W ([k][n], or [n][k] when `transposed`), its elements of dtype `source` (F32 or
+ * BF16), packed into the panels of attune.packed_matmul, `width` columns each, of dtype
+ * `panels` (F32, or BF16: f32 elements rounded to nearest even, BF16 ones copied), in a new
+ * 64-byte aligned buffer (free()); when `release` (W is the file's mapping), the file's pages
+ * of W are released. NULL when out of memory (pack.c). */
+void *attune_pack_panels(const void *weight, attune_dtype source, int64_t k, int64_t n,
+                         int64_t width, bool transposed, attune_dtype panels, bool release);
+/* f32 to bfloat16 bits, rounded to nearest even; a NaN stays a NaN (convert.c). */
+uint16_t attune_f32_to_bf16(float value);
 
 /* `count` F16 or BF16 elements at `data` (not necessarily aligned) converted into a new
  * 64-byte aligned f32 buffer (free()), the file's pages of the source released; NULL when out

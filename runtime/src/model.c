@@ -11,6 +11,7 @@
  *   weight transformer.wte.weight f32 512 64
  *   output logits f32 batch seq 512
  *   weight h.0.mlp.c_fc.weight f32 64 256 panels 32 kn
+ *   weight h.0.mlp.c_proj.weight f32 256 64 panels 32 kn bf16   (bf16 panels: --precision=bf16)
  *   input token_type_ids i32 batch seq values 0 2   (each value in [0, 2): ids of a table)
  *   kernel matmul k64 n256 | bias, gelu_tanh | models/gpt2.tfm:30:9   (kernel id 0, 1, ...)
  *   entry forward_step
@@ -21,8 +22,9 @@
  *   entry decode_context
  *   context decode                   (writes a step's context states once per sequence)
  *
- * A weight with `panels WIDTH ORDER` is passed packed (pack.c): the file stores it [K, N]
- * (ORDER kn) or [N, K] (nk), as the dims say; the compiled code reads [P, K, WIDTH] panels.
+ * A weight with `panels WIDTH ORDER [bf16]` is passed packed (pack.c): the file stores it
+ * [K, N] (ORDER kn) or [N, K] (nk), as the dims say; the compiled code reads [P, K, WIDTH]
+ * panels, of f32 or, marked bf16, of the weight rounded to bfloat16.
  * Each argument is passed to the compiled code as a memref descriptor
  * {allocated, aligned, offset, sizes[rank], strides[rank]}; the workspace (the memory plan's
  * one buffer, attune-plan-memory) as a 1-D buffer of its bytes, 64-byte aligned.
@@ -48,6 +50,7 @@ typedef struct declared {
   const void *data;               /* weights: bound at open */
   int64_t panel_width;            /* packed weights: columns per panel, else 0 */
   bool transposed;                /* packed weights: the file stores [N, K] */
+  attune_dtype panel_dtype;       /* packed weights: ATTUNE_F32 or ATTUNE_BF16 panels */
   bool has_values;                /* integer inputs of ids: each value in [values_lo, values_hi) */
   int64_t values_lo, values_hi;
 } declared;
@@ -232,13 +235,17 @@ static attune_status parse_manifest(attune_model *model, const char *manifest) {
         }
         if (!strcmp(dim, "panels")) {
           char *width = strtok_r(NULL, " ", &save), *order = strtok_r(NULL, " ", &save);
+          char *type = strtok_r(NULL, " ", &save);
           if (d->role != ROLE_WEIGHT || d->rank != 2 || !width || !order ||
-              (strcmp(order, "kn") && strcmp(order, "nk")) || strtoll(width, NULL, 10) < 1) {
-            status = bad_manifest(line_number, "panels need a 2-D weight, a width and kn|nk");
+              (strcmp(order, "kn") && strcmp(order, "nk")) || strtoll(width, NULL, 10) < 1 ||
+              (type && strcmp(type, "bf16"))) {
+            status = bad_manifest(line_number,
+                                  "panels need a 2-D weight, a width, kn|nk and optionally bf16");
             break;
           }
           d->panel_width = strtoll(width, NULL, 10);
           d->transposed = !strcmp(order, "nk");
+          d->panel_dtype = type ? ATTUNE_BF16 : ATTUNE_F32;
           break;
         }
         if (d->rank == ATTUNE_MAX_RANK) {
@@ -284,18 +291,20 @@ static const void *shared_panels(const attune_model *model, const declared *d) {
     for (size_t i = 0; i < model->entries[e].num_args; ++i) {
       const declared *other = &model->entries[e].args[i];
       if (other != d && other->data && other->panel_width == d->panel_width &&
-          other->transposed == d->transposed && !strcmp(other->name, d->name))
+          other->transposed == d->transposed && other->panel_dtype == d->panel_dtype &&
+          !strcmp(other->name, d->name))
         return other->data;
     }
   return NULL;
 }
 
 /* Binds a packed weight to new panels, from the file's mapping (whose pages are then
- * released) or from an f32 conversion. */
+ * released; F32, or BF16 for bf16 panels) or from an f32 conversion. */
 static attune_status bind_packed(attune_model *model, declared *d, const void *source,
-                                 bool from_file) {
+                                 attune_dtype source_dtype, bool from_file) {
   int64_t k = d->shape[d->transposed ? 1 : 0], n = d->shape[d->transposed ? 0 : 1];
-  float *panels = attune_pack_panels(source, k, n, d->panel_width, d->transposed, from_file);
+  void *panels = attune_pack_panels(source, source_dtype, k, n, d->panel_width, d->transposed,
+                                    d->panel_dtype, from_file);
   if (!panels || !own(model, panels)) {
     free(panels);
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory packing weight '%s'",
@@ -305,18 +314,22 @@ static attune_status bind_packed(attune_model *model, declared *d, const void *s
   return ATTUNE_OK;
 }
 
-/* Points every argument that reads weight `name` unpacked at `data`; whether there is one. */
-static bool bind_unpacked_readers(attune_model *model, const char *name, void *data) {
-  bool any = false;
+/* The unpacked arguments of weight `name`: each pointed at `data` (when not NULL); returns
+ * the data the first of them had, or `none` when there is none. */
+static const void *unpacked_readers(attune_model *model, const char *name, const void *data,
+                                    const void *none) {
+  const void *had = none;
   for (size_t e = 0; e < model->num_entries; ++e)
     for (size_t i = 0; i < model->entries[e].num_args; ++i) {
       declared *other = &model->entries[e].args[i];
-      if (other->role == ROLE_WEIGHT && !other->panel_width && !strcmp(other->name, name)) {
+      if (other->role != ROLE_WEIGHT || other->panel_width || strcmp(other->name, name))
+        continue;
+      if (had == none)
+        had = other->data;
+      if (data)
         other->data = data;
-        any = true;
-      }
     }
-  return any;
+  return had;
 }
 
 /* Binds a weight the file holds in F16 or BF16 to its f32 conversion, made once: every
@@ -325,27 +338,35 @@ static bool bind_unpacked_readers(attune_model *model, const char *name, void *d
 static attune_status bind_converted(attune_model *model, declared *d, const attune_tensor *found) {
   if (d->data)
     return ATTUNE_OK; /* an unpacked argument an earlier conversion bound */
+  /* Unpacked readers bound already (before the panels, which come later in an entry) hold
+   * the conversion: the panels are packed from it. */
+  static const char no_reader;
+  const void *converted = unpacked_readers(model, d->name, NULL, &no_reader);
+  if (converted != &no_reader && converted)
+    return bind_packed(model, d, converted, ATTUNE_F32, /*from_file=*/false);
   size_t count = 1;
   for (int32_t i = 0; i < found->rank; ++i)
     count *= (size_t)found->shape[i];
   float *f32 = attune_convert_to_f32(found->data, found->dtype, count);
   /* On failure the readers are left pointing at the freed copy; the open fails, and nothing
    * reads them before the model is closed. */
-  bool keep = f32 && bind_unpacked_readers(model, d->name, f32);
+  bool keep = f32 && converted != &no_reader;
   if (!f32 || (keep && !own(model, f32))) {
     free(f32);
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory converting weight '%s'", d->name);
   }
+  unpacked_readers(model, d->name, f32, NULL);
   if (!d->panel_width)
     return ATTUNE_OK;
-  attune_status status = bind_packed(model, d, f32, /*from_file=*/false);
+  attune_status status = bind_packed(model, d, f32, ATTUNE_F32, /*from_file=*/false);
   if (!keep)
     free(f32);
   return status;
 }
 
 /* Checks one weight against the file and binds its data: the file's f32 bytes in place (a
- * copy when misaligned), panels packed from them, or an f32 conversion of F16 and BF16. */
+ * copy when misaligned), panels packed from the file (F32, or BF16 into bf16 panels), or an
+ * f32 conversion of F16 and BF16. */
 static attune_status bind_weight(attune_model *model, const char *weights_path, declared *d) {
   attune_tensor found;
   attune_status status = attune_safetensors_find(model->weights, d->name, &found);
@@ -354,13 +375,12 @@ static attune_status bind_weight(attune_model *model, const char *weights_path, 
   status = attune_check_weight(&found, weights_path, d->name, d->rank, d->shape);
   if (status != ATTUNE_OK)
     return status;
-  bool half = found.dtype == ATTUNE_F16 || found.dtype == ATTUNE_BF16;
   if (d->panel_width && (d->data = shared_panels(model, d)))
     return ATTUNE_OK;
-  if (half)
+  if (d->panel_width && (found.dtype == ATTUNE_F32 || found.dtype == d->panel_dtype))
+    return bind_packed(model, d, found.data, found.dtype, /*from_file=*/true);
+  if (found.dtype != ATTUNE_F32)
     return bind_converted(model, d, &found);
-  if (d->panel_width)
-    return bind_packed(model, d, found.data, /*from_file=*/true);
   d->data = found.data;
   if ((uintptr_t)found.data % sizeof(float) != 0) {
     /* Offsets in the file need not be aligned; compiled code expects aligned floats. */

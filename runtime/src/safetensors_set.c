@@ -213,7 +213,8 @@ static attune_status parse_index(const char *path, const char *text, size_t leng
                        "its shard)",
                        path);
   }
-  qsort(mappings, *count, sizeof *mappings, compare_mapping_tensor);
+  if (*count) /* an empty weight_map leaves `mappings` NULL, which qsort may not take */
+    qsort(mappings, *count, sizeof *mappings, compare_mapping_tensor);
   for (size_t i = 1; i < *count; ++i)
     if (strcmp(mappings[i - 1].tensor, mappings[i].tensor) == 0) {
       attune_status s = attune_fail(ATTUNE_ERROR_WEIGHTS, "%s: tensor '%s' is listed twice", path,

@@ -265,6 +265,14 @@ func.func @packed_matmul_panels(%x: tensor<?x8xf32>, %w: tensor<2x8x16xf32>) {
 
 // -----
 
+func.func @packed_matmul_f16_panels(%x: tensor<?x8xf32>, %w: tensor<3x8x16xf16>) {
+  // expected-error @+1 {{operand #1 must be ranked tensor of 32-bit float or bfloat16 type values}}
+  %y = attune.packed_matmul %x, %w {columns = 40 : i64} : tensor<?x8xf32>, tensor<3x8x16xf16> -> tensor<?x40xf32>
+  return
+}
+
+// -----
+
 func.func @packed_matmul_depth(%x: tensor<?x4xf32>, %w: tensor<3x8x16xf32>) {
   // expected-error @+1 {{lhs [?, 4] does not contract with K = 8}}
   %y = attune.packed_matmul %x, %w {columns = 40 : i64} : tensor<?x4xf32>, tensor<3x8x16xf32> -> tensor<?x40xf32>

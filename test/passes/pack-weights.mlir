@@ -4,6 +4,9 @@
 // weight something else reads, and leaves other matmuls alone.
 // RUN: attune-opt %s -split-input-file -attune-lower-entry -attune-pack-weights | FileCheck %s
 // RUN: attune-opt %s -split-input-file -attune-lower-entry -attune-pack-weights='panel-width=8' | FileCheck %s --check-prefix=WIDTH8
+// RUN: attune-opt %s -split-input-file -attune-lower-entry -attune-pack-weights='precision=bf16' | FileCheck %s --check-prefix=BF16
+// RUN: not attune-opt %s -split-input-file -attune-lower-entry -attune-pack-weights='precision=fp16' 2>&1 | FileCheck %s --check-prefix=BAD-PRECISION
+// BAD-PRECISION: error: attune-pack-weights: precision must be fp32 or bf16, got 'fp16'
 
 // Both layouts, AVX-512 target: 32-column panels, the last one partial (40 = 32 + 8).
 // CHECK-LABEL: func @layouts
@@ -21,6 +24,12 @@
 // CHECK-NOT: attune.matmul
 // WIDTH8-LABEL: func @layouts
 // WIDTH8-SAME: memref<5x64x8xf32> {attune.name = "conv1d"
+// With precision=bf16 the panels hold bf16 (the same shapes and attributes); A and C stay f32.
+// BF16-LABEL: func @layouts
+// BF16-SAME: memref<?x?x64xf32>
+// BF16-SAME: memref<2x64x32xbf16> {attune.name = "conv1d", attune.packed = {shape = [64, 40], transposed = false}, attune.role = "weight"}
+// BF16-SAME: memref<2x64x32xbf16> {attune.name = "linear", attune.packed = {shape = [40, 64], transposed = true}, attune.role = "weight"}
+// BF16: attune.packed_matmul %{{.*}}, %{{.*}} {columns = 40 : i64} : tensor<?x?x64xf32>, tensor<2x64x32xbf16> -> tensor<?x?x40xf32>
 module attributes {attune.target = {cpu = "sapphirerapids", lanes = 16 : i64, registers = 32 : i64}} {
 func.func @layouts(%x: tensor<?x?x64xf32> {attune.name = "x", attune.dims = ["batch", "seq"]})
     -> (tensor<?x?x40xf32> {attune.name = "y", attune.dims = ["batch", "seq"]}) attributes {attune.entry} {

@@ -212,3 +212,25 @@ func.func @norm_odd_columns(%x: tensor<?x20xf32>, %w: tensor<3x20x16xf32>, %r: t
       : tensor<?x20xf32>, tensor<3x20x16xf32> residual tensor<?x44xf32> norm_gain tensor<44xf32> -> tensor<?x44xf32>, tensor<?x44xf32>
   return %n : tensor<?x44xf32>
 }
+
+// -----
+
+// bf16 panels (attune-pack-weights precision=bf16): a kernel of its own, reading half the
+// bytes per panel vector, widened to f32 before the FMAs; the sums and C stay f32. The
+// reference lowering widens each element the same way.
+// CHECK-LABEL: func @bf16_panels
+// CHECK: bufferization.to_memref %{{.*}} read_only : memref<3x20x16xbf16>
+// CHECK: call @attune_matmul_k20_n48_bf16(
+// CHECK: func.func private @attune_matmul_k20_n48_bf16(%{{.*}}: memref<?x20xf32>, %{{.*}}: memref<3x20x16xbf16>, %{{.*}}: memref<?x48xf32>)
+// CHECK: vector.load {{.*}} : memref<{{.*}}xbf16, strided<[16, 1], offset: ?>>, vector<8xbf16>
+// CHECK-NEXT: arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
+// CHECK: vector.fma %{{.*}} : vector<8xf32>
+// REFERENCE-LABEL: func @bf16_panels
+// REFERENCE: linalg.generic
+// REFERENCE: ^bb0(%[[A:.+]]: f32, %[[W:.+]]: bf16, %[[C:.+]]: f32):
+// REFERENCE-NEXT: %[[WIDE:.+]] = arith.extf %[[W]] : bf16 to f32
+// REFERENCE-NEXT: arith.mulf %[[A]], %[[WIDE]] : f32
+func.func @bf16_panels(%x: tensor<?x20xf32>, %w: tensor<3x20x16xbf16>) -> tensor<?x48xf32> {
+  %y = attune.packed_matmul %x, %w {columns = 48 : i64} : tensor<?x20xf32>, tensor<3x20x16xbf16> -> tensor<?x48xf32>
+  return %y : tensor<?x48xf32>
+}

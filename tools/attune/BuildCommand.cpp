@@ -136,6 +136,12 @@ int attune::buildCommand(int argc, char **argv) {
       cl::desc("Lower fused attention to the blocked online-softmax kernel on tensors (scalar "
                "loops) instead of the vectorized, multithreaded one"),
       cl::cat(category));
+  cl::opt<std::string> precision(
+      "precision",
+      cl::desc("Precision of the products by weights: fp32, or bf16 (weights rounded to "
+               "bfloat16 when the library opens them, read at half the bytes, sums in f32; "
+               "norms, softmax, attention and the residual stream stay f32)"),
+      cl::init("fp32"), cl::value_desc("fp32|bf16"), cl::cat(category));
   cl::opt<bool> noPackWeights(
       "no-pack-weights",
       cl::desc("Matmuls read weights as stored (scalar loops) instead of packed panels"),
@@ -258,6 +264,10 @@ int attune::buildCommand(int argc, char **argv) {
     llvm::errs() << "attune: --max-batch and --max-seq must be at least 1\n";
     return kExitUsage;
   }
+  if (precision != "fp32" && precision != "bf16") {
+    llvm::errs() << "attune: --precision must be fp32 or bf16, got '" << precision << "'\n";
+    return kExitUsage;
+  }
   // The target is known before any pass runs: an unknown --cpu stops here, and every pass
   // reads the register file and caches from the module (attune.target).
   CpuTargetOptions target{cpu, optLevel};
@@ -310,8 +320,8 @@ int attune::buildCommand(int argc, char **argv) {
     return printModule();
 
   mlir::PassManager entryPasses(&context);
-  buildEntryPipeline(entryPasses,
-                     EntryPipelineOptions{!noPackWeights, !noFuseEpilogues, !noFuseNorms});
+  buildEntryPipeline(
+      entryPasses, EntryPipelineOptions{!noPackWeights, !noFuseEpilogues, !noFuseNorms, precision});
   if (mlir::failed(entryPasses.run(*model->module)))
     return 1;
   mlir::FailureOr<ModelInterface> interface = describeModel(*model->module, model->name, model->bounds);

@@ -1,0 +1,89 @@
+// Unit tests of weight packing (pack.c): both file layouts into the kernel's column panels,
+// zero past the last column, f32 panels and the bf16 panels of --precision=bf16 (f32 weights
+// rounded to nearest even, BF16 weights copied), and the rounding itself.
+#include "attune/runtime.h"
+extern "C" {
+#include "internal.h"
+}
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace {
+
+float bits(uint32_t value) {
+  float f;
+  std::memcpy(&f, &value, sizeof f);
+  return f;
+}
+
+TEST(PackTest, RoundsToNearestEven) {
+  EXPECT_EQ(attune_f32_to_bf16(1.0f), 0x3f80);
+  EXPECT_EQ(attune_f32_to_bf16(-3.140625f), 0xc049);
+  // Halfway cases go to the even neighbour; just above half rounds up.
+  EXPECT_EQ(attune_f32_to_bf16(bits(0x3f808000)), 0x3f80);
+  EXPECT_EQ(attune_f32_to_bf16(bits(0x3f818000)), 0x3f82);
+  EXPECT_EQ(attune_f32_to_bf16(bits(0x3f808001)), 0x3f81);
+  EXPECT_EQ(attune_f32_to_bf16(bits(0x3f807fff)), 0x3f80);
+  // Past the largest bf16 rounds to infinity; infinities and signed zeros stay.
+  EXPECT_EQ(attune_f32_to_bf16(bits(0x7f7fffff)), 0x7f80);
+  EXPECT_EQ(attune_f32_to_bf16(INFINITY), 0x7f80);
+  EXPECT_EQ(attune_f32_to_bf16(-INFINITY), 0xff80);
+  EXPECT_EQ(attune_f32_to_bf16(-0.0f), 0x8000);
+  // NaNs stay NaNs (a payload only in the low bits would otherwise round to infinity).
+  EXPECT_TRUE(std::isnan(attune_bf16_to_f32(attune_f32_to_bf16(bits(0x7f800001)))));
+  EXPECT_TRUE(std::isnan(attune_bf16_to_f32(attune_f32_to_bf16(bits(0xffc00000)))));
+  // Every bf16 value round-trips.
+  for (uint32_t b = 0; b < 0x10000; ++b) {
+    float value = attune_bf16_to_f32(static_cast<uint16_t>(b));
+    if (!std::isnan(value))
+      ASSERT_EQ(attune_f32_to_bf16(value), b) << b;
+  }
+}
+
+// W [K = 3, N = 5] in panels of width 4: two panels, the second holding one column.
+class PackLayouts : public ::testing::TestWithParam<bool> {};
+
+TEST_P(PackLayouts, PacksEitherLayoutIntoEitherPrecision) {
+  bool transposed = GetParam();
+  const int64_t k = 3, n = 5, width = 4;
+  std::vector<float> w(k * n); // W[k][n] = 1 + k·n + n/8 (exact in bf16: a few bits)
+  std::vector<float> stored(k * n);
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      w[i * n + j] = 1.0f + float(i * n + j) / 8.0f;
+      stored[transposed ? j * k + i : i * n + j] = w[i * n + j];
+    }
+  std::vector<uint16_t> storedBf16(stored.size());
+  for (size_t i = 0; i < stored.size(); ++i)
+    storedBf16[i] = attune_f32_to_bf16(stored[i]);
+
+  auto *f32 = static_cast<float *>(
+      attune_pack_panels(stored.data(), ATTUNE_F32, k, n, width, transposed, ATTUNE_F32, false));
+  auto *fromF32 = static_cast<uint16_t *>(
+      attune_pack_panels(stored.data(), ATTUNE_F32, k, n, width, transposed, ATTUNE_BF16, false));
+  auto *fromBf16 = static_cast<uint16_t *>(attune_pack_panels(
+      storedBf16.data(), ATTUNE_BF16, k, n, width, transposed, ATTUNE_BF16, false));
+  ASSERT_TRUE(f32 && fromF32 && fromBf16);
+  for (int64_t p = 0; p < 2; ++p)
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < width; ++j) {
+        int64_t column = p * width + j, at = (p * k + i) * width + j;
+        float want = column < n ? w[i * n + column] : 0.0f;
+        EXPECT_EQ(f32[at], want) << p << " " << i << " " << j;
+        EXPECT_EQ(attune_bf16_to_f32(fromF32[at]), want) << p << " " << i << " " << j;
+        EXPECT_EQ(fromBf16[at], fromF32[at]) << p << " " << i << " " << j;
+      }
+  std::free(f32);
+  std::free(fromF32);
+  std::free(fromBf16);
+}
+
+INSTANTIATE_TEST_SUITE_P(KnAndNk, PackLayouts, ::testing::Bool());
+
+} // namespace
