@@ -61,6 +61,11 @@ constexpr llvm::StringLiteral kWorkspaceSuffix = "_workspace";
 /// stored in the file), transposed}`; the argument's own type is the [P, K, width] panels of
 /// attune.packed_matmul. `transposed` means the file stores [N, K] (torch's nn.Linear).
 constexpr llvm::StringLiteral kPacked = "attune.packed";
+/// In attune.packed of a weight quantized to i8 panels (attune-pack-weights precision=int8),
+/// `scales = <width>`: the argument is not the panels but the [P·width] f32 scale of each
+/// column of the panels `width` wide (max |W[:, n]| / 127; 1 for a column of zeros), computed
+/// with them at open time. The manifest renders it `scales WIDTH ORDER`.
+constexpr llvm::StringLiteral kPackedScales = "scales";
 
 /// On the module, after attune-instrument-kernels: the kernel table, one dictionary
 /// `{name, fused = [...], location}` per kernel id, in id order. The manifest renders each as

@@ -342,6 +342,12 @@ LogicalResult PackedMatmulOp::verify() {
   if (result.getShape() != ArrayRef<int64_t>(expected))
     return emitOpError("result must be ") << shapeString(expected) << ", got "
                                           << shapeString(result.getShape());
+  bool quantized = panels.getElementType().isInteger(8);
+  if (quantized != bool(getScales()))
+    return emitOpError("i8 panels need scales, and only they have them");
+  if (getScales() && getScales().getType().getShape() != ArrayRef<int64_t>{count * width})
+    return emitOpError("scales must be [")
+           << count * width << "], got " << shapeString(getScales().getType().getShape());
   if (getBias() && getBias().getType().getShape() != ArrayRef<int64_t>{columns})
     return emitOpError("bias must be [") << columns << "], got "
                                          << shapeString(getBias().getType().getShape());

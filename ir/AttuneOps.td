@@ -33,9 +33,10 @@ class Attune_StrAttrOf<list<string> values> : ConfinedAttr<StrAttr, [AttrConstra
     "one of " # !interleave(values, ", ")>]>;
 
 def Attune_FloatTensor : RankedTensorOf<[F32]>;
-/// A weight packed into panels: f32, or bf16 where the model computes its products in bf16
-/// (attune-pack-weights precision=bf16; sums stay f32).
-def Attune_PanelTensor : RankedTensorOf<[F32, BF16]>;
+/// A weight packed into panels: f32, bf16 where the model computes its products in bf16
+/// (attune-pack-weights precision=bf16), or i8 with a scale per column (precision=int8);
+/// sums stay f32.
+def Attune_PanelTensor : RankedTensorOf<[F32, BF16, I8]>;
 def Attune_IntTensor : RankedTensorOf<[I32, I64]>;
 def Attune_BoolTensor : RankedTensorOf<[I1]>;
 def Attune_AnyTensor : RankedTensorOf<[F32, I32, I64, I1]>;
@@ -207,8 +208,11 @@ def Attune_PackedMatmulOp : Attune_Op<"packed_matmul", [Pure, AttrSizedOperandSe
     width⌉). The result is [..., columns]: every leading dim of `lhs` is a row of one M × K by
     K × N product. `attune-pack-weights` makes these from `attune.matmul` with a weight operand
     (either Hugging Face layout) and records the packing on the weight's argument; the
-    runtime packs the weight when the model is opened. The panels are f32 or bf16 (the
-    weight rounded to bfloat16); products are summed in f32 either way.
+    runtime packs the weight when the model is opened. The panels are f32, bf16 (the weight
+    rounded to bfloat16) or i8: then `scales` ([P·width] f32) holds each column's scale, the
+    weight is `panels[p][k][j] · scales[p·width + j]` (symmetric per output channel), and the
+    product is summed in integers' f32 values and scaled before the epilogue. Products are
+    summed in f32 in every case.
 
     The epilogue (`attune-fuse-epilogues`) is applied to each output before it is stored:
     `activation(x·W + bias) + residual`, each part optional. `bias` is [columns]; `residual`
@@ -231,6 +235,7 @@ def Attune_PackedMatmulOp : Attune_Op<"packed_matmul", [Pure, AttrSizedOperandSe
     ```
   }];
   let arguments = (ins Attune_FloatTensor:$lhs, Attune_PanelTensor:$panels,
+                       Optional<Attune_FloatTensor>:$scales,
                        Optional<Attune_FloatTensor>:$bias,
                        Optional<Attune_FloatTensor>:$residual,
                        Optional<Attune_FloatTensor>:$norm_gain,
@@ -243,15 +248,16 @@ def Attune_PackedMatmulOp : Attune_Op<"packed_matmul", [Pure, AttrSizedOperandSe
   // Each optional operand's type follows its keyword: which of them an op has is then
   // unambiguous when parsing (a residual without a bias, a norm without either).
   let assemblyFormat = [{
-    $lhs `,` $panels (`bias` $bias^)? (`residual` $residual^)? (`norm_gain` $norm_gain^)?
-    (`norm_bias` $norm_bias^)? attr-dict `:` type($lhs) `,` type($panels)
-    (`bias` type($bias)^)? (`residual` type($residual)^)? (`norm_gain` type($norm_gain)^)?
+    $lhs `,` $panels (`scales` $scales^)? (`bias` $bias^)? (`residual` $residual^)?
+    (`norm_gain` $norm_gain^)? (`norm_bias` $norm_bias^)? attr-dict `:` type($lhs) `,`
+    type($panels) (`scales` type($scales)^)? (`bias` type($bias)^)? (`residual` type($residual)^)? (`norm_gain` type($norm_gain)^)?
     (`norm_bias` type($norm_bias)^)? `->` type($result) (`,` type($normalized)^)?
   }];
   let builders = [
     OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$lhs, "::mlir::Value":$panels,
-                   "int64_t":$columns), [{
-      build($_builder, $_state, result, /*normalized=*/nullptr, lhs, panels, /*bias=*/nullptr,
+                   "::mlir::Value":$scales, "int64_t":$columns), [{
+      build($_builder, $_state, result, /*normalized=*/nullptr, lhs, panels, scales,
+            /*bias=*/nullptr,
             /*residual=*/nullptr, /*norm_gain=*/nullptr, /*norm_bias=*/nullptr, columns,
             /*activation=*/nullptr, /*norm=*/nullptr, /*norm_epsilon=*/nullptr);
     }]>

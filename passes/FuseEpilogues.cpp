@@ -31,7 +31,8 @@ void growInto(PatternRewriter &rewriter, PackedMatmulOp op, Operation *consumer,
   rewriter.setInsertionPoint(consumer);
   auto grown = rewriter.create<PackedMatmulOp>(
       consumer->getLoc(), op.getResult().getType(), /*normalized=*/Type(), op.getLhs(),
-      op.getPanels(), bias ? bias : op.getBias(), residual ? residual : op.getResidual(),
+      op.getPanels(), op.getScales(), bias ? bias : op.getBias(),
+      residual ? residual : op.getResidual(),
       /*norm_gain=*/Value(), /*norm_bias=*/Value(), op.getColumnsAttr(),
       activation ? activation : op.getActivationAttr(), /*norm=*/StringAttr(),
       /*norm_epsilon=*/FloatAttr());

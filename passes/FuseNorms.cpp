@@ -52,9 +52,9 @@ struct FuseNormPattern : OpRewritePattern<NormOp> {
     rewriter.setInsertionPoint(product);
     Type type = product.getResult().getType();
     auto fused = rewriter.create<PackedMatmulOp>(
-        product.getLoc(), type, type, product.getLhs(), product.getPanels(), product.getBias(),
-        product.getResidual(), norm.getGain(), biasOf(norm), product.getColumnsAttr(),
-        product.getActivationAttr(), rewriter.getStringAttr(kindOf(norm)),
+        product.getLoc(), type, type, product.getLhs(), product.getPanels(), product.getScales(),
+        product.getBias(), product.getResidual(), norm.getGain(), biasOf(norm),
+        product.getColumnsAttr(), product.getActivationAttr(), rewriter.getStringAttr(kindOf(norm)),
         norm.getEpsilonAttr());
     rewriter.replaceOp(norm, fused.getNormalized());
     rewriter.replaceOp(product, ValueRange{fused.getResult()});
@@ -82,7 +82,7 @@ PackedMatmulOp attune::unfuseNorm(RewriterBase &rewriter, PackedMatmulOp op) {
   Location loc = op.getLoc();
   Type type = op.getResult().getType();
   auto product = rewriter.create<PackedMatmulOp>(
-      loc, type, /*normalized=*/Type(), op.getLhs(), op.getPanels(), op.getBias(),
+      loc, type, /*normalized=*/Type(), op.getLhs(), op.getPanels(), op.getScales(), op.getBias(),
       op.getResidual(), /*norm_gain=*/Value(), /*norm_bias=*/Value(), op.getColumnsAttr(),
       op.getActivationAttr(), /*norm=*/StringAttr(), /*norm_epsilon=*/FloatAttr());
   Value normalized;

@@ -225,10 +225,13 @@ struct PackedMatmulLowering : OpRewritePattern<PackedMatmulOp> {
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, result, ValueRange{op.getLhs(), op.getPanels()}, init, maps, iterators,
         [](OpBuilder &b, Location l, ValueRange args) {
-          // bf16 panels widen to f32 exactly; the sum is f32.
+          // bf16 panels widen to f32 exactly, i8 ones to their values (scaled after the
+          // sum); the sum is f32.
           Value weight = args[1];
-          if (!weight.getType().isF32())
+          if (weight.getType().isBF16())
             weight = b.create<arith::ExtFOp>(l, b.getF32Type(), weight);
+          else if (weight.getType().isInteger(8))
+            weight = b.create<arith::SIToFPOp>(l, b.getF32Type(), weight);
           Value product = b.create<arith::MulFOp>(l, args[0], weight);
           b.create<linalg::YieldOp>(l, ValueRange{b.create<arith::AddFOp>(l, args[2], product)});
         });
@@ -241,7 +244,7 @@ struct PackedMatmulLowering : OpRewritePattern<PackedMatmulOp> {
   /// activation(product + bias) + residual, each part the op has, as one elementwise loop:
   /// what the vector kernel applies in its registers.
   static Value applyEpilogue(PatternRewriter &rewriter, PackedMatmulOp op, Value product) {
-    if (!op.getBias() && !op.getResidual() && !op.getActivation())
+    if (!op.getScales() && !op.getBias() && !op.getResidual() && !op.getActivation())
       return product;
     Location loc = op.getLoc();
     RankedTensorType result = op.getResult().getType();
@@ -249,8 +252,19 @@ struct PackedMatmulLowering : OpRewritePattern<PackedMatmulOp> {
     AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
     SmallVector<Value> inputs{product};
     SmallVector<AffineMap> maps{identity};
-    if (op.getBias()) {
-      inputs.push_back(op.getBias());
+    // The column scales of i8 panels are [P·width]: column n's is at n; the first
+    // `columns` of them are the result's.
+    Value scales = op.getScales();
+    int64_t columns = op.getColumns();
+    if (scales && cast<RankedTensorType>(scales.getType()).getDimSize(0) != columns)
+      scales = rewriter.create<tensor::ExtractSliceOp>(
+          loc, scales, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(columns)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
+    for (Value vector : {scales, Value(op.getBias())}) {
+      if (!vector)
+        continue;
+      inputs.push_back(vector);
       maps.push_back(AffineMap::get(rank, 0, rewriter.getAffineDimExpr(rank - 1)));
     }
     if (op.getResidual()) {
@@ -262,12 +276,15 @@ struct PackedMatmulLowering : OpRewritePattern<PackedMatmulOp> {
       return rewriter.create<tensor::DimOp>(loc, product, i);
     });
     StringRef activation = op.getActivation() ? *op.getActivation() : "";
-    bool bias = bool(op.getBias()), residual = bool(op.getResidual());
+    bool scaled = bool(op.getScales()), bias = bool(op.getBias());
+    bool residual = bool(op.getResidual());
     SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, result, inputs, init, maps, iterators, [&](OpBuilder &b, Location l, ValueRange args) {
           Value x = args[0];
           unsigned next = 1;
+          if (scaled)
+            x = b.create<arith::MulFOp>(l, x, args[next++]);
           if (bias)
             x = b.create<arith::AddFOp>(l, x, args[next++]);
           if (!activation.empty())

@@ -138,7 +138,7 @@ struct EntryPipelineOptions {
   bool fuseEpilogues = true;
   /// The norm after a fused residual add becomes the kernel's second result.
   bool fuseNorms = true;
-  /// The packed weights' precision: "fp32" or "bf16" (attune-pack-weights).
+  /// The packed weights' precision: "fp32", "bf16" or "int8" (attune-pack-weights).
   std::string precision = "fp32";
 };
 

@@ -58,7 +58,11 @@ def AttunePackWeightsPass : Pass<"attune-pack-weights", "mlir::ModuleOp"> {
     With `precision=bf16` the panels are bf16 (`memref<P x K x width x bf16>`): the runtime
     rounds the weight to bfloat16 (nearest even; a BF16 file's bits are taken as stored), the
     kernel widens each panel vector to f32 and accumulates in f32, so a product reads half the
-    weight bytes; everything else stays f32.
+    weight bytes; everything else stays f32. With `precision=int8` (weight-only int8) the
+    panels are i8 and each packed weight gets a second argument, `attune.packed = {...,
+    scales}`, of [P·width] f32: the runtime quantizes each column symmetrically (scale max |W|
+    / 127, values rounded to nearest), and the product reads a quarter of the bytes, widens
+    them to f32 and scales each column's sum before the epilogue.
 
     Before:
     ```mlir
@@ -83,7 +87,8 @@ def AttunePackWeightsPass : Pass<"attune-pack-weights", "mlir::ModuleOp"> {
     Option<"panelWidth", "panel-width", "int64_t", /*default=*/"0",
            "Columns per panel (default: two vectors of the target's lanes)">,
     Option<"precision", "precision", "std::string", /*default=*/"\"fp32\"",
-           "The panels' precision: fp32 or bf16 (weights rounded to bfloat16, f32 sums)">
+           "The panels' precision: fp32, bf16 (weights rounded to bfloat16) or int8 (per "
+           "column scales); sums are f32">
   ];
   let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
 }

@@ -49,6 +49,10 @@ using attune::kPrefetchAttr;
 
 namespace {
 
+/// Independent sums a tile of narrow (bf16, i8) panels keeps at least: FMAs in flight to
+/// cover their latency (4 cycles, 2 a cycle).
+constexpr int64_t kMinSumChains = 8;
+
 /// Tasks a product is split into at least, where it has enough panels: enough for a
 /// dynamic task counter to balance the threads.
 constexpr int64_t kMinTasks = 16;
@@ -106,7 +110,10 @@ std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options,
   g.unroll = 4;
   // The panel stream is prefetched ~2 KiB ahead: the hardware prefetcher stops at every
   // page boundary, which costs most when the panels come from memory (an LM head).
-  g.prefetch = std::max<int64_t>(g.unroll, 2048 / (width * panelBytes));
+  // Narrow panels (bf16, i8) 4 KiB ahead: the products of a GPT-2-small int8 decode step
+  // took 8.0-9.0 ms with 2 KiB, 6.7-7.0 ms with 4 KiB (Zen 5, 1 thread).
+  int64_t prefetchBytes = panelBytes < 4 ? 4096 : 2048;
+  g.prefetch = std::max<int64_t>(g.unroll, prefetchBytes / (width * panelBytes));
   // K splits into equal blocks whose tile rows fill at most half the L1: they stay there
   // while the task's panels stream past.
   int64_t blocks =
@@ -130,8 +137,9 @@ std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options,
   return g;
 }
 
-/// What the kernel applies to each output before storing it: activation(x·W + bias) +
-/// residual (bias [N] and residual [rows..., N] as buffers; each part optional).
+/// What the kernel applies to each output before storing it: activation(x·W·scale + bias) +
+/// residual (scale [P·width] for i8 panels, bias [N] and residual [rows..., N] as buffers;
+/// each part optional).
 ///
 /// Without an activation, the sums start from the residual instead (the first K block loads
 /// it where it would load zeros): each element of the residual is then read once, before the
@@ -139,11 +147,13 @@ std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options,
 /// own buffer (`kInPlaceOfAttr`; the memory plan decides). Summed as residual + x·W + bias
 /// rather than x·W + bias + residual: the same up to rounding.
 struct MatmulEpilogue {
+  /// The column scales of i8 panels ([P·width]): the sum is scaled first.
+  Value scales;
   Value bias, residual;
   StringRef activation;
-  bool startsFromResidual() const { return residual && activation.empty(); }
+  bool startsFromResidual() const { return residual && activation.empty() && !scales; }
   bool anyAtEnd() const {
-    return bias || !activation.empty() || (residual && !startsFromResidual());
+    return scales || bias || !activation.empty() || (residual && !startsFromResidual());
   }
 };
 
@@ -374,10 +384,17 @@ private:
         // One prefetch per 64-byte line of the panel row.
         if (v * g.lanes * g.panelBytes % 64 == 0)
           load->setAttr(kPrefetchAttr, b.getI64ArrayAttr({g.prefetch, 0}));
-        // bf16 panels widen to f32 exactly (the bits shifted up), and the sums stay f32.
-        weights.push_back(panelElement.isF32()
-                              ? Value(load)
-                              : Value(b.create<arith::ExtFOp>(loc, vecType(), load.getResult())));
+        // bf16 panels widen to f32 exactly (the bits shifted up), i8 ones to their integer
+        // values (scaled once the sum is done); the sums stay f32.
+        Value weight = load;
+        if (panelElement.isBF16()) {
+          weight = b.create<arith::ExtFOp>(loc, vecType(), weight);
+        } else if (panelElement.isInteger(8)) {
+          weight =
+              b.create<arith::ExtSIOp>(loc, VectorType::get({g.lanes}, b.getI32Type()), weight);
+          weight = b.create<arith::SIToFPOp>(loc, vecType(), weight);
+        }
+        weights.push_back(weight);
       }
       Value kk = sub(u == 0 ? k : add(k, index(u)), source.firstK);
       for (int64_t r = 0; r < rows; ++r) {
@@ -389,17 +406,33 @@ private:
       }
       return next;
     };
-    // Unrolled main loop, then the last k steps one at a time.
+    // Unrolled main loop, then the last k steps one at a time. A tile of few accumulators (a
+    // decode step's one row) waits on each FMA's latency: with panels of a half or a quarter
+    // of f32's bytes that, not memory, bounds it (int8, 1 row: 62-84% of the bandwidth). Such
+    // tiles keep a set of sums per unrolled step, added up after the loop; f32 tiles keep one
+    // (their sums stay in the order every tile sums in).
+    int64_t sets = count < kMinSumChains && !panelElement.isF32() ? g.unroll : 1;
     Value steps = sub(k1, k0);
     Value mainEnd = add(k0, mul(b.create<arith::DivUIOp>(loc, steps, index(g.unroll)),
                                 index(g.unroll)));
-    SmallVector<Value> acc = loop(k0, mainEnd, g.unroll, init, [&](Value k, ValueRange carried) {
-      SmallVector<Value> current(carried);
-      Value view = panelRows(k, g.unroll);
-      for (int64_t u = 0; u < g.unroll; ++u)
-        current = step(k, view, u, current);
-      return current;
-    });
+    SmallVector<Value> carriedInit(init);
+    for (int64_t i = count; i < sets * count; ++i)
+      carriedInit.push_back(splat(0.0));
+    SmallVector<Value> acc =
+        loop(k0, mainEnd, g.unroll, carriedInit, [&](Value k, ValueRange carried) {
+          SmallVector<Value> current(carried);
+          Value view = panelRows(k, g.unroll);
+          for (int64_t u = 0; u < g.unroll; ++u) {
+            auto set = MutableArrayRef<Value>(current).slice(u % sets * count, count);
+            SmallVector<Value> next = step(k, view, u, set);
+            llvm::copy(next, set.begin());
+          }
+          return current;
+        });
+    for (int64_t half = sets / 2; half >= 1; half /= 2) // pairwise: (s0 + s2) + (s1 + s3)
+      for (int64_t i = 0; i < half * count; ++i)
+        acc[i] = b.create<arith::AddFOp>(loc, acc[i], acc[i + half * count]);
+    acc.resize(count);
     if (depth % g.unroll != 0 || g.kBlock % g.unroll != 0)
       acc = loop(mainEnd, k1, 1, acc,
                  [&](Value k, ValueRange carried) { return step(k, panelRows(k, 1), 0, carried); });
@@ -447,7 +480,9 @@ private:
           }
           Value value = values[r * g.vectors + v];
           if (withEpilogue) {
-            // activation(x·W + bias) + residual, in registers.
+            // activation(x·W·scale + bias) + residual, in registers.
+            if (epilogue.scales)
+              value = b.create<arith::MulFOp>(loc, value, read(epilogue.scales, column));
             if (epilogue.bias)
               value = b.create<arith::AddFOp>(loc, value, read(epilogue.bias, column));
             if (!epilogue.activation.empty())
@@ -472,7 +507,7 @@ private:
   MatmulGeometry g;
   int64_t numPanels = 0, depth = 0, width = 0, columns = 0;
   Value lhs, panels, out, rowCount, panelsPerTask;
-  Type panelElement; // f32 or bf16
+  Type panelElement; // f32, bf16 or i8
   MatmulEpilogue epilogue;
   MatmulNorm norm;
 };
@@ -534,6 +569,8 @@ public:
     for (auto [i, value] : llvm::enumerate(op->getResults()))
       outs.push_back(resultBuffer(b, loc, value, dynamicSizes, destinations[i]));
     SmallVector<Value> arguments{asRows(b, loc, lhs), panels, asRows(b, loc, outs[0])};
+    if (op.getScales())
+      arguments.push_back(readOnlyView(b, loc, op.getScales()));
     if (op.getBias())
       arguments.push_back(readOnlyView(b, loc, op.getBias()));
     if (op.getResidual())
@@ -549,6 +586,7 @@ public:
         arguments.push_back(readOnlyView(b, loc, op.getNormBias()));
     }
     MatmulKernelKind kind{static_cast<int64_t>(op.getColumns()),
+                          bool(op.getScales()),
                           bool(op.getBias()),
                           bool(op.getResidual()),
                           op.getActivation() ? *op.getActivation() : "",
@@ -556,6 +594,8 @@ public:
                           norm.empty() ? 0.0 : op.getNormEpsilon()->convertToDouble()};
     func::FuncOp kernel = kernelFor(loc, ValueRange(arguments).getTypes(), kind, *geometry);
     SmallVector<StringRef> fused;
+    if (kind.scales)
+      fused.push_back("int8 scales");
     if (kind.bias)
       fused.push_back("bias");
     if (!kind.activation.empty())
@@ -589,7 +629,7 @@ private:
   /// What a kernel computes besides its operand types: one kernel per kind and types.
   struct MatmulKernelKind {
     int64_t columns;
-    bool bias, residual;
+    bool scales, bias, residual;
     StringRef activation, norm;
     double normEpsilon;
   };
@@ -615,6 +655,8 @@ private:
       name += "_" + kind.norm.str();
     if (panelsType.getElementType().isBF16())
       name += "_bf16";
+    if (kind.scales)
+      name += "_int8";
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     auto kernel = b.create<func::FuncOp>(loc, name, type);
     kernel.setPrivate();
@@ -623,6 +665,8 @@ private:
     b.setInsertionPointToStart(body);
     MatmulEpilogue epilogue;
     unsigned next = 3;
+    if (kind.scales)
+      epilogue.scales = body->getArgument(next++);
     if (kind.bias)
       epilogue.bias = body->getArgument(next++);
     if (kind.residual)

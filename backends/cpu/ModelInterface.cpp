@@ -63,18 +63,31 @@ static LogicalResult describeEntry(func::FuncOp entry, const llvm::StringMap<int
     if (auto packed = entry.getArgAttrOfType<DictionaryAttr>(i, abi::kPacked)) {
       auto shape = packed.getAs<ArrayAttr>("shape");
       auto transposed = packed.getAs<BoolAttr>("transposed");
-      if (!shape || !transposed || type.getRank() != 3 || !type.hasStaticShape())
+      auto scalesOf = packed.getAs<IntegerAttr>(abi::kPackedScales);
+      arg.scales = bool(scalesOf);
+      // Panels [P, K, width], or the [P·width] f32 scales of i8 ones.
+      bool typed =
+          arg.scales ? type.getRank() == 1 && type.getElementType().isF32() : type.getRank() == 3;
+      if (!shape || !transposed || !typed || !type.hasStaticShape())
         return entry.emitOpError("packed weight '")
-               << arg.name << "' needs [P, K, width] panels and {shape, transposed}";
+               << arg.name << "' needs [P, K, width] panels (or their [P·width] f32 scales) "
+               << "and {shape, transposed}";
       for (Attribute size : shape)
         arg.dims.push_back(std::to_string(cast<IntegerAttr>(size).getInt()));
-      arg.panelWidth = type.getDimSize(2);
       arg.transposed = transposed.getValue();
+      if (arg.scales) {
+        arg.panelWidth = scalesOf.getInt();
+        described.args.push_back(std::move(arg));
+        continue;
+      }
+      arg.panelWidth = type.getDimSize(2);
       if (type.getElementType().isBF16())
         arg.panelDtype = "bf16";
+      else if (type.getElementType().isInteger(8))
+        arg.panelDtype = "i8";
       else if (!type.getElementType().isF32())
         return entry.emitOpError("packed weight '")
-               << arg.name << "' has panels of " << type.getElementType() << " (f32 or bf16)";
+               << arg.name << "' has panels of " << type.getElementType() << " (f32, bf16 or i8)";
       described.args.push_back(std::move(arg));
       continue;
     }
@@ -135,7 +148,8 @@ std::string ModelInterface::manifest() const {
     for (const InterfaceArg &arg : entry.args) {
       text += arg.role + " " + arg.name + " " + arg.dtype + " " + llvm::join(arg.dims, " ");
       if (arg.panelWidth)
-        text += llvm::formatv(" panels {0} {1}{2}", arg.panelWidth, arg.transposed ? "nk" : "kn",
+        text += llvm::formatv(" {0} {1} {2}{3}", arg.scales ? "scales" : "panels", arg.panelWidth,
+                              arg.transposed ? "nk" : "kn",
                               arg.panelDtype == "f32" ? "" : " " + arg.panelDtype);
       if (arg.values)
         text += llvm::formatv(" values {0} {1}", arg.values->first, arg.values->second);

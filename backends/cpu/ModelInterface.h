@@ -25,9 +25,12 @@ struct InterfaceArg {
   /// Packed weights (attune.packed): columns per panel, and whether the file stores [N, K].
   int64_t panelWidth = 0;
   bool transposed = false;
-  /// What the panels hold: "f32", or "bf16" (the weight rounded; the manifest's panels line
-  /// ends `bf16`).
+  /// What the panels hold: "f32", "bf16" (the weight rounded) or "i8" (quantized; the
+  /// manifest's panels line ends with it unless f32).
   std::string panelDtype = "f32";
+  /// The [P·width] f32 column scales of a weight packed into i8 panels (`scales WIDTH ORDER`
+  /// in the manifest), not the panels.
+  bool scales = false;
   /// Integer inputs of token ids (attune.values): the values allowed, [lo, hi).
   std::optional<std::pair<int64_t, int64_t>> values;
   /// Where the description asks for it ("prelude:11:29 in models/gpt2.tfm:27:19" for a

@@ -157,6 +157,12 @@ int attune_parallel_limit(int threads);
  * of W are released. NULL when out of memory (pack.c). */
 void *attune_pack_panels(const void *weight, attune_dtype source, int64_t k, int64_t n,
                          int64_t width, bool transposed, attune_dtype panels, bool release);
+/* A weight W of f32 ([k][n], or [n][k] when `transposed`) quantized to int8 panels of `width`
+ * columns (the layout of attune_pack_panels) and one f32 scale per column, [P·width] (1 past
+ * the last column), both new 64-byte aligned buffers (free()); when `release`, the file's
+ * pages of W are released. False when out of memory (quantize.c). */
+bool attune_quantize_panels(const void *weight, int64_t k, int64_t n, int64_t width,
+                            bool transposed, bool release, int8_t **panels, float **scales);
 /* f32 to bfloat16 bits, rounded to nearest even; a NaN stays a NaN (convert.c). */
 uint16_t attune_f32_to_bf16(float value);
 

@@ -12,6 +12,8 @@
  *   output logits f32 batch seq 512
  *   weight h.0.mlp.c_fc.weight f32 64 256 panels 32 kn
  *   weight h.0.mlp.c_proj.weight f32 256 64 panels 32 kn bf16   (bf16 panels: --precision=bf16)
+ *   weight h.0.mlp.c_fc.weight f32 64 256 panels 64 kn i8       (int8 panels: --weights-int8,
+ *   weight h.0.mlp.c_fc.weight f32 64 256 scales 64 kn           and their column scales)
  *   input token_type_ids i32 batch seq values 0 2   (each value in [0, 2): ids of a table)
  *   kernel matmul k64 n256 | bias, gelu_tanh | models/gpt2.tfm:30:9   (kernel id 0, 1, ...)
  *   entry forward_step
@@ -24,7 +26,8 @@
  *
  * A weight with `panels WIDTH ORDER [bf16]` is passed packed (pack.c): the file stores it
  * [K, N] (ORDER kn) or [N, K] (nk), as the dims say; the compiled code reads [P, K, WIDTH]
- * panels, of f32 or, marked bf16, of the weight rounded to bfloat16.
+ * panels, of f32 or, marked bf16, of the weight rounded to bfloat16; marked i8, of the weight
+ * quantized (quantize.c), whose `scales WIDTH ORDER` argument holds each column's scale.
  * Each argument is passed to the compiled code as a memref descriptor
  * {allocated, aligned, offset, sizes[rank], strides[rank]}; the workspace (the memory plan's
  * one buffer, attune-plan-memory) as a 1-D buffer of its bytes, 64-byte aligned.
@@ -51,6 +54,8 @@ typedef struct declared {
   int64_t panel_width;            /* packed weights: columns per panel, else 0 */
   bool transposed;                /* packed weights: the file stores [N, K] */
   attune_dtype panel_dtype;       /* packed weights: ATTUNE_F32 or ATTUNE_BF16 panels */
+  bool quantized;                 /* packed weights: i8 panels, or (scales) their scales */
+  bool scales;                    /* the [P·width] column scales of i8 panels */
   bool has_values;                /* integer inputs of ids: each value in [values_lo, values_hi) */
   int64_t values_lo, values_hi;
 } declared;
@@ -233,19 +238,21 @@ static attune_status parse_manifest(attune_model *model, const char *manifest) {
           d->values_hi = strtoll(hi, NULL, 10);
           break;
         }
-        if (!strcmp(dim, "panels")) {
+        if (!strcmp(dim, "panels") || !strcmp(dim, "scales")) {
           char *width = strtok_r(NULL, " ", &save), *order = strtok_r(NULL, " ", &save);
           char *type = strtok_r(NULL, " ", &save);
+          d->scales = !strcmp(dim, "scales");
           if (d->role != ROLE_WEIGHT || d->rank != 2 || !width || !order ||
               (strcmp(order, "kn") && strcmp(order, "nk")) || strtoll(width, NULL, 10) < 1 ||
-              (type && strcmp(type, "bf16"))) {
-            status = bad_manifest(line_number,
-                                  "panels need a 2-D weight, a width, kn|nk and optionally bf16");
+              (type && (d->scales || (strcmp(type, "bf16") && strcmp(type, "i8"))))) {
+            status = bad_manifest(line_number, "panels need a 2-D weight, a width, kn|nk and "
+                                               "optionally bf16 or i8 (scales no dtype)");
             break;
           }
           d->panel_width = strtoll(width, NULL, 10);
           d->transposed = !strcmp(order, "nk");
-          d->panel_dtype = type ? ATTUNE_BF16 : ATTUNE_F32;
+          d->panel_dtype = type && !strcmp(type, "bf16") ? ATTUNE_BF16 : ATTUNE_F32;
+          d->quantized = d->scales || (type && !strcmp(type, "i8"));
           break;
         }
         if (d->rank == ATTUNE_MAX_RANK) {
@@ -292,10 +299,49 @@ static const void *shared_panels(const attune_model *model, const declared *d) {
       const declared *other = &model->entries[e].args[i];
       if (other != d && other->data && other->panel_width == d->panel_width &&
           other->transposed == d->transposed && other->panel_dtype == d->panel_dtype &&
+          other->quantized == d->quantized && other->scales == d->scales &&
           !strcmp(other->name, d->name))
         return other->data;
     }
   return NULL;
+}
+
+/* The other half of a quantized weight: its scales for its panels, or its panels for its
+ * scales (the same name, width and order); NULL if the model has none. */
+static declared *quantized_partner(attune_model *model, const declared *d) {
+  for (size_t e = 0; e < model->num_entries; ++e)
+    for (size_t i = 0; i < model->entries[e].num_args; ++i) {
+      declared *other = &model->entries[e].args[i];
+      if (other->quantized && other->scales != d->scales && other->panel_width == d->panel_width &&
+          other->transposed == d->transposed && !strcmp(other->name, d->name))
+        return other;
+    }
+  return NULL;
+}
+
+/* Binds a weight quantized to int8 panels, from f32 `source` ([k, n] or [n, k]): `d` and its
+ * partner (panels and scales) at once. */
+static attune_status bind_quantized(attune_model *model, declared *d, const void *source, int64_t k,
+                                    int64_t n, bool from_file) {
+  int8_t *panels;
+  float *scales;
+  bool made = attune_quantize_panels(source, k, n, d->panel_width, d->transposed, from_file,
+                                     &panels, &scales);
+  if (made && !own(model, panels)) {
+    free(panels);
+    free(scales);
+    made = false;
+  } else if (made && !own(model, scales)) {
+    free(scales);
+    made = false;
+  }
+  if (!made)
+    return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory quantizing weight '%s'", d->name);
+  declared *partner = quantized_partner(model, d);
+  d->data = d->scales ? (void *)scales : (void *)panels;
+  if (partner)
+    partner->data = partner->scales ? (void *)scales : (void *)panels;
+  return ATTUNE_OK;
 }
 
 /* Binds a packed weight to new panels, from the file's mapping (whose pages are then
@@ -303,6 +349,8 @@ static const void *shared_panels(const attune_model *model, const declared *d) {
 static attune_status bind_packed(attune_model *model, declared *d, const void *source,
                                  attune_dtype source_dtype, bool from_file) {
   int64_t k = d->shape[d->transposed ? 1 : 0], n = d->shape[d->transposed ? 0 : 1];
+  if (d->quantized)
+    return bind_quantized(model, d, source, k, n, from_file);
   void *panels = attune_pack_panels(source, source_dtype, k, n, d->panel_width, d->transposed,
                                     d->panel_dtype, from_file);
   if (!panels || !own(model, panels)) {
@@ -375,6 +423,8 @@ static attune_status bind_weight(attune_model *model, const char *weights_path, 
   status = attune_check_weight(&found, weights_path, d->name, d->rank, d->shape);
   if (status != ATTUNE_OK)
     return status;
+  if (d->panel_width && d->data)
+    return ATTUNE_OK; /* quantized: bound with the other half of the weight */
   if (d->panel_width && (d->data = shared_panels(model, d)))
     return ATTUNE_OK;
   if (d->panel_width && (found.dtype == ATTUNE_F32 || found.dtype == d->panel_dtype))
@@ -842,7 +892,12 @@ attune_status attune_model_execute(attune_model *model, attune_run_memory *memor
     int32_t rank = d->rank;
     for (int32_t k = 0; k < rank; ++k)
       sizes[k] = d->symbol[k] >= 0 ? values[d->symbol[k]] : d->shape[k];
-    if (d->panel_width) {
+    if (d->panel_width && d->scales) {
+      /* The [P·width] column scales of i8 panels. */
+      int64_t n = d->shape[d->transposed ? 0 : 1];
+      rank = 1;
+      sizes[0] = (n + d->panel_width - 1) / d->panel_width * d->panel_width;
+    } else if (d->panel_width) {
       /* [P, K, width] panels of a [K, N] (or [N, K]) weight. */
       int64_t k = d->shape[d->transposed ? 1 : 0], n = d->shape[d->transposed ? 0 : 1];
       rank = 3;

@@ -266,8 +266,24 @@ func.func @packed_matmul_panels(%x: tensor<?x8xf32>, %w: tensor<2x8x16xf32>) {
 // -----
 
 func.func @packed_matmul_f16_panels(%x: tensor<?x8xf32>, %w: tensor<3x8x16xf16>) {
-  // expected-error @+1 {{operand #1 must be ranked tensor of 32-bit float or bfloat16 type values}}
+  // expected-error @+1 {{operand #1 must be ranked tensor of 32-bit float or bfloat16 type or 8-bit signless integer values}}
   %y = attune.packed_matmul %x, %w {columns = 40 : i64} : tensor<?x8xf32>, tensor<3x8x16xf16> -> tensor<?x40xf32>
+  return
+}
+
+// -----
+
+func.func @packed_matmul_i8_without_scales(%x: tensor<?x8xf32>, %w: tensor<3x8x16xi8>) {
+  // expected-error @+1 {{i8 panels need scales, and only they have them}}
+  %y = attune.packed_matmul %x, %w {columns = 40 : i64} : tensor<?x8xf32>, tensor<3x8x16xi8> -> tensor<?x40xf32>
+  return
+}
+
+// -----
+
+func.func @packed_matmul_scales_shape(%x: tensor<?x8xf32>, %w: tensor<3x8x16xi8>, %s: tensor<40xf32>) {
+  // expected-error @+1 {{scales must be [48], got [40]}}
+  %y = attune.packed_matmul %x, %w scales %s {columns = 40 : i64} : tensor<?x8xf32>, tensor<3x8x16xi8> scales tensor<40xf32> -> tensor<?x40xf32>
   return
 }
 

@@ -5,8 +5,9 @@
 // RUN: attune-opt %s -split-input-file -attune-lower-entry -attune-pack-weights | FileCheck %s
 // RUN: attune-opt %s -split-input-file -attune-lower-entry -attune-pack-weights='panel-width=8' | FileCheck %s --check-prefix=WIDTH8
 // RUN: attune-opt %s -split-input-file -attune-lower-entry -attune-pack-weights='precision=bf16' | FileCheck %s --check-prefix=BF16
+// RUN: attune-opt %s -split-input-file -attune-lower-entry -attune-pack-weights='precision=int8' | FileCheck %s --check-prefix=INT8
 // RUN: not attune-opt %s -split-input-file -attune-lower-entry -attune-pack-weights='precision=fp16' 2>&1 | FileCheck %s --check-prefix=BAD-PRECISION
-// BAD-PRECISION: error: attune-pack-weights: precision must be fp32 or bf16, got 'fp16'
+// BAD-PRECISION: error: attune-pack-weights: precision must be fp32, bf16 or int8, got 'fp16'
 
 // Both layouts, AVX-512 target: 32-column panels, the last one partial (40 = 32 + 8).
 // CHECK-LABEL: func @layouts
@@ -30,6 +31,17 @@
 // BF16-SAME: memref<2x64x32xbf16> {attune.name = "conv1d", attune.packed = {shape = [64, 40], transposed = false}, attune.role = "weight"}
 // BF16-SAME: memref<2x64x32xbf16> {attune.name = "linear", attune.packed = {shape = [40, 64], transposed = true}, attune.role = "weight"}
 // BF16: attune.packed_matmul %{{.*}}, %{{.*}} {columns = 40 : i64} : tensor<?x?x64xf32>, tensor<2x64x32xbf16> -> tensor<?x?x40xf32>
+// With precision=int8 each weight gets i8 panels, four vectors wide, and a second argument of
+// the same name, the [P·width] scales of their columns (`scales` gives the panel width), read
+// by the product.
+// INT8-LABEL: func @layouts
+// INT8-SAME: %[[KN:[^:]+]]: memref<1x64x64xi8> {attune.name = "conv1d", attune.packed = {shape = [64, 40], transposed = false}, attune.role = "weight"}
+// INT8-SAME: %[[KNS:[^:]+]]: memref<64xf32> {attune.name = "conv1d", attune.packed = {scales = 64 : i64, shape = [64, 40], transposed = false}, attune.role = "weight"}
+// INT8-SAME: memref<1x64x64xi8> {attune.name = "linear", attune.packed = {shape = [40, 64], transposed = true}, attune.role = "weight"}
+// INT8-SAME: memref<64xf32> {attune.name = "linear", attune.packed = {scales = 64 : i64, shape = [40, 64], transposed = true}, attune.role = "weight"}
+// INT8-DAG: %[[P:.+]] = bufferization.to_tensor %[[KN]] restrict : memref<1x64x64xi8>
+// INT8-DAG: %[[S:.+]] = bufferization.to_tensor %[[KNS]] restrict : memref<64xf32>
+// INT8: attune.packed_matmul %{{.*}}, %[[P]] scales %[[S]] {columns = 40 : i64} : tensor<?x?x64xf32>, tensor<1x64x64xi8> scales tensor<64xf32> -> tensor<?x?x40xf32>
 module attributes {attune.target = {cpu = "sapphirerapids", lanes = 16 : i64, registers = 32 : i64}} {
 func.func @layouts(%x: tensor<?x?x64xf32> {attune.name = "x", attune.dims = ["batch", "seq"]})
     -> (tensor<?x?x40xf32> {attune.name = "y", attune.dims = ["batch", "seq"]}) attributes {attune.entry} {

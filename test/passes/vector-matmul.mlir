@@ -234,3 +234,42 @@ func.func @bf16_panels(%x: tensor<?x20xf32>, %w: tensor<3x20x16xbf16>) -> tensor
   %y = attune.packed_matmul %x, %w {columns = 48 : i64} : tensor<?x20xf32>, tensor<3x20x16xbf16> -> tensor<?x48xf32>
   return %y : tensor<?x48xf32>
 }
+
+// -----
+
+// i8 panels (attune-pack-weights precision=int8): a quarter of the bytes, widened to their
+// integer values, summed in f32 and multiplied by each column's scale before the bias. A
+// one-row tile (a decode step) keeps four sets of sums, added pairwise after the k loop. The
+// reference lowering converts each element and scales the sums in its epilogue loop.
+// CHECK-LABEL: func @int8_panels
+// CHECK: call @attune_matmul_k20_n48_bias_int8(
+// CHECK: func.func private @attune_matmul_k20_n48_bias_int8(%{{.*}}: memref<?x20xf32>, %{{.*}}: memref<3x20x16xi8>, %[[C:.+]]: memref<?x48xf32>, %[[S:.+]]: memref<48xf32, {{.*}}>, %[[B:.+]]: memref<48xf32
+// CHECK: vector.load {{.*}} : memref<{{.*}}xi8, strided<[16, 1], offset: ?>>, vector<8xi8>
+// CHECK-NEXT: arith.extsi %{{.*}} : vector<8xi8> to vector<8xi32>
+// CHECK-NEXT: arith.sitofp %{{.*}} : vector<8xi32> to vector<8xf32>
+// CHECK: %[[SCALE:.+]] = vector.load %[[S]]
+// CHECK: %[[SCALED:.+]] = arith.mulf %{{.*}}, %[[SCALE]] : vector<8xf32>
+// CHECK: %[[BIAS:.+]] = vector.load %[[B]]
+// CHECK: arith.addf %[[SCALED]], %[[BIAS]] : vector<8xf32>
+// REFERENCE-LABEL: func @int8_panels
+// REFERENCE: ^bb0(%[[A:.+]]: f32, %[[W:.+]]: i8, %{{.+}}: f32):
+// REFERENCE-NEXT: %[[WIDE:.+]] = arith.sitofp %[[W]] : i8 to f32
+// REFERENCE-NEXT: arith.mulf %[[A]], %[[WIDE]] : f32
+// REFERENCE: ^bb0(%[[X:.+]]: f32, %[[SC:.+]]: f32, %[[BI:.+]]: f32, %{{.+}}: f32):
+// REFERENCE-NEXT: %[[M:.+]] = arith.mulf %[[X]], %[[SC]] : f32
+// REFERENCE-NEXT: arith.addf %[[M]], %[[BI]] : f32
+func.func @int8_panels(%x: tensor<?x20xf32>, %w: tensor<3x20x16xi8>, %s: tensor<48xf32>, %b: tensor<48xf32>) -> tensor<?x48xf32> {
+  %y = attune.packed_matmul %x, %w scales %s bias %b {columns = 48 : i64} : tensor<?x20xf32>, tensor<3x20x16xi8> scales tensor<48xf32> bias tensor<48xf32> -> tensor<?x48xf32>
+  return %y : tensor<?x48xf32>
+}
+
+// -----
+
+// One row of narrow panels: four sets of sums in the k loop, added up after it.
+// CHECK-LABEL: func private @attune_matmul_k20_n48_bf16
+// CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// CHECK: } {attune.tasks}
+func.func @bf16_one_row(%x: tensor<1x20xf32>, %w: tensor<3x20x16xbf16>) -> tensor<1x48xf32> {
+  %y = attune.packed_matmul %x, %w {columns = 48 : i64} : tensor<1x20xf32>, tensor<3x20x16xbf16> -> tensor<1x48xf32>
+  return %y : tensor<1x48xf32>
+}

@@ -1,6 +1,7 @@
-// Unit tests of weight packing (pack.c): both file layouts into the kernel's column panels,
-// zero past the last column, f32 panels and the bf16 panels of --precision=bf16 (f32 weights
-// rounded to nearest even, BF16 weights copied), and the rounding itself.
+// Unit tests of weight packing (pack.c, quantize.c): both file layouts into the kernel's column
+// panels, zero past the last column, f32 panels, the bf16 panels of --precision=bf16 (f32
+// weights rounded to nearest even, BF16 weights copied) and the rounding itself, and the i8
+// panels and column scales of --weights-int8.
 #include "attune/runtime.h"
 extern "C" {
 #include "internal.h"
@@ -85,5 +86,37 @@ TEST_P(PackLayouts, PacksEitherLayoutIntoEitherPrecision) {
 }
 
 INSTANTIATE_TEST_SUITE_P(KnAndNk, PackLayouts, ::testing::Bool());
+
+// W [K = 4, N = 3] in panels of width 2: columns of different ranges, one all zeros.
+TEST_P(PackLayouts, QuantizesEachColumnSymmetrically) {
+  bool transposed = GetParam();
+  const int64_t k = 4, n = 3, width = 2;
+  const float w[k][n] = {
+      {0.5f, 0.0f, -254.0f}, {-1.0f, 0.0f, 127.0f}, {0.25f, 0.0f, 1.0f}, {0.004f, 0.0f, -0.9f}};
+  std::vector<float> stored(k * n);
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      stored[transposed ? j * k + i : i * n + j] = w[i][j];
+  int8_t *panels = nullptr;
+  float *scales = nullptr;
+  ASSERT_TRUE(
+      attune_quantize_panels(stored.data(), k, n, width, transposed, false, &panels, &scales));
+  // max |W[:, n]| / 127; a column of zeros (and the padding column) gets 1.
+  EXPECT_EQ(scales[0], 1.0f / 127.0f);
+  EXPECT_EQ(scales[1], 1.0f);
+  EXPECT_EQ(scales[2], 2.0f);
+  EXPECT_EQ(scales[3], 1.0f);
+  const int8_t want[k][n] = {{64, 0, -127}, {-127, 0, 64}, {32, 0, 0}, {1, 0, 0}};
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < width * 2; ++j) {
+      int8_t got = panels[(j / width * k + i) * width + j % width];
+      EXPECT_EQ(got, j < n ? want[i][j] : 0) << i << " " << j;
+      // Within half a step of the weight.
+      if (j < n)
+        EXPECT_LE(std::fabs(got * scales[j] - w[i][j]), scales[j] / 2 + 1e-6f) << i << " " << j;
+    }
+  std::free(panels);
+  std::free(scales);
+}
 
 } // namespace

@@ -142,6 +142,12 @@ int attune::buildCommand(int argc, char **argv) {
                "bfloat16 when the library opens them, read at half the bytes, sums in f32; "
                "norms, softmax, attention and the residual stream stay f32)"),
       cl::init("fp32"), cl::value_desc("fp32|bf16"), cl::cat(category));
+  cl::opt<bool> weightsInt8(
+      "weights-int8",
+      cl::desc("Products by weights read them quantized to int8 (symmetric, a scale per output "
+               "column, quantized when the library opens them): a quarter of the bytes, sums "
+               "in f32; everything else stays f32"),
+      cl::cat(category));
   cl::opt<bool> noPackWeights(
       "no-pack-weights",
       cl::desc("Matmuls read weights as stored (scalar loops) instead of packed panels"),
@@ -268,6 +274,11 @@ int attune::buildCommand(int argc, char **argv) {
     llvm::errs() << "attune: --precision must be fp32 or bf16, got '" << precision << "'\n";
     return kExitUsage;
   }
+  if (weightsInt8 && (precision != "fp32" || noPackWeights)) {
+    llvm::errs() << "attune: --weights-int8 goes with fp32 products and packed weights, not "
+                 << (noPackWeights ? "--no-pack-weights" : "--precision=" + precision) << "\n";
+    return kExitUsage;
+  }
   // The target is known before any pass runs: an unknown --cpu stops here, and every pass
   // reads the register file and caches from the module (attune.target).
   CpuTargetOptions target{cpu, optLevel};
@@ -320,8 +331,9 @@ int attune::buildCommand(int argc, char **argv) {
     return printModule();
 
   mlir::PassManager entryPasses(&context);
-  buildEntryPipeline(
-      entryPasses, EntryPipelineOptions{!noPackWeights, !noFuseEpilogues, !noFuseNorms, precision});
+  buildEntryPipeline(entryPasses,
+                     EntryPipelineOptions{!noPackWeights, !noFuseEpilogues, !noFuseNorms,
+                                          weightsInt8 ? "int8" : precision.getValue()});
   if (mlir::failed(entryPasses.run(*model->module)))
     return 1;
   mlir::FailureOr<ModelInterface> interface = describeModel(*model->module, model->name, model->bounds);
