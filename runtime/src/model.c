@@ -362,48 +362,45 @@ static attune_status bind_packed(attune_model *model, declared *d, const void *s
   return ATTUNE_OK;
 }
 
-/* The unpacked arguments of weight `name`: each pointed at `data` (when not NULL); returns
- * the data the first of them had, or `none` when there is none. */
-static const void *unpacked_readers(attune_model *model, const char *name, const void *data,
-                                    const void *none) {
-  const void *had = none;
+/* Whether `other` reads weight `name` unpacked (as stored, not in panels). */
+static bool reads_unpacked(const declared *other, const char *name) {
+  return other->role == ROLE_WEIGHT && !other->panel_width && !strcmp(other->name, name);
+}
+
+/* The first argument that reads weight `name` unpacked; NULL if none does. */
+static declared *unpacked_reader(attune_model *model, const char *name) {
   for (size_t e = 0; e < model->num_entries; ++e)
-    for (size_t i = 0; i < model->entries[e].num_args; ++i) {
-      declared *other = &model->entries[e].args[i];
-      if (other->role != ROLE_WEIGHT || other->panel_width || strcmp(other->name, name))
-        continue;
-      if (had == none)
-        had = other->data;
-      if (data)
-        other->data = data;
-    }
-  return had;
+    for (size_t i = 0; i < model->entries[e].num_args; ++i)
+      if (reads_unpacked(&model->entries[e].args[i], name))
+        return &model->entries[e].args[i];
+  return NULL;
 }
 
 /* Binds a weight the file holds in F16 or BF16 to its f32 conversion, made once: every
  * argument that reads the weight unpacked gets the same copy (kept until the model closes);
- * panels are packed from it (a copy no unpacked argument reads is freed once packed). */
+ * panels that need it (from F16, or quantized) are packed from it (a copy no unpacked
+ * argument reads is freed once packed). */
 static attune_status bind_converted(attune_model *model, declared *d, const attune_tensor *found) {
   if (d->data)
     return ATTUNE_OK; /* an unpacked argument an earlier conversion bound */
   /* Unpacked readers bound already (before the panels, which come later in an entry) hold
    * the conversion: the panels are packed from it. */
-  static const char no_reader;
-  const void *converted = unpacked_readers(model, d->name, NULL, &no_reader);
-  if (converted != &no_reader && converted)
-    return bind_packed(model, d, converted, ATTUNE_F32, /*from_file=*/false);
+  declared *reader = unpacked_reader(model, d->name);
+  if (reader && reader->data)
+    return bind_packed(model, d, reader->data, ATTUNE_F32, /*from_file=*/false);
   size_t count = 1;
   for (int32_t i = 0; i < found->rank; ++i)
     count *= (size_t)found->shape[i];
   float *f32 = attune_convert_to_f32(found->data, found->dtype, count);
-  /* On failure the readers are left pointing at the freed copy; the open fails, and nothing
-   * reads them before the model is closed. */
-  bool keep = f32 && converted != &no_reader;
+  bool keep = f32 && reader;
   if (!f32 || (keep && !own(model, f32))) {
     free(f32);
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory converting weight '%s'", d->name);
   }
-  unpacked_readers(model, d->name, f32, NULL);
+  for (size_t e = 0; keep && e < model->num_entries; ++e)
+    for (size_t i = 0; i < model->entries[e].num_args; ++i)
+      if (reads_unpacked(&model->entries[e].args[i], d->name))
+        model->entries[e].args[i].data = f32;
   if (!d->panel_width)
     return ATTUNE_OK;
   attune_status status = bind_packed(model, d, f32, ATTUNE_F32, /*from_file=*/false);
@@ -427,7 +424,10 @@ static attune_status bind_weight(attune_model *model, const char *weights_path, 
     return ATTUNE_OK; /* quantized: bound with the other half of the weight */
   if (d->panel_width && (d->data = shared_panels(model, d)))
     return ATTUNE_OK;
-  if (d->panel_width && (found.dtype == ATTUNE_F32 || found.dtype == d->panel_dtype))
+  /* Panels come straight from an F32 or BF16 file (pack.c widens or rounds as it copies);
+   * F16, and quantization, start from an f32 conversion. */
+  if (d->panel_width &&
+      (found.dtype == ATTUNE_F32 || (found.dtype == ATTUNE_BF16 && !d->quantized)))
     return bind_packed(model, d, found.data, found.dtype, /*from_file=*/true);
   if (found.dtype != ATTUNE_F32)
     return bind_converted(model, d, &found);

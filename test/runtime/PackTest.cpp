@@ -70,7 +70,9 @@ TEST_P(PackLayouts, PacksEitherLayoutIntoEitherPrecision) {
       attune_pack_panels(stored.data(), ATTUNE_F32, k, n, width, transposed, ATTUNE_BF16, false));
   auto *fromBf16 = static_cast<uint16_t *>(attune_pack_panels(
       storedBf16.data(), ATTUNE_BF16, k, n, width, transposed, ATTUNE_BF16, false));
-  ASSERT_TRUE(f32 && fromF32 && fromBf16);
+  auto *widened = static_cast<float *>(attune_pack_panels(storedBf16.data(), ATTUNE_BF16, k, n,
+                                                          width, transposed, ATTUNE_F32, false));
+  ASSERT_TRUE(f32 && fromF32 && fromBf16 && widened);
   for (int64_t p = 0; p < 2; ++p)
     for (int64_t i = 0; i < k; ++i)
       for (int64_t j = 0; j < width; ++j) {
@@ -79,10 +81,12 @@ TEST_P(PackLayouts, PacksEitherLayoutIntoEitherPrecision) {
         EXPECT_EQ(f32[at], want) << p << " " << i << " " << j;
         EXPECT_EQ(attune_bf16_to_f32(fromF32[at]), want) << p << " " << i << " " << j;
         EXPECT_EQ(fromBf16[at], fromF32[at]) << p << " " << i << " " << j;
+        EXPECT_EQ(widened[at], want) << p << " " << i << " " << j; // a BF16 file, f32 panels
       }
   std::free(f32);
   std::free(fromF32);
   std::free(fromBf16);
+  std::free(widened);
 }
 
 INSTANTIATE_TEST_SUITE_P(KnAndNk, PackLayouts, ::testing::Bool());
