@@ -62,7 +62,8 @@ static struct {
   pthread_cond_t wake;     /* workers: a new job, or shut down */
   pthread_cond_t finished; /* callers: a worker left a job */
   pthread_t threads[MAX_THREADS];
-  int workers;             /* worker threads running (each caller is one more) */
+  int workers;             /* worker threads created (each caller is one more) */
+  int started;             /* of them, those that have begun running worker_main */
   atomic_int wanted;       /* threads wanted in all, a caller included; 0: not chosen yet */
   unsigned long generation;
   atomic_ulong published; /* = generation, readable without the lock (spinning workers) */
@@ -146,6 +147,8 @@ static bool workers_left(const void *j) {
 static void *worker_main(void *arg) {
   unsigned long seen = (unsigned long)(uintptr_t)arg;
   pthread_mutex_lock(&pool.lock);
+  ++pool.started;
+  pthread_cond_broadcast(&pool.finished); /* ensure_workers waits for every worker to start */
   for (;;) {
     job *j = job_with_tasks();
     if (j) {
@@ -210,6 +213,7 @@ static void stop_workers(void) {
   for (int i = 0; i < pool.workers; ++i)
     pthread_join(pool.threads[i], NULL);
   pool.workers = 0;
+  pool.started = 0;
   pool.shutdown = false;
 }
 
@@ -224,7 +228,10 @@ static int wanted_threads(void) {
 }
 
 /* With `resize` held for writing: as many workers as wanted (fewer if threads cannot be
- * created). */
+ * created), each running before this returns. A thread's start (its stack, its TLS, under a
+ * sanitizer its bookkeeping) allocates; waiting for it keeps that in the call that resized
+ * the pool rather than in whichever later call the new thread happens to overlap, so runs
+ * after the first allocate nothing (test/e2e/memory-plan.test counts). */
 static void ensure_workers(void) {
   spin_budget();
   int wanted = wanted_threads();
@@ -237,6 +244,10 @@ static void ensure_workers(void) {
       break;
     ++pool.workers;
   }
+  pthread_mutex_lock(&pool.lock);
+  while (pool.started < pool.workers)
+    pthread_cond_wait(&pool.finished, &pool.lock);
+  pthread_mutex_unlock(&pool.lock);
 }
 
 void attune_parallel_for(attune_task_fn fn, void *ctx, int64_t begin, int64_t end) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* 0: not counting; 1: counting where none may happen; 2: counting where some must. */
 static atomic_int counting, allocations;
 
 static void count(void) {
@@ -27,11 +28,16 @@ static void count(void) {
 #endif
 #endif
 #ifdef COUNT_WITH_SANITIZER_HOOKS
-/* Under AddressSanitizer (scripts/sanitize.sh), which owns malloc, its hooks see each call. */
+/* Under AddressSanitizer (scripts/sanitize.sh), which owns malloc, its hooks see each call;
+ * each one counted where none may happen prints where it came from. */
 #include <sanitizer/allocator_interface.h>
+#include <sanitizer/common_interface_defs.h>
 static void on_malloc(const volatile void *pointer, size_t size) {
   (void)pointer;
-  (void)size;
+  if (atomic_load(&counting) == 1) {
+    fprintf(stderr, "no_heap_decode: an allocation of %zu bytes while counting:\n", size);
+    __sanitizer_print_stack_trace();
+  }
   count();
 }
 static void on_free(const volatile void *pointer) { (void)pointer; }
@@ -140,7 +146,7 @@ int main(int argc, char **argv) {
   attune_session *fresh = NULL;
   ok = gpt2_attune_session_create(model, &fresh) == ATTUNE_OK;
   atomic_store(&allocations, 0);
-  atomic_store(&counting, 1);
+  atomic_store(&counting, 2);
   ok &= gpt2_session_run(fresh, ROWS, PROMPT, prompts, logits) == ATTUNE_OK;
   atomic_store(&counting, 0);
   ok &= gpt2_attune_session_arena_bytes(fresh, &peak, &held) == ATTUNE_OK;
