@@ -326,10 +326,15 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
 LogicalResult PackedMatmulOp::verify() {
   RankedTensorType lhs = getLhs().getType(), panels = getPanels().getType();
   RankedTensorType result = getResult().getType();
-  if (panels.getRank() != 3 || !panels.hasStaticShape())
-    return emitOpError("panels must be a static [P, K, width] tensor, got ")
-           << shapeString(panels.getShape());
-  int64_t count = panels.getDimSize(0), k = panels.getDimSize(1), width = panels.getDimSize(2);
+  // [P, K, width], or bf16 k pairs [P, K/2, width, 2].
+  bool pairs = panels.getRank() == 4;
+  if ((panels.getRank() != 3 && !pairs) || !panels.hasStaticShape() ||
+      (pairs && (panels.getDimSize(3) != 2 || !panels.getElementType().isBF16())))
+    return emitOpError("panels must be a static [P, K, width] tensor or bf16 [P, K/2, width, 2] "
+                       "k pairs, got ")
+           << shapeString(panels.getShape()) << " of " << panels.getElementType();
+  int64_t count = panels.getDimSize(0), k = panels.getDimSize(1) * (pairs ? 2 : 1),
+          width = panels.getDimSize(2);
   int64_t columns = getColumns();
   if (columns < 1 || width < 1 || count != (columns + width - 1) / width)
     return emitOpError("panels ") << shapeString(panels.getShape()) << " do not hold "
@@ -356,6 +361,14 @@ LogicalResult PackedMatmulOp::verify() {
            << shapeString(result.getShape()) << ", got "
            << shapeString(getResidual().getType().getShape());
   return verifyNorm(columns);
+}
+
+LogicalResult Bf16DotOp::verify() {
+  int64_t sums = getAcc().getType().getNumElements(), pairs = getLhs().getType().getNumElements();
+  if (pairs != 2 * sums)
+    return emitOpError("needs a bf16 pair per f32 sum: ")
+           << sums << " sums and " << pairs << " bf16s";
+  return success();
 }
 
 LogicalResult PackedMatmulOp::verifyNorm(int64_t columns) {

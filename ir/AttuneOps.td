@@ -214,6 +214,11 @@ def Attune_PackedMatmulOp : Attune_Op<"packed_matmul", [Pure, AttrSizedOperandSe
     product is summed in integers' f32 values and scaled before the epilogue. Products are
     summed in f32 in every case.
 
+    bf16 panels may come in k pairs instead, [P, K/2, width, 2] with
+    `panels[p][k/2][j][k mod 2] = W[k][p·width + j]` (K even): the layout of a bf16 dot
+    product (AVX512_BF16's vdpbf16ps), whose products then also round `lhs` to bf16 (nearest
+    even) and add each pair's two products to the f32 sum.
+
     The epilogue (`attune-fuse-epilogues`) is applied to each output before it is stored:
     `activation(x·W + bias) + residual`, each part optional. `bias` is [columns]; `residual`
     has the result's shape; `activation` is one of `gelu_tanh`, `gelu_erf`, `relu`, `silu`.
@@ -434,6 +439,28 @@ def Attune_KernelCostOp : Attune_Op<"kernel_cost", [MemoryEffects<[MemWrite]>]> 
   }];
   let arguments = (ins Index:$flops, StrAttr:$kernel, StrArrayAttr:$fused);
   let assemblyFormat = "$kernel $fused `flops` `(` $flops `)` attr-dict";
+}
+
+def Attune_Bf16DotOp : Attune_Op<"bf16_dot", [Pure, AllTypesMatch<["acc", "result"]>,
+                                             AllTypesMatch<["lhs", "rhs"]>]> {
+  let summary = "f32 sums plus the products of bf16 pairs (a bf16 dot product)";
+  let description = [{
+    `result[i] = acc[i] + lhs[2i + 1]·rhs[2i + 1] + lhs[2i]·rhs[2i]`, the products exact and
+    each addition rounded to f32 (odd element first), as AVX512_BF16's vdpbf16ps computes it
+    (denormal inputs read as zero). The matmul kernel for bf16 panels in k pairs emits it
+    (VectorMatmul.cpp); `attune-lower-bf16-dot` turns it into the instruction's LLVM
+    intrinsic once buffer deallocation, which cannot see through an intrinsic call, has run.
+
+    ```mlir
+    %s = attune.bf16_dot %acc, %a, %w : vector<16xf32>, vector<32xbf16>
+    ```
+  }];
+  let arguments = (ins VectorOfLengthAndType<[8, 16], [F32]>:$acc,
+                       VectorOfLengthAndType<[16, 32], [BF16]>:$lhs,
+                       VectorOfLengthAndType<[16, 32], [BF16]>:$rhs);
+  let results = (outs VectorOfLengthAndType<[8, 16], [F32]>:$result);
+  let assemblyFormat = "$acc `,` $lhs `,` $rhs attr-dict `:` type($acc) `,` type($lhs)";
+  let hasVerifier = 1;
 }
 
 #endif // ATTUNE_OPS_TD

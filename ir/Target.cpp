@@ -9,14 +9,15 @@ namespace attune {
 
 void setTarget(ModuleOp module, const TargetDescription &target) {
   Builder b(module.getContext());
-  module->setAttr(kTargetAttrName,
-                  b.getDictionaryAttr({
-                      b.getNamedAttr("cpu", b.getStringAttr(target.cpu)),
-                      b.getNamedAttr("lanes", b.getI64IntegerAttr(target.lanes)),
-                      b.getNamedAttr("registers", b.getI64IntegerAttr(target.registers)),
-                      b.getNamedAttr("l1", b.getI64IntegerAttr(target.l1Bytes)),
-                      b.getNamedAttr("l2", b.getI64IntegerAttr(target.l2Bytes)),
-                  }));
+  SmallVector<NamedAttribute> facts{
+      b.getNamedAttr("cpu", b.getStringAttr(target.cpu)),
+      b.getNamedAttr("lanes", b.getI64IntegerAttr(target.lanes)),
+      b.getNamedAttr("registers", b.getI64IntegerAttr(target.registers)),
+      b.getNamedAttr("l1", b.getI64IntegerAttr(target.l1Bytes)),
+      b.getNamedAttr("l2", b.getI64IntegerAttr(target.l2Bytes))};
+  if (target.bf16Dot)
+    facts.push_back(b.getNamedAttr("bf16_dot", b.getUnitAttr()));
+  module->setAttr(kTargetAttrName, b.getDictionaryAttr(facts));
 }
 
 TargetDescription targetOf(Operation *op) {
@@ -35,6 +36,7 @@ TargetDescription targetOf(Operation *op) {
   read("registers", target.registers);
   read("l1", target.l1Bytes);
   read("l2", target.l2Bytes);
+  target.bf16Dot = attrs.contains("bf16_dot");
   return target;
 }
 

@@ -4,7 +4,8 @@
 // make the same choices.
 //
 //   module attributes {attune.target = {cpu = "sapphirerapids", lanes = 16 : i64,
-//                      registers = 32 : i64, l1 = 49152 : i64, l2 = 2097152 : i64}}
+//                      registers = 32 : i64, l1 = 49152 : i64, l2 = 2097152 : i64,
+//                      bf16_dot}}
 #ifndef ATTUNE_IR_TARGET_H
 #define ATTUNE_IR_TARGET_H
 
@@ -30,6 +31,9 @@ struct TargetDescription {
   /// Data cache bytes per core: L1 and L2.
   int64_t l1Bytes = 32 * 1024;
   int64_t l2Bytes = 1024 * 1024;
+  /// Whether the CPU has a bf16 dot product with f32 sums (AVX512_BF16's vdpbf16ps): bf16
+  /// weights are then packed in k pairs and the products of --precision=bf16 use it.
+  bool bf16Dot = false;
 };
 
 /// Records `target` on `module`.

@@ -203,6 +203,7 @@ struct PackedMatmulLowering : OpRewritePattern<PackedMatmulOp> {
     MLIRContext *ctx = rewriter.getContext();
     RankedTensorType result = op.getResult().getType();
     int64_t width = op.getPanels().getType().getDimSize(2);
+    bool pairs = op.getPanels().getType().getRank() == 4; // bf16 k pairs
     unsigned lead = result.getRank() - 1, n = lead, k = lead + 1, numLoops = lead + 2;
     SmallVector<AffineExpr> lhsExprs, outExprs;
     for (unsigned i = 0; i < lead; ++i)
@@ -210,12 +211,13 @@ struct PackedMatmulLowering : OpRewritePattern<PackedMatmulOp> {
     outExprs = lhsExprs;
     lhsExprs.push_back(getAffineDimExpr(k, ctx));
     outExprs.push_back(getAffineDimExpr(n, ctx));
-    AffineExpr column = getAffineDimExpr(n, ctx);
-    SmallVector<AffineMap> maps{
-        AffineMap::get(numLoops, 0, lhsExprs, ctx),
-        AffineMap::get(numLoops, 0,
-                       {column.floorDiv(width), getAffineDimExpr(k, ctx), column % width}, ctx),
-        AffineMap::get(numLoops, 0, outExprs, ctx)};
+    AffineExpr column = getAffineDimExpr(n, ctx), depth = getAffineDimExpr(k, ctx);
+    SmallVector<AffineExpr> panelExprs{column.floorDiv(width), depth, column % width};
+    if (pairs)
+      panelExprs = {column.floorDiv(width), depth.floorDiv(2), column % width, depth % 2};
+    SmallVector<AffineMap> maps{AffineMap::get(numLoops, 0, lhsExprs, ctx),
+                                AffineMap::get(numLoops, 0, panelExprs, ctx),
+                                AffineMap::get(numLoops, 0, outExprs, ctx)};
     Value zero = floatConstant(rewriter, loc, result.getElementType(), 0.0);
     Value init = filledTensor(rewriter, loc, result, zero, [&](int64_t i) -> Value {
       return rewriter.create<tensor::DimOp>(loc, op.getLhs(), i);
@@ -224,21 +226,35 @@ struct PackedMatmulLowering : OpRewritePattern<PackedMatmulOp> {
     iterators[k] = utils::IteratorType::reduction;
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, result, ValueRange{op.getLhs(), op.getPanels()}, init, maps, iterators,
-        [](OpBuilder &b, Location l, ValueRange args) {
+        [pairs](OpBuilder &b, Location l, ValueRange args) {
           // bf16 panels widen to f32 exactly, i8 ones to their values (scaled after the
-          // sum); the sum is f32.
+          // sum); the sum is f32. The bf16 dot product of k pairs rounds A to bf16 too.
+          Value a = pairs ? roundToBf16(b, l, args[0]) : args[0];
           Value weight = args[1];
           if (weight.getType().isBF16())
             weight = b.create<arith::ExtFOp>(l, b.getF32Type(), weight);
           else if (weight.getType().isInteger(8))
             weight = b.create<arith::SIToFPOp>(l, b.getF32Type(), weight);
-          Value product = b.create<arith::MulFOp>(l, args[0], weight);
+          Value product = b.create<arith::MulFOp>(l, a, weight);
           b.create<linalg::YieldOp>(l, ValueRange{b.create<arith::AddFOp>(l, args[2], product)});
         });
     // The handle a schedule (attune build --schedule) matches products by.
     generic->setAttr(kMatmulAttr, rewriter.getUnitAttr());
     rewriter.replaceOp(op, applyEpilogue(rewriter, op, generic.getResult(0)));
     return success();
+  }
+
+  /// `x` rounded to the nearest bf16 (ties to even), as f32: in integer arithmetic, which
+  /// every target has (a scalar f32 -> bf16 truncation is a libgcc call on some).
+  static Value roundToBf16(OpBuilder &b, Location l, Value x) {
+    auto constant = [&](int64_t value) { return b.create<arith::ConstantIntOp>(l, value, 32); };
+    Value bits = b.create<arith::BitcastOp>(l, b.getI32Type(), x);
+    Value lowestKept =
+        b.create<arith::AndIOp>(l, b.create<arith::ShRUIOp>(l, bits, constant(16)), constant(1));
+    Value biased =
+        b.create<arith::AddIOp>(l, bits, b.create<arith::AddIOp>(l, constant(0x7fff), lowestKept));
+    Value rounded = b.create<arith::AndIOp>(l, biased, constant(0xffff0000));
+    return b.create<arith::BitcastOp>(l, b.getF32Type(), rounded);
   }
 
   /// activation(product + bias) + residual, each part the op has, as one elementwise loop:
@@ -766,8 +782,9 @@ struct LowerToLinalgPass : attune::impl::AttuneLowerToLinalgPassBase<LowerToLina
 
     ConversionTarget target(getContext());
     target.addIllegalDialect<AttuneDialect>();
-    // Kernel descriptions stay for attune-instrument-kernels: they are not graph ops.
-    target.addLegalOp<KernelCostOp>();
+    // Kernel descriptions stay for attune-instrument-kernels, bf16 dot products in kernels for
+    // attune-lower-bf16-dot: they are not graph ops.
+    target.addLegalOp<KernelCostOp, Bf16DotOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();

@@ -4,6 +4,8 @@
 // runtime packs the file's tensor into it when the model is opened. Both Hugging Face layouts
 // ([K, N] Conv1D and [N, K] nn.Linear, read through a transpose) become the same panels, so
 // both run at the same speed. A weight nothing else reads loses its unpacked argument.
+// bf16 panels for a target with a bf16 dot product (`bf16_dot` in attune.target) come in k
+// pairs, [P, K/2, width, 2], the operand layout of that instruction.
 #include "ir/Abi.h"
 #include "ir/AttuneDialect.h"
 #include "ir/Target.h"
@@ -37,8 +39,10 @@ BlockArgument weightArgument(Value value) {
 
 class EntryPacker {
 public:
-  EntryPacker(func::FuncOp func, int64_t width, Type element)
-      : func(func), width(width), element(element), b(func) {}
+  /// `pairAlignment`: bf16 panels of a weight whose K is a multiple of it are packed in k
+  /// pairs (for the target's bf16 dot product); 0: never.
+  EntryPacker(func::FuncOp func, int64_t width, Type element, int64_t pairAlignment)
+      : func(func), width(width), element(element), pairAlignment(pairAlignment), b(func) {}
 
   void run() {
     SmallVector<MatmulOp> matmuls;
@@ -85,7 +89,12 @@ private:
     if (panels)
       return {panels, scales};
     int64_t count = (n + width - 1) / width;
-    panels = addPacked(weight, transposed, MemRefType::get({count, k, width}, element), false);
+    // The dot product's kernel converts its rows of A to bf16 a vector at a time: K pairs
+    // where K is whole vectors.
+    bool pairs = element.isBF16() && pairAlignment > 0 && k % pairAlignment == 0;
+    auto type = pairs ? MemRefType::get({count, k / 2, width, 2}, element)
+                      : MemRefType::get({count, k, width}, element);
+    panels = addPacked(weight, transposed, type, false);
     if (element.isInteger(8))
       scales =
           addPacked(weight, transposed, MemRefType::get({count * width}, b.getF32Type()), true);
@@ -140,6 +149,7 @@ private:
   func::FuncOp func;
   int64_t width;
   Type element; // of the panels: f32, bf16 or i8
+  int64_t pairAlignment;
   OpBuilder b;
   std::map<std::pair<unsigned, bool>, std::pair<Value, Value>> made;
 };
@@ -161,11 +171,13 @@ struct PackWeightsPass : attune::impl::AttunePackWeightsPassBase<PackWeightsPass
     // four: a decode step's one-row tile then reads 64 bytes a k step (a line on AVX-512),
     // which it needs to stream at the memory's speed (GPT-2-small, Zen 5, 1 thread: its
     // products 5.7 ms a step at 64 columns, 8.0-8.5 ms at 32).
+    TargetDescription target = targetOf(getOperation());
     int64_t vectors = element.isInteger(8) ? 4 : 2;
-    int64_t width = panelWidth > 0 ? int64_t(panelWidth) : vectors * targetOf(getOperation()).lanes;
+    int64_t width = panelWidth > 0 ? int64_t(panelWidth) : vectors * target.lanes;
+    int64_t pairAlignment = target.bf16Dot ? target.lanes : 0;
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (func->hasAttr(abi::kEntry) && !func.isExternal())
-        EntryPacker(func, width, element).run();
+        EntryPacker(func, width, element, pairAlignment).run();
   }
 };
 

@@ -58,7 +58,10 @@ def AttunePackWeightsPass : Pass<"attune-pack-weights", "mlir::ModuleOp"> {
     With `precision=bf16` the panels are bf16 (`memref<P x K x width x bf16>`): the runtime
     rounds the weight to bfloat16 (nearest even; a BF16 file's bits are taken as stored), the
     kernel widens each panel vector to f32 and accumulates in f32, so a product reads half the
-    weight bytes; everything else stays f32. With `precision=int8` (weight-only int8) the
+    weight bytes; everything else stays f32. Where the target has a bf16 dot product
+    (`bf16_dot` in `attune.target`: AVX512_BF16) and K is a multiple of its lanes, the bf16
+    panels come in k pairs, `memref<P x K/2 x width x 2 x bf16>` (`panels[p][k/2][j][k mod 2]`),
+    the layout vdpbf16ps multiplies. With `precision=int8` (weight-only int8) the
     panels are i8 and each packed weight gets a second argument, `attune.packed = {...,
     scales}`, of [P·width] f32: the runtime quantizes each column symmetrically (scale max |W|
     / 127, values rounded to nearest), and the product reads a quarter of the bytes, widens
@@ -228,6 +231,26 @@ def AttuneFuseNormsPass : Pass<"attune-fuse-norms", "mlir::func::FuncOp"> {
   }];
 }
 
+def AttuneLowerBf16DotPass : Pass<"attune-lower-bf16-dot", "mlir::ModuleOp"> {
+  let summary = "attune.bf16_dot as calls of AVX512_BF16's vdpbf16ps intrinsic";
+  let description = [{
+    Each `attune.bf16_dot` becomes `llvm.call_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"`
+    (16 sums; `.256` for 8). MLIR 19's x86vector dialect has no bf16 dot product, and an
+    intrinsic call has no declared memory effects, which buffer deallocation rejects: the
+    pipeline runs this after it.
+
+    ```mlir
+    %s = attune.bf16_dot %acc, %a, %w : vector<16xf32>, vector<32xbf16>
+    ```
+    becomes
+    ```mlir
+    %s = llvm.call_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"(%acc, %a, %w)
+        : (vector<16xf32>, vector<32xbf16>, vector<32xbf16>) -> vector<16xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def AttuneLowerMatmulPass : Pass<"attune-lower-matmul", "mlir::ModuleOp"> {
   let summary = "attune.packed_matmul as calls of register-tiled, multithreaded kernels";
   let description = [{
@@ -244,6 +267,11 @@ def AttuneLowerMatmulPass : Pass<"attune-lower-matmul", "mlir::ModuleOp"> {
     an entry's output buffer when it is one. Tile sizes come from the module's
     `attune.target` (12 × 2 vectors with AVX-512, 6 × 2 with AVX2) unless overridden; an op
     whose panels are not whole vectors of the target is left for attune-lower-to-linalg.
+
+    bf16 panels in k pairs (`[P, K/2, width, 2]`) take the bf16 dot product instead: each
+    tile's rows of A are rounded to bf16 (nearest even) into a scratch tile once per K block,
+    and each k pair is one `attune.bf16_dot` per accumulator (a broadcast pair of A times
+    `vectors` vectors of the panel's pairs; vdpbf16ps, see attune-lower-bf16-dot).
 
     ```mlir
     %y = attune.packed_matmul %x, %w {columns = 40 : i64}

@@ -100,6 +100,8 @@ void attune::buildTiledPipeline(OpPassManager &pm, const KernelPipelineOptions &
   addStep(pm, "buffer-deallocation-pipeline");
   // Prefetches the kernels asked for (after deallocation, which rejects them).
   addStep(pm, "func.func(attune-insert-prefetches)");
+  // bf16 dot products as their intrinsic (after deallocation, which rejects intrinsic calls).
+  addStep(pm, "attune-lower-bf16-dot");
   // The kernel table; each kernel timed when the runtime profiles a run.
   addStep(pm, std::string("attune-instrument-kernels{hooks=") +
                   (options.profileHooks ? "true" : "false") + "}");

@@ -20,6 +20,11 @@
 //           C[m + r][p·width + v·lanes ...] = acc[r][v]   (the epilogue in the last K block;
 //                                                          masked in a partial panel)
 //
+// bf16 panels in k pairs ([P, K/2, width, 2], for AVX512_BF16) take the bf16 dot product: a
+// task rounds each tile's rows of A for the K block to bf16 pairs in a scratch tile (one i32
+// a pair, what vdpbf16ps broadcasts), and each k pair is one vdpbf16ps per accumulator, which
+// adds both products of the pair: twice an FMA's work per instruction.
+//
 // Every output element is summed over k in the same order whatever the task split, so the
 // result does not depend on the thread count. Any M from 1 up: remainder rows by halving
 // tiles rather than one row at a time. The task loop is an scf.parallel marked
@@ -37,6 +42,8 @@
 #include "passes/Activations.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
+
+#include <numeric>
 
 namespace attune {
 #define GEN_PASS_DEF_ATTUNELOWERMATMULPASS
@@ -60,7 +67,8 @@ constexpr int64_t kMinTasks = 16;
 /// The kernel's geometry for one op, from the target and the op's shape.
 struct MatmulGeometry {
   int64_t lanes;         // f32 lanes per vector register
-  int64_t panelBytes;    // bytes per panel element: 4 (f32) or 2 (bf16)
+  bool pairs;            // bf16 k pairs: the bf16 dot product; k counts pairs below
+  int64_t panelBytes;    // bytes per panel element (a pair's two): 4 (f32, pairs), 2 (bf16), 1
   int64_t vectors;       // vectors across a panel (width = lanes · vectors)
   int64_t rows;          // rows of the full register tile
   int64_t kBlock;        // k steps per K block
@@ -94,12 +102,20 @@ bool copiesRows(int64_t rows, int64_t k) {
   return false;
 }
 
+/// Vector lengths (f32 sums) attune.bf16_dot has: AVX512_BF16's 512- and 256-bit forms.
+bool hasBf16Dot(int64_t lanes) { return lanes == 16 || lanes == 8; }
+
+/// `k`: the panels' k steps (pairs of k for `pairs`).
 std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options, int64_t k,
-                                             int64_t width, int64_t panelBytes) {
+                                             int64_t width, int64_t panelBytes, bool pairs) {
   MatmulGeometry g;
   g.lanes = options.lanes;
+  g.pairs = pairs;
   g.panelBytes = panelBytes;
   if (g.lanes < 1 || width % g.lanes != 0)
+    return std::nullopt;
+  // A tile's rows are rounded to bf16 a vector at a time: K must be whole vectors.
+  if (pairs && (!hasBf16Dot(g.lanes) || 2 * k % g.lanes != 0))
     return std::nullopt;
   g.vectors = width / g.lanes;
   // Accumulators rows · vectors, plus the panel vectors and one broadcast, in registers.
@@ -121,6 +137,11 @@ std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options,
   g.kBlock = (k + blocks - 1) / blocks;
   if (g.kBlock < k)
     g.kBlock = std::min(k, (g.kBlock + g.unroll - 1) / g.unroll * g.unroll);
+  // Pairs: K blocks of whole vectors of A too (their tiles are rounded a vector at a time).
+  if (pairs) {
+    int64_t multiple = std::lcm(g.unroll, g.lanes / 2);
+    g.kBlock = std::min(k, (g.kBlock + multiple - 1) / multiple * multiple);
+  }
   // At least 128 rows per task: up to that M a task streams its panels once.
   g.rowsPerTask = g.rows * ((128 + g.rows - 1) / g.rows);
   // A task's K blocks of panels fill at most half the L2.
@@ -128,7 +149,7 @@ std::optional<MatmulGeometry> chooseGeometry(const MatmulKernelOptions &options,
   // A copied tile: K blocks of whole vectors (rows are copied only where K is whole vectors),
   // its rows an odd number of 64-byte lines apart, so the R rows fall in R sets.
   g.copyStride = 0;
-  if (options.copyRows && k % g.lanes == 0 && copiesRows(g.rows, k)) {
+  if (!pairs && options.copyRows && k % g.lanes == 0 && copiesRows(g.rows, k)) {
     g.kBlock = std::min(k, (g.kBlock + g.lanes - 1) / g.lanes * g.lanes);
     int64_t lineFloats = kLineBytes / 4;
     int64_t lines = (g.kBlock + lineFloats - 1) / lineFloats;
@@ -183,6 +204,10 @@ public:
     depth = panelsType.getDimSize(1);
     width = panelsType.getDimSize(2);
     panelElement = panelsType.getElementType();
+    // k pairs: each pair's row of the panel, [width, 2], as one row of 2·width bf16s.
+    if (g.pairs)
+      panels = b.create<memref::CollapseShapeOp>(loc, panels,
+                                                 ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
     columns = columnCount;
     rowCount = b.create<memref::DimOp>(loc, lhs, 0);
     Value rowBlocks = ceilDiv(rowCount, g.rowsPerTask);
@@ -261,6 +286,11 @@ private:
     // It pays where at least kMinCopyPanels panels share it: with two (128 × 3072 × 768 on
     // Zen 4: two of its 24 panels per task), reading in place is 1–4% faster.
     Value copy, copyPays;
+    // Pairs: the tile's rows of A for the K block, rounded to bf16 pairs (one i32 each).
+    Value rounded;
+    if (g.pairs)
+      rounded = b.create<memref::AllocaOp>(loc, MemRefType::get({g.rows, g.kBlock}, b.getI32Type()),
+                                           ValueRange{}, b.getI64IntegerAttr(64));
     if (g.copyStride) {
       copy = b.create<memref::AllocaOp>(loc, MemRefType::get({g.rows, g.copyStride}, f32),
                                         ValueRange{}, b.getI64IntegerAttr(64));
@@ -278,6 +308,11 @@ private:
                  [&](Value panel) { emitTile(rows, row, source, panel, k0, k1); });
             return SmallVector<Value>{};
           };
+          if (rounded) {
+            roundRows(rounded, row, index(rows), k0, k1, rows);
+            panelsFrom({rounded, index(0), k0});
+            return;
+          }
           if (!copy) {
             panelsFrom({lhs, row, index(0)});
             return;
@@ -300,6 +335,8 @@ private:
       // the weights, not two; what decoding a few rows at a time is bound by).
       Value any = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, remainder, index(0));
       when(any, [&] {
+        if (rounded)
+          roundRows(rounded, shortEnd, remainder, k0, k1, 0);
         loop(firstPanel, endPanel, 1, [&](Value panel) {
           for (int64_t half = llvm::PowerOf2Ceil(g.rows) / 2; half >= 1; half /= 2) {
             Value bit = b.create<arith::AndIOp>(loc, remainder, index(half));
@@ -309,7 +346,9 @@ private:
               Value before =
                   sub(remainder, b.create<arith::RemUIOp>(loc, remainder, index(2 * half)));
               Value row = add(shortEnd, before);
-              emitTile(half, row, {lhs, row, index(0)}, panel, k0, k1);
+              TileSource source =
+                  rounded ? TileSource{rounded, before, k0} : TileSource{lhs, row, index(0)};
+              emitTile(half, row, source, panel, k0, k1);
             });
           }
         });
@@ -335,6 +374,29 @@ private:
         auto v = b.create<vector::LoadOp>(loc, vecType(), lhs, ValueRange{source, add(k0, k)});
         v->setAttr(kPrefetchAttr, b.getI64ArrayAttr({rows, 0}));
         b.create<vector::StoreOp>(loc, v, copy, ValueRange{r, k});
+      });
+    });
+  }
+
+  /// Rounds A[row .. row + count)[2·k0 .. 2·k1) to bf16 (nearest even: vcvtneps2bf16) into
+  /// `scratch`[0 .. count)[0 .. k1 - k0) as pairs: i32 j of a row holds elements 2j (low half)
+  /// and 2j + 1, the operand order of vdpbf16ps. With `prefetchRows`, each vector read
+  /// prefetches the one that many rows down (the next tile's, as copyRows does).
+  void roundRows(Value scratch, Value row, Value count, Value k0, Value k1, int64_t prefetchRows) {
+    auto halves = VectorType::get({g.lanes}, b.getBF16Type());
+    auto words = VectorType::get({g.lanes / 2}, b.getI32Type());
+    Value two = index(2);
+    loop(index(0), count, 1, [&](Value r) {
+      Value source = add(row, r);
+      Value first = mul(k0, two);
+      loop(index(0), mul(sub(k1, k0), two), g.lanes, [&](Value e) {
+        auto v = b.create<vector::LoadOp>(loc, vecType(), lhs, ValueRange{source, add(first, e)});
+        if (prefetchRows)
+          v->setAttr(kPrefetchAttr, b.getI64ArrayAttr({prefetchRows, 0}));
+        Value half = b.create<arith::TruncFOp>(loc, halves, v);
+        Value packed = b.create<vector::BitCastOp>(loc, words, half);
+        b.create<vector::StoreOp>(loc, packed, scratch,
+                                  ValueRange{r, b.create<arith::DivUIOp>(loc, e, two)});
       });
     });
   }
@@ -367,27 +429,34 @@ private:
 
     // The panel rows of `steps` k steps from k as one view: its address is computed once per
     // iteration and every load of the unrolled steps is at a constant offset from it.
+    // (A row of k pairs is 2·width bf16s.)
+    int64_t rowElements = g.pairs ? 2 * width : width;
     auto panelRows = [&](Value k, int64_t steps) -> Value {
-      auto strided = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, {width, 1});
-      auto type = MemRefType::get({steps, width}, panelElement, strided);
+      auto strided = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, {rowElements, 1});
+      auto type = MemRefType::get({steps, rowElements}, panelElement, strided);
       return b.create<memref::SubViewOp>(
           loc, type, panels, ArrayRef<OpFoldResult>{panel, k, b.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(steps), b.getIndexAttr(width)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(steps),
+                                 b.getIndexAttr(rowElements)},
           ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(1)});
     };
+    // k pairs: vectors of 2·lanes bf16s, lanes pairs (lanes columns) each.
+    int64_t panelLanes = g.pairs ? 2 * g.lanes : g.lanes;
     auto step = [&](Value k, Value rowsView, int64_t u, ValueRange acc) {
       SmallVector<Value> next(acc);
       SmallVector<Value> weights;
       for (int64_t v = 0; v < g.vectors; ++v) {
-        auto load = b.create<vector::LoadOp>(loc, VectorType::get({g.lanes}, panelElement),
-                                             rowsView, ValueRange{index(u), index(v * g.lanes)});
+        auto load = b.create<vector::LoadOp>(loc, VectorType::get({panelLanes}, panelElement),
+                                             rowsView, ValueRange{index(u), index(v * panelLanes)});
         // One prefetch per 64-byte line of the panel row.
         if (v * g.lanes * g.panelBytes % 64 == 0)
           load->setAttr(kPrefetchAttr, b.getI64ArrayAttr({g.prefetch, 0}));
         // bf16 panels widen to f32 exactly (the bits shifted up), i8 ones to their integer
         // values (scaled once the sum is done); the sums stay f32.
         Value weight = load;
-        if (panelElement.isBF16()) {
+        if (g.pairs) {
+          // Multiplied as bf16 pairs.
+        } else if (panelElement.isBF16()) {
           weight = b.create<arith::ExtFOp>(loc, vecType(), weight);
         } else if (panelElement.isInteger(8)) {
           weight =
@@ -397,6 +466,21 @@ private:
         weights.push_back(weight);
       }
       Value kk = sub(u == 0 ? k : add(k, index(u)), source.firstK);
+      if (g.pairs) {
+        // vdpbf16ps: each f32 sum += its pair's two products, A's pair broadcast.
+        auto pairsOfA = VectorType::get({panelLanes}, panelElement);
+        auto words = VectorType::get({g.lanes}, b.getI32Type());
+        for (int64_t r = 0; r < rows; ++r) {
+          Value pair = b.create<memref::LoadOp>(loc, source.buffer, ValueRange{sourceRows[r], kk});
+          Value broadcast = b.create<vector::BitCastOp>(
+              loc, pairsOfA, b.create<vector::BroadcastOp>(loc, words, pair));
+          for (int64_t v = 0; v < g.vectors; ++v) {
+            Value &sum = next[r * g.vectors + v];
+            sum = b.create<Bf16DotOp>(loc, sum, broadcast, weights[v]);
+          }
+        }
+        return next;
+      }
       for (int64_t r = 0; r < rows; ++r) {
         Value a = b.create<memref::LoadOp>(loc, source.buffer, ValueRange{sourceRows[r], kk});
         Value broadcast = b.create<vector::BroadcastOp>(loc, vecType(), a);
@@ -538,9 +622,10 @@ public:
     auto panelsType = op.getPanels().getType();
     if (lhsType.getRank() < 2 || lhsType.isDynamicDim(lhsType.getRank() - 1))
       return false;
+    bool pairs = panelsType.getRank() == 4;
     std::optional<MatmulGeometry> geometry =
         chooseGeometry(options, panelsType.getDimSize(1), panelsType.getDimSize(2),
-                       panelsType.getElementTypeBitWidth() / 8);
+                       panelsType.getElementTypeBitWidth() / 8 * (pairs ? 2 : 1), pairs);
     if (!geometry)
       return false;
     // The fused norm reads rows of whole vectors; else it follows as its own kernel.
@@ -603,7 +688,7 @@ public:
     if (kind.residual)
       fused.push_back("residual");
     // FLOPs per row: the product's, and its norm's.
-    int64_t k = panelsType.getDimSize(1);
+    int64_t k = panelsType.getDimSize(1) * (pairs ? 2 : 1);
     int64_t flopsPerRow = 2 * k * kind.columns;
     if (!norm.empty()) {
       fused.push_back(norm);
@@ -643,8 +728,9 @@ private:
     if (func::FuncOp existing = kernels.lookup(key))
       return existing;
     auto panelsType = cast<MemRefType>(arguments[1]);
-    std::string name = llvm::formatv("{0}k{1}_n{2}", kMatmulKernelPrefix,
-                                     panelsType.getDimSize(1), kind.columns);
+    std::string name =
+        llvm::formatv("{0}k{1}_n{2}", kMatmulKernelPrefix,
+                      panelsType.getDimSize(1) * (geometry.pairs ? 2 : 1), kind.columns);
     if (kind.bias)
       name += "_bias";
     if (!kind.activation.empty())
@@ -653,7 +739,9 @@ private:
       name += "_residual";
     if (!kind.norm.empty())
       name += "_" + kind.norm.str();
-    if (panelsType.getElementType().isBF16())
+    if (geometry.pairs)
+      name += "_bf16dot";
+    else if (panelsType.getElementType().isBF16())
       name += "_bf16";
     if (kind.scales)
       name += "_int8";

@@ -15,6 +15,16 @@ config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 config.environment["PATH"] = os.pathsep.join(
     [config.attune_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
 
+# What this machine's CPU runs: tests of kernels only some CPUs have (AVX512_BF16's bf16 dot
+# product) require it; their IR and assembly are checked on every machine.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = set(cpuinfo.read().split())
+except OSError:
+    flags = set()
+if "avx512_bf16" in flags:
+    config.available_features.add("avx512bf16")
+
 config.substitutions.append(("%models", os.path.join(config.attune_source_dir, "models")))
 config.substitutions.append(("%testdata", os.path.join(config.attune_source_dir, "test", "data")))
 config.substitutions.append(("%runtime_include",

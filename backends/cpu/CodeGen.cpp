@@ -239,6 +239,7 @@ Expected<TargetDescription> describeTarget(const CpuTargetOptions &options) {
   if (hasAvx512(**machine)) {
     target.lanes = 16;
     target.registers = 32;
+    target.bf16Dot = info->checkFeatures("+avx512bf16");
   } else if (info->checkFeatures("+avx")) {
     target.lanes = 8;
     target.registers = 16;

@@ -65,9 +65,11 @@ static LogicalResult describeEntry(func::FuncOp entry, const llvm::StringMap<int
       auto transposed = packed.getAs<BoolAttr>("transposed");
       auto scalesOf = packed.getAs<IntegerAttr>(abi::kPackedScales);
       arg.scales = bool(scalesOf);
-      // Panels [P, K, width], or the [P·width] f32 scales of i8 ones.
-      bool typed =
-          arg.scales ? type.getRank() == 1 && type.getElementType().isF32() : type.getRank() == 3;
+      // Panels [P, K, width] (bf16 k pairs: [P, K/2, width, 2]), or the [P·width] f32 scales
+      // of i8 ones.
+      bool pairs = type.getRank() == 4 && type.getElementType().isBF16();
+      bool typed = arg.scales ? type.getRank() == 1 && type.getElementType().isF32()
+                              : type.getRank() == 3 || pairs;
       if (!shape || !transposed || !typed || !type.hasStaticShape())
         return entry.emitOpError("packed weight '")
                << arg.name << "' needs [P, K, width] panels (or their [P·width] f32 scales) "
@@ -81,7 +83,9 @@ static LogicalResult describeEntry(func::FuncOp entry, const llvm::StringMap<int
         continue;
       }
       arg.panelWidth = type.getDimSize(2);
-      if (type.getElementType().isBF16())
+      if (pairs)
+        arg.panelDtype = "bf16x2";
+      else if (type.getElementType().isBF16())
         arg.panelDtype = "bf16";
       else if (type.getElementType().isInteger(8))
         arg.panelDtype = "i8";

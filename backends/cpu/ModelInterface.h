@@ -25,8 +25,9 @@ struct InterfaceArg {
   /// Packed weights (attune.packed): columns per panel, and whether the file stores [N, K].
   int64_t panelWidth = 0;
   bool transposed = false;
-  /// What the panels hold: "f32", "bf16" (the weight rounded) or "i8" (quantized; the
-  /// manifest's panels line ends with it unless f32).
+  /// What the panels hold: "f32", "bf16" (the weight rounded), "bf16x2" (rounded, in k pairs:
+  /// [P, K/2, width, 2]) or "i8" (quantized; the manifest's panels line ends with it unless
+  /// f32).
   std::string panelDtype = "f32";
   /// The [P·width] f32 column scales of a weight packed into i8 panels (`scales WIDTH ORDER`
   /// in the manifest), not the panels.

@@ -153,10 +153,12 @@ int attune_parallel_limit(int threads);
 /* A weight W ([k][n], or [n][k] when `transposed`), its elements of dtype `source` (F32 or
  * BF16), packed into the panels of attune.packed_matmul, `width` columns each, of dtype
  * `panels` (F32, or BF16: f32 elements rounded to nearest even, BF16 ones copied), in a new
- * 64-byte aligned buffer (free()); when `release` (W is the file's mapping), the file's pages
- * of W are released. NULL when out of memory (pack.c). */
+ * 64-byte aligned buffer (free()); `pairs` (BF16 panels, k even): in k pairs,
+ * [P][k/2][width][2]. When `release` (W is the file's mapping), the file's pages of W are
+ * released. NULL when out of memory (pack.c). */
 void *attune_pack_panels(const void *weight, attune_dtype source, int64_t k, int64_t n,
-                         int64_t width, bool transposed, attune_dtype panels, bool release);
+                         int64_t width, bool transposed, attune_dtype panels, bool pairs,
+                         bool release);
 /* A weight W of f32 ([k][n], or [n][k] when `transposed`) quantized to int8 panels of `width`
  * columns (the layout of attune_pack_panels) and one f32 scale per column, [P·width] (1 past
  * the last column), both new 64-byte aligned buffers (free()); when `release`, the file's

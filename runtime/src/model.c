@@ -54,6 +54,7 @@ typedef struct declared {
   int64_t panel_width;            /* packed weights: columns per panel, else 0 */
   bool transposed;                /* packed weights: the file stores [N, K] */
   attune_dtype panel_dtype;       /* packed weights: ATTUNE_F32 or ATTUNE_BF16 panels */
+  bool panel_pairs;               /* bf16 panels in k pairs, [P, K/2, width, 2] ("bf16x2") */
   bool quantized;                 /* packed weights: i8 panels, or (scales) their scales */
   bool scales;                    /* the [P·width] column scales of i8 panels */
   bool has_values;                /* integer inputs of ids: each value in [values_lo, values_hi) */
@@ -244,14 +245,18 @@ static attune_status parse_manifest(attune_model *model, const char *manifest) {
           d->scales = !strcmp(dim, "scales");
           if (d->role != ROLE_WEIGHT || d->rank != 2 || !width || !order ||
               (strcmp(order, "kn") && strcmp(order, "nk")) || strtoll(width, NULL, 10) < 1 ||
-              (type && (d->scales || (strcmp(type, "bf16") && strcmp(type, "i8"))))) {
+              (type && (d->scales ||
+                        (strcmp(type, "bf16") && strcmp(type, "bf16x2") && strcmp(type, "i8")))) ||
+              (type && !strcmp(type, "bf16x2") && d->shape[!strcmp(order, "nk")] % 2)) {
             status = bad_manifest(line_number, "panels need a 2-D weight, a width, kn|nk and "
-                                               "optionally bf16 or i8 (scales no dtype)");
+                                               "optionally bf16, bf16x2 (an even K) or i8 "
+                                               "(scales no dtype)");
             break;
           }
           d->panel_width = strtoll(width, NULL, 10);
           d->transposed = !strcmp(order, "nk");
-          d->panel_dtype = type && !strcmp(type, "bf16") ? ATTUNE_BF16 : ATTUNE_F32;
+          d->panel_pairs = type && !strcmp(type, "bf16x2");
+          d->panel_dtype = type && !strncmp(type, "bf16", 4) ? ATTUNE_BF16 : ATTUNE_F32;
           d->quantized = d->scales || (type && !strcmp(type, "i8"));
           break;
         }
@@ -299,8 +304,8 @@ static const void *shared_panels(const attune_model *model, const declared *d) {
       const declared *other = &model->entries[e].args[i];
       if (other != d && other->data && other->panel_width == d->panel_width &&
           other->transposed == d->transposed && other->panel_dtype == d->panel_dtype &&
-          other->quantized == d->quantized && other->scales == d->scales &&
-          !strcmp(other->name, d->name))
+          other->panel_pairs == d->panel_pairs && other->quantized == d->quantized &&
+          other->scales == d->scales && !strcmp(other->name, d->name))
         return other->data;
     }
   return NULL;
@@ -352,7 +357,7 @@ static attune_status bind_packed(attune_model *model, declared *d, const void *s
   if (d->quantized)
     return bind_quantized(model, d, source, k, n, from_file);
   void *panels = attune_pack_panels(source, source_dtype, k, n, d->panel_width, d->transposed,
-                                    d->panel_dtype, from_file);
+                                    d->panel_dtype, d->panel_pairs, from_file);
   if (!panels || !own(model, panels)) {
     free(panels);
     return attune_fail(ATTUNE_ERROR_OUT_OF_MEMORY, "out of memory packing weight '%s'",
@@ -898,12 +903,13 @@ attune_status attune_model_execute(attune_model *model, attune_run_memory *memor
       rank = 1;
       sizes[0] = (n + d->panel_width - 1) / d->panel_width * d->panel_width;
     } else if (d->panel_width) {
-      /* [P, K, width] panels of a [K, N] (or [N, K]) weight. */
+      /* [P, K, width] panels of a [K, N] (or [N, K]) weight; k pairs: [P, K/2, width, 2]. */
       int64_t k = d->shape[d->transposed ? 1 : 0], n = d->shape[d->transposed ? 0 : 1];
-      rank = 3;
+      rank = d->panel_pairs ? 4 : 3;
       sizes[0] = (n + d->panel_width - 1) / d->panel_width;
-      sizes[1] = k;
+      sizes[1] = d->panel_pairs ? k / 2 : k;
       sizes[2] = d->panel_width;
+      sizes[3] = 2;
     }
     int64_t stride = 1;
     for (int32_t k = rank - 1; k >= 0; --k) {

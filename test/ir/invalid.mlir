@@ -306,8 +306,32 @@ func.func @packed_matmul_result(%x: tensor<?x8xf32>, %w: tensor<3x8x16xf32>) {
 // -----
 
 func.func @packed_matmul_rank(%x: tensor<?x8xf32>, %w: tensor<8x16xf32>) {
-  // expected-error @+1 {{panels must be a static [P, K, width] tensor, got [8, 16]}}
+  // expected-error @+1 {{panels must be a static [P, K, width] tensor or bf16 [P, K/2, width, 2] k pairs, got [8, 16] of 'f32'}}
   %y = attune.packed_matmul %x, %w {columns = 16 : i64} : tensor<?x8xf32>, tensor<8x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @packed_matmul_f32_pairs(%x: tensor<?x8xf32>, %w: tensor<1x4x16x2xf32>) {
+  // expected-error @+1 {{panels must be a static [P, K, width] tensor or bf16 [P, K/2, width, 2] k pairs, got [1, 4, 16, 2] of 'f32'}}
+  %y = attune.packed_matmul %x, %w {columns = 16 : i64} : tensor<?x8xf32>, tensor<1x4x16x2xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @packed_matmul_triples(%x: tensor<?x12xf32>, %w: tensor<1x4x16x3xbf16>) {
+  // expected-error @+1 {{panels must be a static [P, K, width] tensor or bf16 [P, K/2, width, 2] k pairs, got [1, 4, 16, 3] of 'bf16'}}
+  %y = attune.packed_matmul %x, %w {columns = 16 : i64} : tensor<?x12xf32>, tensor<1x4x16x3xbf16> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @packed_matmul_pairs_depth(%x: tensor<?x4xf32>, %w: tensor<1x4x16x2xbf16>) {
+  // expected-error @+1 {{lhs [?, 4] does not contract with K = 8}}
+  %y = attune.packed_matmul %x, %w {columns = 16 : i64} : tensor<?x4xf32>, tensor<1x4x16x2xbf16> -> tensor<?x16xf32>
   return
 }
 
@@ -396,5 +420,21 @@ func.func @cache_write_offsets(%c: tensor<2x3x8x4xf32>, %u: tensor<2x3x1x4xf32>,
 func.func @rope_row_positions(%x: tensor<2x4x5x8xf32>, %p: tensor<3x5xi32>) {
   // expected-error @+1 {{positions must be [seq] or [batch, seq] for input 'tensor<2x4x5x8xf32>', got 'tensor<3x5xi32>'}}
   %0 = attune.rope %x, %p {theta = 1.0e4 : f64} : tensor<2x4x5x8xf32>, tensor<3x5xi32>
+  return
+}
+
+// -----
+
+func.func @bf16_dot_pairs(%acc: vector<16xf32>, %a: vector<16xbf16>) {
+  // expected-error @+1 {{needs a bf16 pair per f32 sum: 16 sums and 16 bf16s}}
+  %s = attune.bf16_dot %acc, %a, %a : vector<16xf32>, vector<16xbf16>
+  return
+}
+
+// -----
+
+func.func @bf16_dot_f16(%acc: vector<16xf32>, %a: vector<32xf16>) {
+  // expected-error @+1 {{operand #1 must be vector of bfloat16 type values of length 16/32}}
+  %s = attune.bf16_dot %acc, %a, %a : vector<16xf32>, vector<32xf16>
   return
 }

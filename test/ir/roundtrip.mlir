@@ -51,6 +51,10 @@ func.func @contractions_and_norms(%x: tensor<?x?x8xf32>, %w: tensor<8x16xf32>,
   // CHECK: attune.packed_matmul %{{.*}}, %{{.*}} {columns = 16 : i64} : tensor<?x?x8xf32>, tensor<1x8x16xf32> -> tensor<?x?x16xf32>
   %pw = tensor.empty() : tensor<1x8x16xf32>
   %py = attune.packed_matmul %x, %pw {columns = 16 : i64} : tensor<?x?x8xf32>, tensor<1x8x16xf32> -> tensor<?x?x16xf32>
+  // bf16 panels in k pairs: [P, K/2, width, 2].
+  // CHECK: attune.packed_matmul %{{.*}}, %{{.*}} {columns = 16 : i64} : tensor<?x?x8xf32>, tensor<1x4x16x2xbf16> -> tensor<?x?x16xf32>
+  %pairs = tensor.empty() : tensor<1x4x16x2xbf16>
+  %pp = attune.packed_matmul %x, %pairs {columns = 16 : i64} : tensor<?x?x8xf32>, tensor<1x4x16x2xbf16> -> tensor<?x?x16xf32>
   // A residual without a bias, and a fused norm: each optional operand's type after its
   // keyword, so which ones an op has reads back unambiguously.
   // CHECK: attune.packed_matmul %{{.*}}, %{{.*}} residual %{{.*}} {columns = 16 : i64} : tensor<?x?x8xf32>, tensor<1x8x16xf32> residual tensor<?x?x16xf32> -> tensor<?x?x16xf32>
@@ -106,4 +110,14 @@ func.func @kernel_cost(%flops: index) {
   attune.kernel_cost "matmul k768 n3072" ["bias", "gelu_tanh"] flops(%flops)
   attune.kernel_cost "layer_norm" [] flops(%flops)
   return
+}
+
+// CHECK-LABEL: func @bf16_dot
+// CHECK: attune.bf16_dot %{{.+}}, %{{.+}}, %{{.+}} : vector<16xf32>, vector<32xbf16>
+// CHECK: attune.bf16_dot %{{.+}}, %{{.+}}, %{{.+}} : vector<8xf32>, vector<16xbf16>
+func.func @bf16_dot(%acc: vector<16xf32>, %a: vector<32xbf16>, %acc8: vector<8xf32>, %a8: vector<16xbf16>)
+    -> (vector<16xf32>, vector<8xf32>) {
+  %s = attune.bf16_dot %acc, %a, %a : vector<16xf32>, vector<32xbf16>
+  %t = attune.bf16_dot %acc8, %a8, %a8 : vector<8xf32>, vector<16xbf16>
+  return %s, %t : vector<16xf32>, vector<8xf32>
 }

@@ -98,3 +98,31 @@ func.func @unpacked(%q: tensor<?x4x8xf32> {attune.name = "q", attune.dims = ["ba
   %u = attune.matmul %d, %w : tensor<?x?xf32>, tensor<4x4xf32>
   return %s, %t, %u : tensor<?x4x4xf32>, tensor<?x4x4xf32>, tensor<?x4xf32>
 }
+
+// -----
+
+// A target with a bf16 dot product (AVX512_BF16): bf16 panels come in k pairs, [P, K/2,
+// width, 2], where K is whole vectors (64 here); K = 24 keeps plain bf16 panels. fp32 and
+// int8 panels are the same as without it.
+// CHECK-LABEL: func @bf16_dot_target
+// CHECK-SAME: memref<2x64x32xf32> {attune.name = "deep"
+// CHECK-SAME: memref<2x24x32xf32> {attune.name = "shallow"
+// BF16-LABEL: func @bf16_dot_target
+// BF16-SAME: memref<2x32x32x2xbf16> {attune.name = "deep", attune.packed = {shape = [64, 40], transposed = false}, attune.role = "weight"}
+// BF16-SAME: memref<2x24x32xbf16> {attune.name = "shallow", attune.packed = {shape = [24, 40], transposed = false}, attune.role = "weight"}
+// BF16: attune.packed_matmul %{{.*}}, %{{.*}} {columns = 40 : i64} : tensor<?x64xf32>, tensor<2x32x32x2xbf16> -> tensor<?x40xf32>
+// BF16: attune.packed_matmul %{{.*}}, %{{.*}} {columns = 40 : i64} : tensor<?x24xf32>, tensor<2x24x32xbf16> -> tensor<?x40xf32>
+// INT8-LABEL: func @bf16_dot_target
+// INT8-SAME: memref<1x64x64xi8> {attune.name = "deep"
+module attributes {attune.target = {cpu = "znver4", lanes = 16 : i64, registers = 32 : i64, bf16_dot}} {
+func.func @bf16_dot_target(%x: tensor<?x64xf32> {attune.name = "x", attune.dims = ["batch"]},
+                           %z: tensor<?x24xf32> {attune.name = "z", attune.dims = ["batch"]})
+    -> (tensor<?x40xf32> {attune.name = "y", attune.dims = ["batch"]},
+        tensor<?x40xf32> {attune.name = "u", attune.dims = ["batch"]}) attributes {attune.entry} {
+  %a = attune.weight "deep" : tensor<64x40xf32>
+  %b = attune.weight "shallow" : tensor<24x40xf32>
+  %y = attune.matmul %x, %a : tensor<?x64xf32>, tensor<64x40xf32>
+  %u = attune.matmul %z, %b : tensor<?x24xf32>, tensor<24x40xf32>
+  return %y, %u : tensor<?x40xf32>, tensor<?x40xf32>
+}
+}

@@ -237,6 +237,55 @@ func.func @bf16_panels(%x: tensor<?x20xf32>, %w: tensor<3x20x16xbf16>) -> tensor
 
 // -----
 
+// bf16 panels in k pairs ([P, K/2, width, 2], for a target with a bf16 dot product): the
+// kernel rounds each tile's rows of A to bf16 pairs (one i32 each) in a scratch tile per K
+// block, then each k pair is one attune.bf16_dot per accumulator: A's pair broadcast, times a
+// vector of the panel's pairs (16 bf16s, 8 columns). The reference lowering reads the pairs
+// and rounds A to nearest even in integers.
+// CHECK-LABEL: func @bf16_pairs
+// CHECK: call @attune_matmul_k32_n48_bf16dot(
+// CHECK: func.func private @attune_matmul_k32_n48_bf16dot(%[[A:.+]]: memref<?x32xf32>, %{{.*}}: memref<3x16x16x2xbf16>, %{{.*}}: memref<?x48xf32>)
+// CHECK: %[[ROWS:.+]] = memref.collapse_shape %{{.*}} {{\[\[}}0], [1], [2, 3]] : memref<3x16x16x2xbf16> into memref<3x16x32xbf16>
+// CHECK: %[[SCRATCH:.+]] = memref.alloca() {alignment = 64 : i64} : memref<6x16xi32>
+// CHECK: %[[V:.+]] = vector.load %[[A]]{{.*}} : memref<?x32xf32>, vector<8xf32>
+// CHECK-NEXT: %[[H:.+]] = arith.truncf %[[V]] : vector<8xf32> to vector<8xbf16>
+// CHECK-NEXT: %[[P:.+]] = vector.bitcast %[[H]] : vector<8xbf16> to vector<4xi32>
+// CHECK: vector.store %[[P]], %[[SCRATCH]]
+// CHECK: %[[W:.+]] = vector.load %{{.*}} : memref<4x32xbf16, strided<[32, 1], offset: ?>>, vector<16xbf16>
+// CHECK: %[[PAIR:.+]] = memref.load %[[SCRATCH]]{{.*}} : memref<6x16xi32>
+// CHECK-NEXT: %[[SPLAT:.+]] = vector.broadcast %[[PAIR]] : i32 to vector<8xi32>
+// CHECK-NEXT: %[[AP:.+]] = vector.bitcast %[[SPLAT]] : vector<8xi32> to vector<16xbf16>
+// CHECK-NEXT: attune.bf16_dot %{{.*}}, %[[AP]], %[[W]] : vector<8xf32>, vector<16xbf16>
+// CHECK-NOT: vector.fma
+// CHECK-NOT: arith.extf
+// CHECK: return
+// REFERENCE: #[[$PAIRS:.+]] = affine_map<(d0, d1, d2) -> (d1 floordiv 16, d2 floordiv 2, d1 mod 16, d2 mod 2)>
+// REFERENCE-LABEL: func @bf16_pairs
+// REFERENCE: linalg.generic {indexing_maps = [#{{.+}}, #[[$PAIRS]], #{{.+}}]
+// REFERENCE: ^bb0(%[[A:.+]]: f32, %[[W:.+]]: bf16, %{{.+}}: f32):
+// REFERENCE-NEXT: %[[BITS:.+]] = arith.bitcast %[[A]] : f32 to i32
+// REFERENCE: %[[KEPT:.+]] = arith.andi %{{.*}}, %c-65536_i32 : i32
+// REFERENCE-NEXT: %[[ROUNDED:.+]] = arith.bitcast %[[KEPT]] : i32 to f32
+// REFERENCE-NEXT: %[[WIDE:.+]] = arith.extf %[[W]] : bf16 to f32
+// REFERENCE-NEXT: arith.mulf %[[ROUNDED]], %[[WIDE]] : f32
+func.func @bf16_pairs(%x: tensor<?x32xf32>, %w: tensor<3x16x16x2xbf16>) -> tensor<?x48xf32> {
+  %y = attune.packed_matmul %x, %w {columns = 48 : i64} : tensor<?x32xf32>, tensor<3x16x16x2xbf16> -> tensor<?x48xf32>
+  return %y : tensor<?x48xf32>
+}
+
+// -----
+
+// k pairs whose K is not whole vectors (20 of 8 lanes) have no kernel: the reference lowering.
+// CHECK-LABEL: func @bf16_pairs_partial_vector
+// CHECK-NOT: call
+// CHECK: attune.packed_matmul
+func.func @bf16_pairs_partial_vector(%x: tensor<?x20xf32>, %w: tensor<3x10x16x2xbf16>) -> tensor<?x48xf32> {
+  %y = attune.packed_matmul %x, %w {columns = 48 : i64} : tensor<?x20xf32>, tensor<3x10x16x2xbf16> -> tensor<?x48xf32>
+  return %y : tensor<?x48xf32>
+}
+
+// -----
+
 // i8 panels (attune-pack-weights precision=int8): a quarter of the bytes, widened to their
 // integer values, summed in f32 and multiplied by each column's scale before the bias. A
 // one-row tile (a decode step) keeps four sets of sums, added pairwise after the k loop. The

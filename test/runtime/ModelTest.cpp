@@ -342,10 +342,13 @@ TEST(ModelPackedTest, PacksBothLayoutsOncePerLayout) {
 
 TEST(ModelPackedTest, RejectsBadPanels) {
   attune_model *model = nullptr;
-  for (const char *line : {"weight w f32 6 panels 2 kn\n", "weight w f32 2 3 panels 0 kn\n",
-                           "weight w f32 2 3 panels 2 mk\n", "weight w f32 2 3 panels\n",
-                           "input w f32 2 3 panels 2 kn\n", "weight w f32 2 3 panels 2 kn f16\n",
-                           "weight w f32 2 3 scales 2 kn i8\n", "weight w f32 6 scales 2 kn\n"}) {
+  for (const char *line :
+       {"weight w f32 6 panels 2 kn\n", "weight w f32 2 3 panels 0 kn\n",
+        "weight w f32 2 3 panels 2 mk\n", "weight w f32 2 3 panels\n",
+        "input w f32 2 3 panels 2 kn\n", "weight w f32 2 3 panels 2 kn f16\n",
+        "weight w f32 2 3 scales 2 kn i8\n", "weight w f32 6 scales 2 kn\n",
+        // k pairs need an even K: [K, N] = [3, 2], [N, K] = [2, 3].
+        "weight w f32 3 2 panels 2 kn bf16x2\n", "weight w f32 2 3 panels 2 nk bf16x2\n"}) {
     std::string manifest = std::string("attune-manifest 1\nmodel m\n") + line;
     EXPECT_EQ(attune_model_open(manifest.c_str(), adderEntry, "w", &model), ATTUNE_ERROR_LIBRARY)
         << line;

@@ -47,31 +47,40 @@ TEST(PackTest, RoundsToNearestEven) {
   }
 }
 
+/// W [k, n] with W[i][j] = 1 + (i·n + j)/8 (exact in bf16: a few bits), and as a file stores
+/// it ([k, n], or [n, k] when transposed) in F32 and in BF16.
+struct StoredWeight {
+  std::vector<float> w, stored;
+  std::vector<uint16_t> storedBf16;
+  StoredWeight(int64_t k, int64_t n, bool transposed) : w(k * n), stored(k * n), storedBf16(k * n) {
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        w[i * n + j] = 1.0f + float(i * n + j) / 8.0f;
+        stored[transposed ? j * k + i : i * n + j] = w[i * n + j];
+      }
+    for (size_t i = 0; i < stored.size(); ++i)
+      storedBf16[i] = attune_f32_to_bf16(stored[i]);
+  }
+};
+
 // W [K = 3, N = 5] in panels of width 4: two panels, the second holding one column.
 class PackLayouts : public ::testing::TestWithParam<bool> {};
 
 TEST_P(PackLayouts, PacksEitherLayoutIntoEitherPrecision) {
   bool transposed = GetParam();
   const int64_t k = 3, n = 5, width = 4;
-  std::vector<float> w(k * n); // W[k][n] = 1 + k·n + n/8 (exact in bf16: a few bits)
-  std::vector<float> stored(k * n);
-  for (int64_t i = 0; i < k; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      w[i * n + j] = 1.0f + float(i * n + j) / 8.0f;
-      stored[transposed ? j * k + i : i * n + j] = w[i * n + j];
-    }
-  std::vector<uint16_t> storedBf16(stored.size());
-  for (size_t i = 0; i < stored.size(); ++i)
-    storedBf16[i] = attune_f32_to_bf16(stored[i]);
+  StoredWeight weight(k, n, transposed);
+  const std::vector<float> &w = weight.w, &stored = weight.stored;
+  const std::vector<uint16_t> &storedBf16 = weight.storedBf16;
 
-  auto *f32 = static_cast<float *>(
-      attune_pack_panels(stored.data(), ATTUNE_F32, k, n, width, transposed, ATTUNE_F32, false));
-  auto *fromF32 = static_cast<uint16_t *>(
-      attune_pack_panels(stored.data(), ATTUNE_F32, k, n, width, transposed, ATTUNE_BF16, false));
+  auto *f32 = static_cast<float *>(attune_pack_panels(stored.data(), ATTUNE_F32, k, n, width,
+                                                      transposed, ATTUNE_F32, false, false));
+  auto *fromF32 = static_cast<uint16_t *>(attune_pack_panels(
+      stored.data(), ATTUNE_F32, k, n, width, transposed, ATTUNE_BF16, false, false));
   auto *fromBf16 = static_cast<uint16_t *>(attune_pack_panels(
-      storedBf16.data(), ATTUNE_BF16, k, n, width, transposed, ATTUNE_BF16, false));
-  auto *widened = static_cast<float *>(attune_pack_panels(storedBf16.data(), ATTUNE_BF16, k, n,
-                                                          width, transposed, ATTUNE_F32, false));
+      storedBf16.data(), ATTUNE_BF16, k, n, width, transposed, ATTUNE_BF16, false, false));
+  auto *widened = static_cast<float *>(attune_pack_panels(
+      storedBf16.data(), ATTUNE_BF16, k, n, width, transposed, ATTUNE_F32, false, false));
   ASSERT_TRUE(f32 && fromF32 && fromBf16 && widened);
   for (int64_t p = 0; p < 2; ++p)
     for (int64_t i = 0; i < k; ++i)
@@ -87,6 +96,31 @@ TEST_P(PackLayouts, PacksEitherLayoutIntoEitherPrecision) {
   std::free(fromF32);
   std::free(fromBf16);
   std::free(widened);
+}
+
+// W [K = 4, N = 5] in bf16 panels of width 4 in k pairs ([P][K/2][width][2], the operand
+// layout of vdpbf16ps), from F32 and from BF16.
+TEST_P(PackLayouts, PacksKPairs) {
+  bool transposed = GetParam();
+  const int64_t k = 4, n = 5, width = 4;
+  StoredWeight weight(k, n, transposed);
+  const std::vector<float> &w = weight.w, &stored = weight.stored;
+  const std::vector<uint16_t> &storedBf16 = weight.storedBf16;
+  auto *fromF32 = static_cast<uint16_t *>(attune_pack_panels(stored.data(), ATTUNE_F32, k, n, width,
+                                                             transposed, ATTUNE_BF16, true, false));
+  auto *fromBf16 = static_cast<uint16_t *>(attune_pack_panels(
+      storedBf16.data(), ATTUNE_BF16, k, n, width, transposed, ATTUNE_BF16, true, false));
+  ASSERT_TRUE(fromF32 && fromBf16);
+  for (int64_t p = 0; p < 2; ++p)
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < width; ++j) {
+        int64_t column = p * width + j, at = ((p * k / 2 + i / 2) * width + j) * 2 + i % 2;
+        float want = column < n ? w[i * n + column] : 0.0f;
+        EXPECT_EQ(attune_bf16_to_f32(fromF32[at]), want) << p << " " << i << " " << j;
+        EXPECT_EQ(fromBf16[at], fromF32[at]) << p << " " << i << " " << j;
+      }
+  std::free(fromF32);
+  std::free(fromBf16);
 }
 
 INSTANTIATE_TEST_SUITE_P(KnAndNk, PackLayouts, ::testing::Bool());
