@@ -1,6 +1,7 @@
 //===- Tokenizer.cpp - Hugging Face tokenizer.json: text <-> token ids ----------------------===//
 #include "tokenizer/Tokenizer.h"
 #include "support/StrictJson.h"
+#include "tokenizer/Unicode.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/ConvertUTF.h"
@@ -36,6 +37,39 @@ std::string typeOf(const json::Value *component) {
   return "?";
 }
 
+/// GPT-2's split, the ByteLevel pre-tokenizer's own (use_regex): contractions, letters,
+/// numbers, other symbols (each after an optional space), and white space (the last space of
+/// a run goes with the word after it).
+constexpr llvm::StringLiteral kByteLevelPattern =
+    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
+
+/// GPT-2's bytes_to_unicode: printable bytes stand for themselves, the other 68 (controls,
+/// space, DEL, NBSP, soft hyphen ...) for U+0100 onwards, in byte order.
+uint32_t byteCharacter(uint8_t byte) {
+  auto printable = [](unsigned b) {
+    return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+  };
+  if (printable(byte))
+    return byte;
+  uint32_t index = 0;
+  for (unsigned b = 0; b < byte; ++b)
+    index += !printable(b);
+  return 0x100 + index;
+}
+
+/// The byte a character of a byte-level token stands for, if it is one.
+std::optional<uint8_t> characterByte(uint32_t c) {
+  static const std::vector<int> bytes = [] {
+    std::vector<int> table(0x100 + 68, -1);
+    for (unsigned b = 0; b < 256; ++b)
+      table[byteCharacter(static_cast<uint8_t>(b))] = static_cast<int>(b);
+    return table;
+  }();
+  if (c >= bytes.size() || bytes[c] < 0)
+    return std::nullopt;
+  return static_cast<uint8_t>(bytes[c]);
+}
+
 /// Splits a merge, "left right" (older files) or ["left", "right"] (newer).
 std::optional<std::pair<std::string, std::string>> mergePair(const json::Value &merge) {
   if (std::optional<llvm::StringRef> text = merge.getAsString()) {
@@ -69,10 +103,9 @@ llvm::Expected<Tokenizer> Tokenizer::fromJSON(llvm::StringRef text, llvm::String
   const json::Object *root = parsed->getAsObject();
   if (!root)
     return fail(name, "not a JSON object");
-  for (llvm::StringRef component : {"normalizer", "pre_tokenizer", "post_processor"})
-    if (!isAbsent(*root, component))
-      return fail(name, component + " '" + typeOf(root->get(component)) +
-                            "' is not supported yet (only a BPE without one is)");
+  if (!isAbsent(*root, "normalizer"))
+    return fail(name, "normalizer '" + typeOf(root->get("normalizer")) +
+                          "' is not supported yet (only a tokenizer without one is)");
   const json::Object *model = root->getObject("model");
   if (!model)
     return fail(name, "no \"model\" object");
@@ -164,17 +197,156 @@ llvm::Expected<Tokenizer> Tokenizer::fromJSON(llvm::StringRef text, llvm::String
   }
   tokenizer.fuseUnknown = model->getBoolean("fuse_unk").value_or(false);
 
-  if (!isAbsent(*root, "decoder")) {
-    std::string decoder = typeOf(root->get("decoder"));
-    if (decoder != "Fuse")
-      return fail(name, "decoder '" + decoder + "' is not supported yet (Fuse is)");
-    tokenizer.joinWithSpaces = false;
-  }
+  if (!isAbsent(*root, "pre_tokenizer"))
+    if (llvm::Error error = tokenizer.readPreTokenizer(*root->get("pre_tokenizer")))
+      return std::move(error);
+  if (!isAbsent(*root, "post_processor"))
+    if (llvm::Error error = tokenizer.readPostProcessor(*root->get("post_processor")))
+      return std::move(error);
+  if (!isAbsent(*root, "decoder"))
+    if (llvm::Error error = tokenizer.readDecoder(*root->get("decoder")))
+      return std::move(error);
   return std::move(tokenizer);
 }
 
-llvm::Error Tokenizer::encodePiece(llvm::StringRef piece, size_t offset,
+llvm::Error Tokenizer::readPreTokenizer(const json::Value &component) {
+  const json::Object *object = component.getAsObject();
+  std::string type = typeOf(&component);
+  if (byteLevel)
+    return fail(name, "pre_tokenizer ByteLevel must be the last one of a Sequence");
+  if (type == "Sequence") {
+    const json::Array *steps = object->getArray("pretokenizers");
+    if (!steps)
+      return fail(name, "pre_tokenizer Sequence has no \"pretokenizers\" list");
+    for (const json::Value &step : *steps)
+      if (llvm::Error error = readPreTokenizer(step))
+        return error;
+    return llvm::Error::success();
+  }
+  if (type == "ByteLevel") {
+    // trim_offsets moves offsets only, never ids.
+    if (object->getBoolean("add_prefix_space").value_or(false))
+      preTokenizer.push_back({PreTokenizeStep::PrefixSpace});
+    if (object->getBoolean("use_regex").value_or(true)) {
+      llvm::Expected<Pattern> split = Pattern::compile(kByteLevelPattern);
+      if (!split)
+        return split.takeError();
+      preTokenizer.push_back({PreTokenizeStep::Split, std::move(*split)});
+    }
+    byteLevel = true;
+    return llvm::Error::success();
+  }
+  if (type == "Split") {
+    if (object->getBoolean("invert").value_or(false))
+      return fail(name, "pre_tokenizer Split with invert is not supported yet");
+    const json::Object *patternObject = object->getObject("pattern");
+    std::optional<llvm::StringRef> regex =
+        patternObject ? patternObject->getString("Regex") : std::nullopt;
+    std::optional<llvm::StringRef> literal =
+        patternObject ? patternObject->getString("String") : std::nullopt;
+    if (!regex && !literal)
+      return fail(name,
+                  "pre_tokenizer Split needs a pattern {\"Regex\": ...} or {\"String\": ...}");
+    PreTokenizeStep step{PreTokenizeStep::Split};
+    if (regex) {
+      llvm::Expected<Pattern> compiled = Pattern::compile(*regex);
+      if (!compiled)
+        return fail(name, "pre_tokenizer Split: " + llvm::toString(compiled.takeError()));
+      step.pattern = std::move(*compiled);
+    } else {
+      step.pattern = Pattern::literal(*literal);
+    }
+    llvm::StringRef behavior = object->getString("behavior").value_or("");
+    if (behavior == "Isolated")
+      step.delimiter = Delimiter::Isolated;
+    else if (behavior == "Removed")
+      step.delimiter = Delimiter::Removed;
+    else if (behavior == "MergedWithPrevious")
+      step.delimiter = Delimiter::MergedWithPrevious;
+    else if (behavior == "MergedWithNext")
+      step.delimiter = Delimiter::MergedWithNext;
+    else
+      return fail(name, "pre_tokenizer Split behavior '" + behavior +
+                            "' is not supported yet (Isolated, Removed, MergedWithPrevious and "
+                            "MergedWithNext are)");
+    preTokenizer.push_back(std::move(step));
+    return llvm::Error::success();
+  }
+  return fail(name, "pre_tokenizer '" + type +
+                        "' is not supported yet (ByteLevel, Split and Sequence are)");
+}
+
+llvm::Error Tokenizer::readPostProcessor(const json::Value &component) {
+  const json::Object *object = component.getAsObject();
+  std::string type = typeOf(&component);
+  if (type == "ByteLevel") // offsets only
+    return llvm::Error::success();
+  if (type == "Sequence") {
+    const json::Array *steps = object->getArray("processors");
+    if (!steps)
+      return fail(name, "post_processor Sequence has no \"processors\" list");
+    for (const json::Value &step : *steps)
+      if (llvm::Error error = readPostProcessor(step))
+        return error;
+    return llvm::Error::success();
+  }
+  if (type != "TemplateProcessing")
+    return fail(name,
+                "post_processor '" + type +
+                    "' is not supported yet (ByteLevel, TemplateProcessing and Sequence are)");
+  // "single": special tokens and the sequence "A", in order; their ids from "special_tokens".
+  const json::Array *single = object->getArray("single");
+  const json::Object *specials = object->getObject("special_tokens");
+  if (!single || !specials)
+    return fail(name, "post_processor TemplateProcessing needs \"single\" and \"special_tokens\"");
+  bool sequenceSeen = false;
+  for (const json::Value &piece : *single) {
+    const json::Object *entry = piece.getAsObject();
+    if (entry && entry->getObject("Sequence")) {
+      if (sequenceSeen)
+        return fail(name, "post_processor TemplateProcessing's \"single\" has two sequences");
+      sequenceSeen = true;
+      continue;
+    }
+    const json::Object *special = entry ? entry->getObject("SpecialToken") : nullptr;
+    std::optional<llvm::StringRef> id = special ? special->getString("id") : std::nullopt;
+    const json::Object *definition = id ? specials->getObject(*id) : nullptr;
+    const json::Array *ids = definition ? definition->getArray("ids") : nullptr;
+    if (!ids)
+      return fail(name, "post_processor TemplateProcessing: a piece of \"single\" is neither "
+                        "a Sequence nor a SpecialToken with ids in \"special_tokens\"");
+    for (const json::Value &value : *ids) {
+      std::optional<int64_t> tokenId = value.getAsInteger();
+      if (!tokenId || *tokenId < 0 || *tokenId >= size() || tokens[*tokenId].empty())
+        return fail(name, "post_processor TemplateProcessing: special token '" + *id +
+                              "' has an id the tokenizer has no token for");
+      (sequenceSeen ? after : before).push_back(*tokenId);
+    }
+  }
+  if (!sequenceSeen)
+    return fail(name, "post_processor TemplateProcessing's \"single\" has no sequence");
+  return llvm::Error::success();
+}
+
+llvm::Error Tokenizer::readDecoder(const json::Value &component) {
+  std::string type = typeOf(&component);
+  if (type == "Fuse")
+    decoder = Decoder::Fuse;
+  else if (type == "ByteLevel")
+    decoder = Decoder::ByteLevel;
+  else
+    return fail(name, "decoder '" + type + "' is not supported yet (Fuse and ByteLevel are)");
+  return llvm::Error::success();
+}
+
+llvm::Error Tokenizer::encodePiece(llvm::StringRef original, size_t offset,
                                    std::vector<int64_t> &ids) const {
+  // Byte-level: each byte as the character that stands for it.
+  std::string mapped;
+  if (byteLevel)
+    for (char byte : original)
+      unicode::appendUtf8(byteCharacter(static_cast<uint8_t>(byte)), mapped);
+  llvm::StringRef piece = byteLevel ? llvm::StringRef(mapped) : original;
   // The characters, each its token or the unknown one.
   std::vector<int64_t> word;
   for (size_t at = 0; at < piece.size();) {
@@ -213,11 +385,85 @@ llvm::Error Tokenizer::encodePiece(llvm::StringRef piece, size_t offset,
   return llvm::Error::success();
 }
 
-llvm::Expected<std::vector<int64_t>> Tokenizer::encode(llvm::StringRef text) const {
-  const auto *begin = reinterpret_cast<const llvm::UTF8 *>(text.data()), *cursor = begin;
-  if (!llvm::isLegalUTF8String(&cursor, begin + text.size()))
-    return fail(name, "the text is not UTF-8 (at byte " + llvm::Twine(cursor - begin) + ")");
+llvm::Expected<std::vector<std::string>> Tokenizer::preTokenize(llvm::StringRef stretch) const {
+  std::vector<std::string> pieces;
+  if (!stretch.empty())
+    pieces.push_back(stretch.str());
+  for (const PreTokenizeStep &step : preTokenizer) {
+    std::vector<std::string> next;
+    for (std::string &piece : pieces) {
+      if (step.kind == PreTokenizeStep::PrefixSpace) {
+        next.push_back(piece.front() == ' ' ? std::move(piece) : " " + piece);
+        continue;
+      }
+      // Code points, and where each starts in the piece (the piece is UTF-8 here).
+      std::vector<uint32_t> characters = unicode::decodeUtf8Lossy(piece);
+      std::vector<size_t> starts;
+      for (size_t at = 0; at < piece.size();) {
+        starts.push_back(at);
+        at += llvm::getNumBytesForUTF8(static_cast<llvm::UTF8>(piece[at]));
+      }
+      starts.push_back(piece.size());
+      auto text = [&](size_t from, size_t to) {
+        return piece.substr(starts[from], starts[to] - starts[from]);
+      };
+      // Gaps and matches in order, each delimiter (a match) kept as the behavior says; the
+      // parts of one piece never merge into another piece's.
+      bool mergeIntoNext = false;
+      size_t done = 0;
+      size_t firstOfPiece = next.size();
+      auto push = [&](size_t from, size_t to, bool isMatch) {
+        if (from == to)
+          return;
+        std::string part = text(from, to);
+        bool mergeWithPrevious = isMatch && step.delimiter == Delimiter::MergedWithPrevious;
+        if (isMatch && step.delimiter == Delimiter::Removed)
+          return;
+        if ((mergeWithPrevious || mergeIntoNext) && next.size() > firstOfPiece) {
+          next.back() += part;
+        } else {
+          next.push_back(std::move(part));
+        }
+        mergeIntoNext = isMatch && step.delimiter == Delimiter::MergedWithNext;
+      };
+      for (;;) {
+        auto match = step.pattern->find(characters, done);
+        if (!match)
+          return fail(name, llvm::toString(match.takeError()));
+        if (!*match)
+          break;
+        push(done, (*match)->first, false);
+        push((*match)->first, (*match)->second, true);
+        done = (*match)->second;
+      }
+      push(done, characters.size(), false);
+    }
+    pieces = std::move(next);
+  }
+  return pieces;
+}
+
+llvm::Error Tokenizer::encodeStretch(llvm::StringRef stretch, size_t offset,
+                                     std::vector<int64_t> &ids) const {
+  llvm::Expected<std::vector<std::string>> pieces = preTokenize(stretch);
+  if (!pieces)
+    return pieces.takeError();
+  for (const std::string &piece : *pieces)
+    if (llvm::Error error = encodePiece(piece, offset, ids))
+      return error;
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::vector<int64_t>> Tokenizer::encode(llvm::StringRef original,
+                                                       bool addSpecial) const {
+  // Invalid UTF-8 as U+FFFD, then the text is valid UTF-8 throughout.
+  std::string valid;
+  for (uint32_t c : unicode::decodeUtf8Lossy(original))
+    unicode::appendUtf8(c, valid);
+  llvm::StringRef text = valid;
   std::vector<int64_t> ids;
+  if (addSpecial)
+    llvm::append_range(ids, before);
   size_t pieceStart = 0;
   for (size_t at = 0; at < text.size();) {
     auto match = llvm::find_if(
@@ -226,14 +472,16 @@ llvm::Expected<std::vector<int64_t>> Tokenizer::encode(llvm::StringRef text) con
       ++at;
       continue;
     }
-    if (llvm::Error error = encodePiece(text.slice(pieceStart, at), pieceStart, ids))
+    if (llvm::Error error = encodeStretch(text.slice(pieceStart, at), pieceStart, ids))
       return std::move(error);
     ids.push_back(match->second);
     at += match->first.size();
     pieceStart = at;
   }
-  if (llvm::Error error = encodePiece(text.substr(pieceStart), pieceStart, ids))
+  if (llvm::Error error = encodeStretch(text.substr(pieceStart), pieceStart, ids))
     return std::move(error);
+  if (addSpecial)
+    llvm::append_range(ids, after);
   return ids;
 }
 
@@ -245,10 +493,25 @@ llvm::Expected<std::string> Tokenizer::decode(llvm::ArrayRef<int64_t> ids, bool 
       return fail(name, "token " + llvm::Twine(id) + " has no text in this tokenizer");
     if (skipSpecial && special[id])
       continue;
-    if (joinWithSpaces && !first)
+    if (decoder == Decoder::JoinWithSpaces && !first)
       text += ' ';
-    text += tokens[id];
     first = false;
+    if (decoder != Decoder::ByteLevel) {
+      text += tokens[id];
+      continue;
+    }
+    // The bytes the token's characters stand for; a token with another character (an added
+    // token's text) as it is, as Hugging Face does.
+    std::string bytes;
+    for (uint32_t c : unicode::decodeUtf8Lossy(tokens[id])) {
+      std::optional<uint8_t> byte = characterByte(c);
+      if (!byte) {
+        bytes = tokens[id];
+        break;
+      }
+      bytes += static_cast<char>(*byte);
+    }
+    text += bytes;
   }
   return text;
 }

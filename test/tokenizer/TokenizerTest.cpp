@@ -11,7 +11,9 @@ namespace {
 
 /// A tokenizer.json with the BPE `model` body and optional top-level additions.
 std::string file(const std::string &model, const std::string &rest = "") {
-  return R"({"version": "1.0", "normalizer": null, "pre_tokenizer": null, )" + rest +
+  std::string preTokenizer =
+      rest.find("\"pre_tokenizer\"") == std::string::npos ? R"("pre_tokenizer": null, )" : "";
+  return R"({"version": "1.0", "normalizer": null, )" + preTokenizer + rest +
          R"("model": {"type": "BPE", )" + model + "}}";
 }
 
@@ -100,9 +102,12 @@ TEST(Tokenizer, EncodingErrorsNameTheCharacterAndItsByte) {
   EXPECT_EQ(llvm::toString(ids.takeError()),
             "tokenizer.json: the text's character 'x' (at byte 2) is not in the vocabulary, and "
             "there is no unk_token");
+  // Invalid UTF-8 reads as U+FFFD, which this vocabulary lacks.
   ids = t.encode("1\xff");
   ASSERT_FALSE(static_cast<bool>(ids));
-  EXPECT_EQ(llvm::toString(ids.takeError()), "tokenizer.json: the text is not UTF-8 (at byte 1)");
+  EXPECT_EQ(llvm::toString(ids.takeError()),
+            "tokenizer.json: the text's character '\xEF\xBF\xBD' (at byte 1) is not in the "
+            "vocabulary, and there is no unk_token");
 }
 
 TEST(Tokenizer, DecodingAnIdWithoutTextFails) {
@@ -117,16 +122,85 @@ TEST(Tokenizer, DecodingAnIdWithoutTextFails) {
 
 TEST(Tokenizer, WhatIsNotImplementedIsAnErrorNamingIt) {
   EXPECT_EQ(loadError(R"({"normalizer": {"type": "NFC"}, "model": {"type": "BPE"}})"),
-            "tokenizer.json: normalizer 'NFC' is not supported yet (only a BPE without one is)");
-  EXPECT_EQ(loadError(R"({"pre_tokenizer": {"type": "ByteLevel"}, "model": {"type": "BPE"}})"),
-            "tokenizer.json: pre_tokenizer 'ByteLevel' is not supported yet (only a BPE without "
-            "one is)");
+            "tokenizer.json: normalizer 'NFC' is not supported yet (only a tokenizer without one "
+            "is)");
   EXPECT_EQ(loadError(R"({"model": {"type": "Unigram", "vocab": []}})"),
             "tokenizer.json: model type 'Unigram' is not supported yet (BPE is)");
   EXPECT_EQ(loadError(file(std::string(kCharacters) + R"(, "byte_fallback": true)")),
             "tokenizer.json: BPE with byte_fallback is not supported yet");
-  EXPECT_EQ(loadError(file(kCharacters, R"("decoder": {"type": "ByteLevel"}, )")),
-            "tokenizer.json: decoder 'ByteLevel' is not supported yet (Fuse is)");
+  EXPECT_EQ(loadError(file(kCharacters, R"("decoder": {"type": "WordPiece"}, )")),
+            "tokenizer.json: decoder 'WordPiece' is not supported yet (Fuse and ByteLevel are)");
+  auto withPreTokenizer = [](const std::string &preTokenizer) {
+    return R"({"pre_tokenizer": )" + preTokenizer +
+           R"(, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})";
+  };
+  EXPECT_EQ(loadError(withPreTokenizer(R"({"type": "Whitespace"})")),
+            "tokenizer.json: pre_tokenizer 'Whitespace' is not supported yet (ByteLevel, Split and "
+            "Sequence are)");
+  EXPECT_EQ(loadError(withPreTokenizer(
+                R"({"type": "Split", "pattern": {"Regex": "a"}, "behavior": "Contiguous"})")),
+            "tokenizer.json: pre_tokenizer Split behavior 'Contiguous' is not supported yet "
+            "(Isolated, Removed, MergedWithPrevious and MergedWithNext are)");
+  EXPECT_EQ(
+      loadError(withPreTokenizer(
+          R"({"type": "Split", "pattern": {"Regex": "a"}, "behavior": "Isolated", "invert": true})")),
+      "tokenizer.json: pre_tokenizer Split with invert is not supported yet");
+  EXPECT_EQ(loadError(withPreTokenizer(
+                R"({"type": "Split", "pattern": {"Regex": "\\d+"}, "behavior": "Isolated"})")),
+            "tokenizer.json: pre_tokenizer Split: pattern '\\d+': the escape \\d is not supported "
+            "(at character 2)");
+  EXPECT_EQ(loadError(withPreTokenizer(R"({"type": "Sequence", "pretokenizers": [
+                {"type": "ByteLevel"}, {"type": "Split", "pattern": {"String": "a"},
+                "behavior": "Removed"}]})")),
+            "tokenizer.json: pre_tokenizer ByteLevel must be the last one of a Sequence");
+  EXPECT_EQ(loadError(file(kCharacters, R"("post_processor": {"type": "BertProcessing"}, )")),
+            "tokenizer.json: post_processor 'BertProcessing' is not supported yet (ByteLevel, "
+            "TemplateProcessing and Sequence are)");
+}
+
+// Pieces a Split makes are encoded apart: "b " (the first merge) forms only where "b" and " "
+// share a piece.
+TEST(Tokenizer, SplitKeepsItsDelimiterAsItsBehaviorSays) {
+  const std::string model =
+      R"("vocab": {"a": 0, "b": 1, " ": 2, "ab": 3, "b ": 4, " a": 5},
+         "merges": [["b", " "], ["a", "b"], [" ", "a"]])";
+  auto split = [&](const std::string &behavior) {
+    return load(file(model, R"("pre_tokenizer": {"type": "Split", "pattern": {"String": " "},
+                    "behavior": ")" +
+                                behavior + R"("}, "decoder": {"type": "Fuse"}, )"));
+  };
+  EXPECT_EQ(encode(load(file(model, R"("decoder": {"type": "Fuse"}, )")), "ab a"),
+            (std::vector<int64_t>{0, 4, 0}));
+  EXPECT_EQ(encode(split("Isolated"), "ab a"), (std::vector<int64_t>{3, 2, 0}));
+  EXPECT_EQ(encode(split("Removed"), "ab a"), (std::vector<int64_t>{3, 0}));
+  EXPECT_EQ(encode(split("MergedWithPrevious"), "ab a"), (std::vector<int64_t>{0, 4, 0}));
+  EXPECT_EQ(encode(split("MergedWithNext"), "ab a"), (std::vector<int64_t>{3, 5}));
+  // A regex Split in a Sequence: the same as the string.
+  Tokenizer sequence = load(file(model, R"("pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+      {"type": "Split", "pattern": {"Regex": "\\s"}, "behavior": "Isolated"}]}, )"));
+  EXPECT_EQ(encode(sequence, "ab a"), (std::vector<int64_t>{3, 2, 0}));
+}
+
+TEST(Tokenizer, TemplateProcessingAddsSpecialTokensAroundTheSequence) {
+  Tokenizer t = load(file(R"("vocab": {"a": 0, "b": 1, "ab": 2, "<s>": 3, "</s>": 4},
+                             "merges": ["a b"])",
+                          R"("added_tokens": [{"id": 3, "content": "<s>", "special": true},
+                                              {"id": 4, "content": "</s>", "special": true}],
+                             "post_processor": {"type": "Sequence", "processors": [
+                               {"type": "ByteLevel", "trim_offsets": false},
+                               {"type": "TemplateProcessing",
+                                "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+                                           {"Sequence": {"id": "A", "type_id": 0}},
+                                           {"SpecialToken": {"id": "</s>", "type_id": 0}}],
+                                "special_tokens": {"<s>": {"id": "<s>", "ids": [3]},
+                                                   "</s>": {"id": "</s>", "ids": [4]}}}]},
+                             "decoder": {"type": "Fuse"}, )"));
+  EXPECT_EQ(encode(t, "ab"), (std::vector<int64_t>{3, 2, 4}));
+  llvm::Expected<std::vector<int64_t>> plain = t.encode("ab", /*addSpecial=*/false);
+  ASSERT_TRUE(static_cast<bool>(plain)) << llvm::toString(plain.takeError());
+  EXPECT_EQ(*plain, (std::vector<int64_t>{2}));
+  EXPECT_EQ(decode(t, {3, 2, 4}), "ab");
+  EXPECT_EQ(decode(t, {3, 2, 4}, /*skip=*/false), "<s>ab</s>");
 }
 
 TEST(Tokenizer, MalformedFilesAreErrors) {

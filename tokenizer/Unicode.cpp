@@ -1,0 +1,109 @@
+//===- Unicode.cpp - The Unicode facts tokenizers split text by ------------------===//
+#include "tokenizer/Unicode.h"
+
+#include <algorithm>
+
+using namespace attune;
+
+namespace {
+
+struct CodePointRange {
+  uint32_t first, last;
+};
+
+#include "tokenizer/UnicodeTables.inc"
+
+template <size_t N> bool inRanges(const CodePointRange (&ranges)[N], uint32_t c) {
+  const CodePointRange *after =
+      std::upper_bound(ranges, ranges + N, c,
+                       [](uint32_t value, const CodePointRange &r) { return value < r.first; });
+  return after != ranges && c <= after[-1].last;
+}
+
+} // namespace
+
+bool unicode::isLetter(uint32_t c) {
+  if (c < 0x80)
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+  return inRanges(kLetterRanges, c);
+}
+
+bool unicode::isNumber(uint32_t c) {
+  if (c < 0x80)
+    return c >= '0' && c <= '9';
+  return inRanges(kNumberRanges, c);
+}
+
+bool unicode::isWhitespace(uint32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
+}
+
+std::vector<uint32_t> unicode::decodeUtf8Lossy(llvm::StringRef text, bool *invalid) {
+  std::vector<uint32_t> out;
+  out.reserve(text.size());
+  if (invalid)
+    *invalid = false;
+  auto byte = [&](size_t i) { return static_cast<uint8_t>(text[i]); };
+  for (size_t i = 0; i < text.size();) {
+    uint8_t lead = byte(i);
+    if (lead < 0x80) {
+      out.push_back(lead);
+      ++i;
+      continue;
+    }
+    // The sequence's length and the range its second byte must be in (Unicode Table 3-7:
+    // no overlong forms, no surrogates, nothing past U+10FFFF).
+    int length = 0;
+    uint8_t low = 0x80, high = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      low = lead == 0xE0 ? 0xA0 : 0x80;
+      high = lead == 0xED ? 0x9F : 0xBF;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      low = lead == 0xF0 ? 0x90 : 0x80;
+      high = lead == 0xF4 ? 0x8F : 0xBF;
+    }
+    // The maximal subpart: the lead and as many well-formed continuation bytes as follow.
+    uint32_t c = length == 2 ? lead & 0x1F : length == 3 ? lead & 0x0F : lead & 0x07;
+    int taken = 1;
+    while (length && taken < length && i + taken < text.size()) {
+      uint8_t next = byte(i + taken);
+      if (next < (taken == 1 ? low : 0x80) || next > (taken == 1 ? high : 0xBF))
+        break;
+      c = c << 6 | (next & 0x3F);
+      ++taken;
+    }
+    if (length && taken == length) {
+      out.push_back(c);
+    } else {
+      out.push_back(kReplacement);
+      if (invalid)
+        *invalid = true;
+    }
+    i += taken;
+  }
+  return out;
+}
+
+void unicode::appendUtf8(uint32_t c, std::string &out) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | c >> 6);
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | c >> 12);
+    out += static_cast<char>(0x80 | (c >> 6 & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | c >> 18);
+    out += static_cast<char>(0x80 | (c >> 12 & 0x3F));
+    out += static_cast<char>(0x80 | (c >> 6 & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}

@@ -1,0 +1,41 @@
+//===- Unicode.h - The Unicode facts tokenizers split text by -------------*- C++ -*-===//
+//
+// Code points of UTF-8 text, and the classes tokenizer.json's pre-tokenizer patterns name:
+// letters (\p{L}), numbers (\p{N}) and white space (\s). Tables from Unicode 14.0
+// (tokenizer/UnicodeTables.inc, made by scripts/unicode_tables.py).
+//
+//===------------------------------------------------------------------------------===//
+#ifndef ATTUNE_TOKENIZER_UNICODE_H
+#define ATTUNE_TOKENIZER_UNICODE_H
+
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace attune::unicode {
+
+/// The replacement character, what invalid UTF-8 decodes to.
+constexpr uint32_t kReplacement = 0xFFFD;
+
+/// General category L (Lu, Ll, Lt, Lm, Lo).
+bool isLetter(uint32_t c);
+/// General category N (Nd, Nl, No).
+bool isNumber(uint32_t c);
+/// The White_Space property, what Hugging Face's tokenizers (Rust, Oniguruma) mean by \s:
+/// U+0009-000D, U+0020, U+0085, U+00A0, U+1680, U+2000-200A, U+2028, U+2029, U+202F, U+205F,
+/// U+3000. (JavaScript's \s differs at U+0085, which it lacks, and U+FEFF, which it has.)
+bool isWhitespace(uint32_t c);
+
+/// The code points of `text`; each maximal ill-formed subsequence (Unicode's "substitution of
+/// maximal subparts", what Rust's from_utf8_lossy, Python's errors="replace" and the WHATWG
+/// decoder do) becomes one U+FFFD. `invalid` (if given) is set when any did.
+std::vector<uint32_t> decodeUtf8Lossy(llvm::StringRef text, bool *invalid = nullptr);
+
+/// Appends the UTF-8 bytes of `c` to `out`.
+void appendUtf8(uint32_t c, std::string &out);
+
+} // namespace attune::unicode
+
+#endif // ATTUNE_TOKENIZER_UNICODE_H
