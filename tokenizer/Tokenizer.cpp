@@ -1,10 +1,12 @@
 //===- Tokenizer.cpp - Hugging Face tokenizer.json: text <-> token ids ----------------------===//
 #include "tokenizer/Tokenizer.h"
 #include "support/StrictJson.h"
+#include "tokenizer/Component.h"
 #include "tokenizer/Unicode.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/ConvertUTF.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -12,6 +14,7 @@
 #include <limits>
 
 using namespace attune;
+using namespace attune::tokenizer;
 namespace json = llvm::json;
 
 namespace {
@@ -19,55 +22,10 @@ namespace {
 /// Ids past this are taken for a corrupt file, not a vocabulary (the largest in use are ~2^18).
 constexpr int64_t kMaxId = int64_t(1) << 24;
 
-llvm::Error fail(llvm::StringRef name, const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), (name + ": " + message).str());
-}
-
 /// "absent or null", the only value a component we do not implement may have.
 bool isAbsent(const json::Object &object, llvm::StringRef key) {
   const json::Value *value = object.get(key);
   return !value || value->kind() == json::Value::Null;
-}
-
-/// The "type" of a component object, for naming what is unsupported.
-std::string typeOf(const json::Value *component) {
-  if (const json::Object *object = component ? component->getAsObject() : nullptr)
-    if (std::optional<llvm::StringRef> type = object->getString("type"))
-      return type->str();
-  return "?";
-}
-
-/// GPT-2's split, the ByteLevel pre-tokenizer's own (use_regex): contractions, letters,
-/// numbers, other symbols (each after an optional space), and white space (the last space of
-/// a run goes with the word after it).
-constexpr llvm::StringLiteral kByteLevelPattern =
-    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
-
-/// GPT-2's bytes_to_unicode: printable bytes stand for themselves, the other 68 (controls,
-/// space, DEL, NBSP, soft hyphen ...) for U+0100 onwards, in byte order.
-uint32_t byteCharacter(uint8_t byte) {
-  auto printable = [](unsigned b) {
-    return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-  };
-  if (printable(byte))
-    return byte;
-  uint32_t index = 0;
-  for (unsigned b = 0; b < byte; ++b)
-    index += !printable(b);
-  return 0x100 + index;
-}
-
-/// The byte a character of a byte-level token stands for, if it is one.
-std::optional<uint8_t> characterByte(uint32_t c) {
-  static const std::vector<int> bytes = [] {
-    std::vector<int> table(0x100 + 68, -1);
-    for (unsigned b = 0; b < 256; ++b)
-      table[byteCharacter(static_cast<uint8_t>(b))] = static_cast<int>(b);
-    return table;
-  }();
-  if (c >= bytes.size() || bytes[c] < 0)
-    return std::nullopt;
-  return static_cast<uint8_t>(bytes[c]);
 }
 
 /// Splits a merge, "left right" (older files) or ["left", "right"] (newer).
@@ -103,17 +61,12 @@ llvm::Expected<Tokenizer> Tokenizer::fromJSON(llvm::StringRef text, llvm::String
   const json::Object *root = parsed->getAsObject();
   if (!root)
     return fail(name, "not a JSON object");
-  if (!isAbsent(*root, "normalizer"))
-    return fail(name, "normalizer '" + typeOf(root->get("normalizer")) +
-                          "' is not supported yet (only a tokenizer without one is)");
   const json::Object *model = root->getObject("model");
   if (!model)
     return fail(name, "no \"model\" object");
   std::string modelType = typeOf(root->get("model"));
   if (modelType != "BPE")
     return fail(name, "model type '" + modelType + "' is not supported yet (BPE is)");
-  if (model->getBoolean("byte_fallback").value_or(false))
-    return fail(name, "BPE with byte_fallback is not supported yet");
   for (llvm::StringRef affix : {"continuing_subword_prefix", "end_of_word_suffix"})
     if (!model->getString(affix).value_or("").empty())
       return fail(name, "BPE with a " + affix + " is not supported yet");
@@ -196,84 +149,21 @@ llvm::Expected<Tokenizer> Tokenizer::fromJSON(llvm::StringRef text, llvm::String
     tokenizer.unknown = it->second;
   }
   tokenizer.fuseUnknown = model->getBoolean("fuse_unk").value_or(false);
+  tokenizer.byteFallback = model->getBoolean("byte_fallback").value_or(false);
 
-  if (!isAbsent(*root, "pre_tokenizer"))
-    if (llvm::Error error = tokenizer.readPreTokenizer(*root->get("pre_tokenizer")))
-      return std::move(error);
+  llvm::Expected<PreTokenizer> preTokenizer =
+      PreTokenizer::fromJSON(root->get("normalizer"), root->get("pre_tokenizer"), name);
+  if (!preTokenizer)
+    return preTokenizer.takeError();
+  tokenizer.preTokenizer.emplace(std::move(*preTokenizer));
   if (!isAbsent(*root, "post_processor"))
     if (llvm::Error error = tokenizer.readPostProcessor(*root->get("post_processor")))
       return std::move(error);
-  if (!isAbsent(*root, "decoder"))
-    if (llvm::Error error = tokenizer.readDecoder(*root->get("decoder")))
-      return std::move(error);
+  llvm::Expected<Decoder> decoder = Decoder::fromJSON(root->get("decoder"), name);
+  if (!decoder)
+    return decoder.takeError();
+  tokenizer.decoder.emplace(std::move(*decoder));
   return std::move(tokenizer);
-}
-
-llvm::Error Tokenizer::readPreTokenizer(const json::Value &component) {
-  const json::Object *object = component.getAsObject();
-  std::string type = typeOf(&component);
-  if (byteLevel)
-    return fail(name, "pre_tokenizer ByteLevel must be the last one of a Sequence");
-  if (type == "Sequence") {
-    const json::Array *steps = object->getArray("pretokenizers");
-    if (!steps)
-      return fail(name, "pre_tokenizer Sequence has no \"pretokenizers\" list");
-    for (const json::Value &step : *steps)
-      if (llvm::Error error = readPreTokenizer(step))
-        return error;
-    return llvm::Error::success();
-  }
-  if (type == "ByteLevel") {
-    // trim_offsets moves offsets only, never ids.
-    if (object->getBoolean("add_prefix_space").value_or(false))
-      preTokenizer.push_back({PreTokenizeStep::PrefixSpace});
-    if (object->getBoolean("use_regex").value_or(true)) {
-      llvm::Expected<Pattern> split = Pattern::compile(kByteLevelPattern);
-      if (!split)
-        return split.takeError();
-      preTokenizer.push_back({PreTokenizeStep::Split, std::move(*split)});
-    }
-    byteLevel = true;
-    return llvm::Error::success();
-  }
-  if (type == "Split") {
-    if (object->getBoolean("invert").value_or(false))
-      return fail(name, "pre_tokenizer Split with invert is not supported yet");
-    const json::Object *patternObject = object->getObject("pattern");
-    std::optional<llvm::StringRef> regex =
-        patternObject ? patternObject->getString("Regex") : std::nullopt;
-    std::optional<llvm::StringRef> literal =
-        patternObject ? patternObject->getString("String") : std::nullopt;
-    if (!regex && !literal)
-      return fail(name,
-                  "pre_tokenizer Split needs a pattern {\"Regex\": ...} or {\"String\": ...}");
-    PreTokenizeStep step{PreTokenizeStep::Split};
-    if (regex) {
-      llvm::Expected<Pattern> compiled = Pattern::compile(*regex);
-      if (!compiled)
-        return fail(name, "pre_tokenizer Split: " + llvm::toString(compiled.takeError()));
-      step.pattern = std::move(*compiled);
-    } else {
-      step.pattern = Pattern::literal(*literal);
-    }
-    llvm::StringRef behavior = object->getString("behavior").value_or("");
-    if (behavior == "Isolated")
-      step.delimiter = Delimiter::Isolated;
-    else if (behavior == "Removed")
-      step.delimiter = Delimiter::Removed;
-    else if (behavior == "MergedWithPrevious")
-      step.delimiter = Delimiter::MergedWithPrevious;
-    else if (behavior == "MergedWithNext")
-      step.delimiter = Delimiter::MergedWithNext;
-    else
-      return fail(name, "pre_tokenizer Split behavior '" + behavior +
-                            "' is not supported yet (Isolated, Removed, MergedWithPrevious and "
-                            "MergedWithNext are)");
-    preTokenizer.push_back(std::move(step));
-    return llvm::Error::success();
-  }
-  return fail(name, "pre_tokenizer '" + type +
-                        "' is not supported yet (ByteLevel, Split and Sequence are)");
 }
 
 llvm::Error Tokenizer::readPostProcessor(const json::Value &component) {
@@ -281,15 +171,9 @@ llvm::Error Tokenizer::readPostProcessor(const json::Value &component) {
   std::string type = typeOf(&component);
   if (type == "ByteLevel") // offsets only
     return llvm::Error::success();
-  if (type == "Sequence") {
-    const json::Array *steps = object->getArray("processors");
-    if (!steps)
-      return fail(name, "post_processor Sequence has no \"processors\" list");
-    for (const json::Value &step : *steps)
-      if (llvm::Error error = readPostProcessor(step))
-        return error;
-    return llvm::Error::success();
-  }
+  if (type == "Sequence")
+    return readSequence(*object, "processors", "post_processor", name,
+                        [&](const json::Value &step) { return readPostProcessor(step); });
   if (type != "TemplateProcessing")
     return fail(name,
                 "post_processor '" + type +
@@ -328,33 +212,36 @@ llvm::Error Tokenizer::readPostProcessor(const json::Value &component) {
   return llvm::Error::success();
 }
 
-llvm::Error Tokenizer::readDecoder(const json::Value &component) {
-  std::string type = typeOf(&component);
-  if (type == "Fuse")
-    decoder = Decoder::Fuse;
-  else if (type == "ByteLevel")
-    decoder = Decoder::ByteLevel;
-  else
-    return fail(name, "decoder '" + type + "' is not supported yet (Fuse and ByteLevel are)");
-  return llvm::Error::success();
-}
-
 llvm::Error Tokenizer::encodePiece(llvm::StringRef original, size_t offset,
                                    std::vector<int64_t> &ids) const {
   // Byte-level: each byte as the character that stands for it.
+  bool byteLevel = preTokenizer->byteLevel();
   std::string mapped;
   if (byteLevel)
     for (char byte : original)
       unicode::appendUtf8(byteCharacter(static_cast<uint8_t>(byte)), mapped);
   llvm::StringRef piece = byteLevel ? llvm::StringRef(mapped) : original;
-  // The characters, each its token or the unknown one.
+  // The characters, each its token, its bytes' tokens (byte_fallback) or the unknown one.
   std::vector<int64_t> word;
   for (size_t at = 0; at < piece.size();) {
     unsigned length = llvm::getNumBytesForUTF8(static_cast<llvm::UTF8>(piece[at]));
     llvm::StringRef character = piece.substr(at, length);
     auto it = vocabulary.find(character);
+    std::vector<int64_t> bytes;
+    if (it == vocabulary.end() && byteFallback)
+      for (char byte : character) {
+        auto token = vocabulary.find(
+            llvm::formatv("<0x{0:X-2}>", unsigned(static_cast<uint8_t>(byte))).str());
+        if (token == vocabulary.end()) {
+          bytes.clear();
+          break;
+        }
+        bytes.push_back(token->second);
+      }
     if (it != vocabulary.end()) {
       word.push_back(it->second);
+    } else if (!bytes.empty()) {
+      llvm::append_range(word, bytes);
     } else if (unknown < 0) {
       return fail(name, "the text's character '" + character + "' (at byte " +
                             llvm::Twine(offset + at) +
@@ -385,67 +272,9 @@ llvm::Error Tokenizer::encodePiece(llvm::StringRef original, size_t offset,
   return llvm::Error::success();
 }
 
-llvm::Expected<std::vector<std::string>> Tokenizer::preTokenize(llvm::StringRef stretch) const {
-  std::vector<std::string> pieces;
-  if (!stretch.empty())
-    pieces.push_back(stretch.str());
-  for (const PreTokenizeStep &step : preTokenizer) {
-    std::vector<std::string> next;
-    for (std::string &piece : pieces) {
-      if (step.kind == PreTokenizeStep::PrefixSpace) {
-        next.push_back(piece.front() == ' ' ? std::move(piece) : " " + piece);
-        continue;
-      }
-      // Code points, and where each starts in the piece (the piece is UTF-8 here).
-      std::vector<uint32_t> characters = unicode::decodeUtf8Lossy(piece);
-      std::vector<size_t> starts;
-      for (size_t at = 0; at < piece.size();) {
-        starts.push_back(at);
-        at += llvm::getNumBytesForUTF8(static_cast<llvm::UTF8>(piece[at]));
-      }
-      starts.push_back(piece.size());
-      auto text = [&](size_t from, size_t to) {
-        return piece.substr(starts[from], starts[to] - starts[from]);
-      };
-      // Gaps and matches in order, each delimiter (a match) kept as the behavior says; the
-      // parts of one piece never merge into another piece's.
-      bool mergeIntoNext = false;
-      size_t done = 0;
-      size_t firstOfPiece = next.size();
-      auto push = [&](size_t from, size_t to, bool isMatch) {
-        if (from == to)
-          return;
-        std::string part = text(from, to);
-        bool mergeWithPrevious = isMatch && step.delimiter == Delimiter::MergedWithPrevious;
-        if (isMatch && step.delimiter == Delimiter::Removed)
-          return;
-        if ((mergeWithPrevious || mergeIntoNext) && next.size() > firstOfPiece) {
-          next.back() += part;
-        } else {
-          next.push_back(std::move(part));
-        }
-        mergeIntoNext = isMatch && step.delimiter == Delimiter::MergedWithNext;
-      };
-      for (;;) {
-        auto match = step.pattern->find(characters, done);
-        if (!match)
-          return fail(name, llvm::toString(match.takeError()));
-        if (!*match)
-          break;
-        push(done, (*match)->first, false);
-        push((*match)->first, (*match)->second, true);
-        done = (*match)->second;
-      }
-      push(done, characters.size(), false);
-    }
-    pieces = std::move(next);
-  }
-  return pieces;
-}
-
 llvm::Error Tokenizer::encodeStretch(llvm::StringRef stretch, size_t offset,
                                      std::vector<int64_t> &ids) const {
-  llvm::Expected<std::vector<std::string>> pieces = preTokenize(stretch);
+  llvm::Expected<std::vector<std::string>> pieces = preTokenizer->split(stretch, offset == 0);
   if (!pieces)
     return pieces.takeError();
   for (const std::string &piece : *pieces)
@@ -486,32 +315,12 @@ llvm::Expected<std::vector<int64_t>> Tokenizer::encode(llvm::StringRef original,
 }
 
 llvm::Expected<std::string> Tokenizer::decode(llvm::ArrayRef<int64_t> ids, bool skipSpecial) const {
-  std::string text;
-  bool first = true;
+  std::vector<std::string> texts;
   for (int64_t id : ids) {
     if (id < 0 || id >= size() || tokens[id].empty())
       return fail(name, "token " + llvm::Twine(id) + " has no text in this tokenizer");
-    if (skipSpecial && special[id])
-      continue;
-    if (decoder == Decoder::JoinWithSpaces && !first)
-      text += ' ';
-    first = false;
-    if (decoder != Decoder::ByteLevel) {
-      text += tokens[id];
-      continue;
-    }
-    // The bytes the token's characters stand for; a token with another character (an added
-    // token's text) as it is, as Hugging Face does.
-    std::string bytes;
-    for (uint32_t c : unicode::decodeUtf8Lossy(tokens[id])) {
-      std::optional<uint8_t> byte = characterByte(c);
-      if (!byte) {
-        bytes = tokens[id];
-        break;
-      }
-      bytes += static_cast<char>(*byte);
-    }
-    text += bytes;
+    if (!(skipSpecial && special[id]))
+      texts.push_back(tokens[id]);
   }
-  return text;
+  return decoder->decode(std::move(texts));
 }

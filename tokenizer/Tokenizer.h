@@ -4,24 +4,25 @@
 // Hugging Face's tokenizer.json and the same encode/decode, so that a model's ids mean what
 // they meant in training. The generated library stays tokenizer-free; this is the tool's.
 //
-// Supported so far: the BPE model (vocabulary, merges in either JSON form, unk_token, fuse_unk)
-// without a normalizer; added tokens (matched in the text before the model sees it, longest
-// first); the pre-tokenizers ByteLevel (GPT-2's split and bytes as characters: GPT-2, Llama 3,
-// Qwen2, Mistral's newer vocabularies), Split (a pattern, tokenizer/Pattern.h, or a string)
-// and Sequence; the post-processors ByteLevel, TemplateProcessing (special tokens around a
-// single sequence, such as a BOS) and Sequence; the decoders none (tokens joined by spaces,
-// as Hugging Face does), Fuse and ByteLevel. A character-level vocabulary is the BPE without
-// merges. Any other component is a clear error naming it, never a different encoding.
+// Supported so far: the BPE model (vocabulary, merges in either JSON form, unk_token, fuse_unk,
+// byte_fallback); added tokens (matched in the text before the model sees it, longest first);
+// the normalizers and pre-tokenizers of tokenizer/PreTokenizer.h (byte-level BPE: GPT-2,
+// Llama 3, Qwen2 less its NFC, Mistral's newer vocabularies; SentencePiece-style BPE with byte
+// fallback: Llama 2, Mistral 7B); the post-processors ByteLevel, TemplateProcessing (special
+// tokens around a single sequence, such as a BOS) and Sequence; the decoders of
+// tokenizer/Decoder.h. A character-level vocabulary is the BPE without merges. Any other
+// component is a clear error naming it, never a different encoding.
 //
 // Text that is not UTF-8 is read as Hugging Face's readers of bytes read it: each maximal
-// ill-formed subsequence as U+FFFD. A byte-level tokenizer decodes to bytes (its tokens may
-// end inside a character), so decode(encode(s)) == s for any UTF-8 s.
+// ill-formed subsequence as U+FFFD. Byte-level and byte-fallback tokenizers decode to bytes
+// (a token may end inside a character), and decode(encode(s)) == s for any UTF-8 s.
 //
 //===----------------------------------------------------------------------------------------===//
 #ifndef ATTUNE_TOKENIZER_TOKENIZER_H
 #define ATTUNE_TOKENIZER_TOKENIZER_H
 
-#include "tokenizer/Pattern.h"
+#include "tokenizer/Decoder.h"
+#include "tokenizer/PreTokenizer.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/DenseMap.h"
@@ -59,22 +60,10 @@ public:
 private:
   Tokenizer() = default;
 
-  /// How a Split keeps what its pattern matches (Hugging Face's SplitDelimiterBehavior).
-  enum class Delimiter { Isolated, Removed, MergedWithPrevious, MergedWithNext };
-  /// One step of the pre-tokenizer, applied to every piece the steps before it made.
-  struct PreTokenizeStep {
-    enum Kind { Split, PrefixSpace } kind;
-    std::optional<Pattern> pattern; // Split
-    Delimiter delimiter = Delimiter::Isolated;
-  };
-
-  llvm::Error readPreTokenizer(const llvm::json::Value &component);
   llvm::Error readPostProcessor(const llvm::json::Value &component);
-  llvm::Error readDecoder(const llvm::json::Value &component);
 
-  /// The pre-tokenizer's pieces of one stretch of text without added tokens.
-  llvm::Expected<std::vector<std::string>> preTokenize(llvm::StringRef stretch) const;
-  /// Pre-tokenization and BPE of one stretch without added tokens, appended to `ids`.
+  /// Normalization, pre-tokenization and BPE of one stretch without added tokens, which starts
+  /// at byte `offset` of the text; appended to `ids`.
   llvm::Error encodeStretch(llvm::StringRef stretch, size_t offset,
                             std::vector<int64_t> &ids) const;
   /// BPE of one piece, appended to `ids`; `offset` is where the piece's stretch starts in
@@ -91,10 +80,10 @@ private:
   llvm::DenseMap<std::pair<int64_t, int64_t>, std::pair<int64_t, int64_t>> merges;
   int64_t unknown = -1; // the unk_token's id; -1: none
   bool fuseUnknown = false;
-  std::vector<PreTokenizeStep> preTokenizer;
-  bool byteLevel = false; // pieces' bytes become the vocabulary's characters (GPT-2's map)
+  bool byteFallback = false; // a character the vocabulary lacks as its bytes' "<0xXX>" tokens
+  std::optional<PreTokenizer> preTokenizer;
   std::vector<int64_t> before, after; // the post-processor's special tokens around the ids
-  enum class Decoder { JoinWithSpaces, Fuse, ByteLevel } decoder = Decoder::JoinWithSpaces;
+  std::optional<Decoder> decoder;
 };
 
 } // namespace attune

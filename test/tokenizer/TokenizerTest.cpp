@@ -121,22 +121,22 @@ TEST(Tokenizer, DecodingAnIdWithoutTextFails) {
 }
 
 TEST(Tokenizer, WhatIsNotImplementedIsAnErrorNamingIt) {
-  EXPECT_EQ(loadError(R"({"normalizer": {"type": "NFC"}, "model": {"type": "BPE"}})"),
-            "tokenizer.json: normalizer 'NFC' is not supported yet (only a tokenizer without one "
-            "is)");
+  EXPECT_EQ(loadError(R"({"normalizer": {"type": "NFC"}, "model": {"type": "BPE", "vocab": {}}})"),
+            "tokenizer.json: normalizer 'NFC' is not supported yet (Prepend, Replace and Sequence "
+            "are)");
   EXPECT_EQ(loadError(R"({"model": {"type": "Unigram", "vocab": []}})"),
             "tokenizer.json: model type 'Unigram' is not supported yet (BPE is)");
-  EXPECT_EQ(loadError(file(std::string(kCharacters) + R"(, "byte_fallback": true)")),
-            "tokenizer.json: BPE with byte_fallback is not supported yet");
   EXPECT_EQ(loadError(file(kCharacters, R"("decoder": {"type": "WordPiece"}, )")),
-            "tokenizer.json: decoder 'WordPiece' is not supported yet (Fuse and ByteLevel are)");
+            "tokenizer.json: decoder 'WordPiece' is not supported yet (Replace, ByteFallback, "
+            "Fuse, Strip, ByteLevel, Metaspace and Sequence are)");
   auto withPreTokenizer = [](const std::string &preTokenizer) {
     return R"({"pre_tokenizer": )" + preTokenizer +
            R"(, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})";
   };
-  EXPECT_EQ(loadError(withPreTokenizer(R"({"type": "Whitespace"})")),
-            "tokenizer.json: pre_tokenizer 'Whitespace' is not supported yet (ByteLevel, Split and "
-            "Sequence are)");
+  EXPECT_EQ(
+      loadError(withPreTokenizer(R"({"type": "Whitespace"})")),
+      "tokenizer.json: pre_tokenizer 'Whitespace' is not supported yet (ByteLevel, Metaspace, "
+      "Split and Sequence are)");
   EXPECT_EQ(loadError(withPreTokenizer(
                 R"({"type": "Split", "pattern": {"Regex": "a"}, "behavior": "Contiguous"})")),
             "tokenizer.json: pre_tokenizer Split behavior 'Contiguous' is not supported yet "
@@ -153,6 +153,19 @@ TEST(Tokenizer, WhatIsNotImplementedIsAnErrorNamingIt) {
                 {"type": "ByteLevel"}, {"type": "Split", "pattern": {"String": "a"},
                 "behavior": "Removed"}]})")),
             "tokenizer.json: pre_tokenizer ByteLevel must be the last one of a Sequence");
+  EXPECT_EQ(loadError(file(kCharacters, R"("decoder": {"type": "Replace", "pattern":
+                {"Regex": " "}, "content": "_"}, )")),
+            "tokenizer.json: decoder Replace needs a pattern {\"String\": ...} (a regex is not "
+            "supported yet) and a \"content\" string");
+  EXPECT_EQ(loadError(file(kCharacters, R"("decoder": {"type": "Sequence"}, )")),
+            "tokenizer.json: decoder Sequence has no \"decoders\" list");
+  EXPECT_EQ(loadError(R"({"normalizer": {"type": "Replace", "pattern": {"String": " "}},
+                          "model": {"type": "BPE", "vocab": {}}})"),
+            "tokenizer.json: normalizer Replace has no \"content\" string");
+  EXPECT_EQ(loadError(withPreTokenizer(R"({"type": "Metaspace", "replacement": "▁",
+                                           "prepend_scheme": "sometimes"})")),
+            "tokenizer.json: pre_tokenizer Metaspace prepend_scheme 'sometimes' is not always, "
+            "first or never");
   EXPECT_EQ(loadError(file(kCharacters, R"("post_processor": {"type": "BertProcessing"}, )")),
             "tokenizer.json: post_processor 'BertProcessing' is not supported yet (ByteLevel, "
             "TemplateProcessing and Sequence are)");
@@ -201,6 +214,29 @@ TEST(Tokenizer, TemplateProcessingAddsSpecialTokensAroundTheSequence) {
   EXPECT_EQ(*plain, (std::vector<int64_t>{2}));
   EXPECT_EQ(decode(t, {3, 2, 4}), "ab");
   EXPECT_EQ(decode(t, {3, 2, 4}, /*skip=*/false), "<s>ab</s>");
+}
+
+// Metaspace (newer SentencePiece-style files): spaces become "▁", one is prepended as the
+// scheme says (only at the text's start for "first"), and the pieces split before each "▁";
+// its decoder turns "▁" back into spaces, but drops those of the first token.
+TEST(Tokenizer, MetaspaceMarksSpacesAndSplitsBeforeThem) {
+  const std::string model =
+      R"("vocab": {"▁": 0, "a": 1, "b": 2, "▁a": 3, "▁b": 4, "<s>": 5},
+         "merges": [["▁", "a"], ["▁", "b"]])";
+  auto metaspace = [&](const std::string &scheme) {
+    return load(file(model, R"("added_tokens": [{"id": 5, "content": "<s>", "special": true}],
+        "pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": ")" +
+                                scheme + R"(", "split": true},
+        "decoder": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": ")" +
+                                scheme + R"("}, )"));
+  };
+  Tokenizer first = metaspace("first"), never = metaspace("never");
+  EXPECT_EQ(encode(first, "a b"), (std::vector<int64_t>{3, 4}));
+  EXPECT_EQ(encode(never, "a b"), (std::vector<int64_t>{1, 4}));
+  // After an added token the text does not start: no "▁" with "first".
+  EXPECT_EQ(encode(first, "<s>a b"), (std::vector<int64_t>{5, 1, 4}));
+  EXPECT_EQ(decode(first, {3, 4}), "a b");
+  EXPECT_EQ(decode(never, {1, 4}), "a b");
 }
 
 TEST(Tokenizer, MalformedFilesAreErrors) {

@@ -1,18 +1,15 @@
-// Byte-level BPE (GPT-2's tokenizer.json, test/data/tokenizers/gpt2, made by
-// scripts/tokenizer_references.mjs): encoding and decoding 10,000 strings exactly as two
-// independent references do (Tokenizers.js and gpt-3-encoder, which agree on every one),
-// decode(encode(s)) == s, and the byte-level details: GPT-2's split, added tokens,
-// add_prefix_space, tokens that end inside a character, invalid UTF-8.
+// The real vocabularies in test/data/tokenizers (made by scripts/tokenizer_references.mjs):
+// GPT-2's byte-level BPE (its split, added tokens, add_prefix_space, tokens that end inside a
+// character, invalid UTF-8) and Llama 2's SentencePiece-style BPE with byte fallback (the "▁"
+// normalizer, byte tokens, the BOS, the decoder's leading space), on cases whose ids come from
+// the independent references. ReferenceTest.cpp checks 10,000 strings of each.
 #include "tokenizer/Tokenizer.h"
 #include "tokenizer/Unicode.h"
 
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <gtest/gtest.h>
-
-#include <fstream>
 
 using attune::Tokenizer;
 
@@ -26,65 +23,37 @@ std::string readFile(const std::string &path) {
   return buffer ? (*buffer)->getBuffer().str() : "";
 }
 
-const Tokenizer &gpt2() {
-  static Tokenizer *tokenizer = [] {
-    llvm::Expected<Tokenizer> read = Tokenizer::fromFile(kData + "/gpt2/tokenizer.json");
-    if (!read) {
-      ADD_FAILURE() << llvm::toString(read.takeError());
-      std::abort();
-    }
-    return new Tokenizer(std::move(*read));
-  }();
-  return *tokenizer;
+Tokenizer load(const std::string &name) {
+  llvm::Expected<Tokenizer> read = Tokenizer::fromFile(kData + "/" + name + "/tokenizer.json");
+  if (!read) {
+    ADD_FAILURE() << llvm::toString(read.takeError());
+    std::abort();
+  }
+  return std::move(*read);
 }
 
-std::vector<int64_t> encode(const Tokenizer &tokenizer, llvm::StringRef text) {
-  llvm::Expected<std::vector<int64_t>> ids = tokenizer.encode(text);
+const Tokenizer &gpt2() {
+  static const Tokenizer tokenizer = load("gpt2");
+  return tokenizer;
+}
+
+const Tokenizer &llama() {
+  static const Tokenizer tokenizer = load("llama");
+  return tokenizer;
+}
+
+std::vector<int64_t> encode(const Tokenizer &tokenizer, llvm::StringRef text,
+                            bool addSpecial = true) {
+  llvm::Expected<std::vector<int64_t>> ids = tokenizer.encode(text, addSpecial);
   EXPECT_TRUE(static_cast<bool>(ids)) << llvm::toString(ids.takeError());
   return ids ? *ids : std::vector<int64_t>{};
 }
 
-std::string decode(const Tokenizer &tokenizer, const std::vector<int64_t> &ids) {
-  llvm::Expected<std::string> text = tokenizer.decode(ids, /*skipSpecial=*/false);
+std::string decode(const Tokenizer &tokenizer, const std::vector<int64_t> &ids,
+                   bool skipSpecial = false) {
+  llvm::Expected<std::string> text = tokenizer.decode(ids, skipSpecial);
   EXPECT_TRUE(static_cast<bool>(text)) << llvm::toString(text.takeError());
   return text ? *text : "";
-}
-
-TEST(ByteLevel, GPT2EncodesTenThousandStringsAsTheReferencesDo) {
-  std::ifstream lines(kData + "/gpt2/references.jsonl");
-  ASSERT_TRUE(lines.good());
-  std::string line;
-  int cases = 0, wrong = 0, invalid = 0;
-  while (std::getline(lines, line)) {
-    llvm::Expected<llvm::json::Value> parsed = llvm::json::parse(line);
-    ASSERT_TRUE(static_cast<bool>(parsed)) << llvm::toString(parsed.takeError());
-    const llvm::json::Object &entry = *parsed->getAsObject();
-    std::string bytes;
-    if (std::optional<llvm::StringRef> text = entry.getString("text")) {
-      bytes = text->str();
-    } else {
-      bytes = llvm::fromHex(*entry.getString("hex"));
-      ++invalid;
-    }
-    std::vector<int64_t> expected;
-    for (const llvm::json::Value &id : *entry.getArray("ids"))
-      expected.push_back(*id.getAsInteger());
-    ++cases;
-    llvm::Expected<std::vector<int64_t>> ids = gpt2().encode(bytes, /*addSpecial=*/false);
-    ASSERT_TRUE(static_cast<bool>(ids)) << llvm::toString(ids.takeError());
-    // What the references decode to: the text itself, or (invalid UTF-8) as it was read.
-    std::string read;
-    for (uint32_t c : attune::unicode::decodeUtf8Lossy(bytes))
-      attune::unicode::appendUtf8(c, read);
-    bool same = *ids == expected && decode(gpt2(), *ids) == read;
-    if (!same && ++wrong <= 5)
-      ADD_FAILURE() << "string " << cases << " '" << line << "': got "
-                    << llvm::join(
-                           llvm::map_range(*ids, [](int64_t i) { return std::to_string(i); }), ",");
-  }
-  EXPECT_EQ(cases, 10000);
-  EXPECT_GT(invalid, 0);
-  EXPECT_EQ(wrong, 0);
 }
 
 TEST(ByteLevel, GPT2SplitsAndMerges) {
@@ -127,6 +96,31 @@ TEST(ByteLevel, AddPrefixSpace) {
   ASSERT_TRUE(static_cast<bool>(prefixed)) << llvm::toString(prefixed.takeError());
   EXPECT_EQ(encode(*prefixed, "Hello"), (std::vector<int64_t>{18435}));
   EXPECT_EQ(encode(*prefixed, " Hello"), (std::vector<int64_t>{18435}));
+}
+
+// Llama 2: "▁" before the text and for every space, a BOS unless asked not to, characters
+// outside the vocabulary as their bytes' tokens (the ids llama-tokenizer-js gives).
+TEST(SentencePiece, LlamaNormalizesMergesAndFallsBackToBytes) {
+  EXPECT_EQ(encode(llama(), "Hello world"), (std::vector<int64_t>{1, 15043, 3186}));
+  EXPECT_EQ(encode(llama(), "Hello world", false), (std::vector<int64_t>{15043, 3186}));
+  EXPECT_EQ(encode(llama(), " Hello", false), (std::vector<int64_t>{29871, 15043}));
+  EXPECT_EQ(encode(llama(), "  two", false), (std::vector<int64_t>{259, 1023}));
+  EXPECT_EQ(encode(llama(), "a\nb", false), (std::vector<int64_t>{263, 13, 29890}));
+  EXPECT_EQ(encode(llama(), "\xf0\x9f\x98\x80", false),
+            (std::vector<int64_t>{29871, 243, 162, 155, 131}));
+  // The added tokens in the text are theirs; the stretch after one gets its own "▁".
+  EXPECT_EQ(encode(llama(), "<s>Hello", false), (std::vector<int64_t>{1, 15043}));
+}
+
+TEST(SentencePiece, LlamaDecodesSpacesBytesAndTheLeadingSpace) {
+  EXPECT_EQ(decode(llama(), {1, 15043, 3186}, /*skipSpecial=*/true), "Hello world");
+  // As Hugging Face: the leading space is stripped from the decoded text, which here starts
+  // with the BOS.
+  EXPECT_EQ(decode(llama(), {1, 15043, 3186}), "<s> Hello world");
+  EXPECT_EQ(decode(llama(), {29871, 15043}), " Hello");
+  EXPECT_EQ(decode(llama(), {29871, 243, 162, 155, 131}), "\xf0\x9f\x98\x80");
+  // Byte tokens that end inside a character decode to those bytes.
+  EXPECT_EQ(decode(llama(), {29871, 243, 162}), "\xf0\x9f");
 }
 
 } // namespace
