@@ -8,5 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 bash scripts/configure.sh build-fuzz -DATTUNE_FUZZERS=ON -DATTUNE_FUZZ_SECONDS="$seconds"
-ninja -C build-fuzz SafetensorsFuzzer ShardIndexFuzzer JsonFuzzer ManifestFuzzer ParserFuzzer ElaboratorFuzzer
+ninja -C build-fuzz SafetensorsFuzzer ShardIndexFuzzer JsonFuzzer ManifestFuzzer ParserFuzzer ElaboratorFuzzer \
+  TokenizerFuzzer
 ctest --test-dir build-fuzz -R '^fuzz-' --output-on-failure -j "$(nproc)"

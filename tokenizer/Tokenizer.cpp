@@ -11,7 +11,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <algorithm>
-#include <limits>
+#include <queue>
 
 using namespace attune;
 using namespace attune::tokenizer;
@@ -251,23 +251,54 @@ llvm::Error Tokenizer::encodePiece(llvm::StringRef original, size_t offset,
     }
     at += length;
   }
-  // Merge the adjacent pair of the lowest rank (the leftmost of equals) until none merges.
-  while (word.size() > 1) {
-    size_t best = 0;
-    int64_t bestRank = std::numeric_limits<int64_t>::max(), merged = -1;
-    for (size_t i = 0; i + 1 < word.size(); ++i) {
-      auto it = merges.find({word[i], word[i + 1]});
-      if (it != merges.end() && it->second.first < bestRank) {
-        best = i;
-        bestRank = it->second.first;
-        merged = it->second.second;
-      }
+  // Merge the adjacent pair of the lowest rank (the leftmost of equals) until none merges:
+  // candidates in a heap by (rank, position), symbols in a linked list, so a long piece (a
+  // whole Llama prompt is one) takes O(n log n), not O(n^2).
+  struct Candidate {
+    int64_t rank;
+    size_t left;             // the left symbol's index (its position in the piece)
+    int64_t leftId, rightId; // the pair when it was pushed: stale if either changed
+    bool operator>(const Candidate &other) const {
+      return rank != other.rank ? rank > other.rank : left > other.left;
     }
-    if (merged < 0)
-      break;
-    word[best] = merged;
-    word.erase(word.begin() + best + 1);
+  };
+  std::vector<size_t> next(word.size()), previous(word.size());
+  std::vector<bool> alive(word.size(), true);
+  for (size_t i = 0; i < word.size(); ++i) {
+    next[i] = i + 1;
+    previous[i] = i - 1; // wraps for the first symbol: never read
   }
+  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> heap;
+  auto consider = [&](size_t left) {
+    if (left >= word.size() || next[left] >= word.size())
+      return;
+    auto it = merges.find({word[left], word[next[left]]});
+    if (it != merges.end())
+      heap.push({it->second.first, left, word[left], word[next[left]]});
+  };
+  for (size_t i = 0; i + 1 < word.size(); ++i)
+    consider(i);
+  while (!heap.empty()) {
+    Candidate top = heap.top();
+    heap.pop();
+    size_t right = next[top.left];
+    if (!alive[top.left] || right >= word.size() || word[top.left] != top.leftId ||
+        word[right] != top.rightId)
+      continue;
+    word[top.left] = merges.find({top.leftId, top.rightId})->second.second;
+    alive[right] = false;
+    next[top.left] = next[right];
+    if (next[right] < word.size())
+      previous[next[right]] = top.left;
+    // (The first symbol is never merged away: only right ones are.)
+    if (top.left > 0)
+      consider(previous[top.left]);
+    consider(top.left);
+  }
+  std::vector<int64_t> merged;
+  for (size_t i = 0; i < word.size(); i = next[i])
+    merged.push_back(word[i]);
+  word = std::move(merged);
   llvm::append_range(ids, word);
   return llvm::Error::success();
 }

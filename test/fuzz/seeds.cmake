@@ -8,3 +8,4 @@ set(ATTUNE_FUZZ_SEEDS_manifest test/fuzz/seeds/manifest/*)
 set(ATTUNE_FUZZ_SEEDS_parser models/*.tfm test/frontend/*.tfm test/frontend/errors/*.tfm
     test/e2e/Inputs/*.tfm)
 set(ATTUNE_FUZZ_SEEDS_elaborator ${ATTUNE_FUZZ_SEEDS_parser})
+set(ATTUNE_FUZZ_SEEDS_tokenizer test/fuzz/seeds/tokenizer/*)
