@@ -11,6 +11,9 @@
 // @huggingface/tokenizers (Tokenizers.js, which reads tokenizer.json) and gpt-3-encoder
 // (OpenAI's GPT-2 encoder in JavaScript) or llama-tokenizer-js (a JavaScript port of Llama's
 // SentencePiece BPE). It stops if the two disagree or a string does not decode back to itself.
+// Also nfc.jsonl: 5,000 strings of letters, combining marks in any order, Hangul jamo,
+// composition exclusions and singletons, with their NFC from JavaScript's String.normalize
+// (ICU), for the NFC normalizer (Qwen2's).
 //
 // The strings (seeded, so the output is the same every run): ASCII words, contractions,
 // punctuation and numbers; accented and combining letters; Greek, Cyrillic, Arabic, Hebrew,
@@ -204,3 +207,34 @@ references("llama", llama, {
   encode: (text) => llamaTokenizer.encode(text, /*add_bos_token=*/false),
   decode: (ids) => llamaTokenizer.decode(ids, /*add_bos_token=*/false),
 });
+
+// NFC: strings of bases and combining marks (Unicode 14 and older only).
+const bases = [..."aeiouAEIOUcnsyzgkrlwCNSZGKRLWαεηιουωΑΕΗΙΟΥΩаеиоуАЕИОУ"];
+const marks = [0x300, 0x301, 0x302, 0x303, 0x304, 0x306, 0x307, 0x308, 0x30a, 0x30b, 0x30c,
+  0x31b, 0x323, 0x324, 0x327, 0x328, 0x331, 0x342, 0x345, 0x5b7, 0x93c, 0x3099, 0x309a];
+const oddities = ["\u212b", "\u2126", "\u0340", "\u0958", "\u2adc", "\ufb1d", "\u0344",
+  "\u1e9b\u0323", "\u0b47\u0b3e", "\u0915\u093c", "\u30ab\u3099", "\u304b\u309a",
+  "\u1100\u1161", "\u1100\u1161\u11a8", "\uac00\u11a8", "\u1112\u1174\u11ab", "\ud4db",
+  "\u1103\u1167\u11b7\u1161", "\u0f73", "\u0f75", "\u0f81", "\u1e0a\u0323", "\u00c5\u0301"];
+const nfcLines = [];
+for (let i = 0; i < 5000; ++i) {
+  let text = "";
+  for (let n = between(1, 6); n > 0; --n) {
+    const r = random();
+    if (r < 0.55) {
+      text += pick(bases);
+      for (let m = between(0, 3); m > 0; --m) text += String.fromCodePoint(pick(marks));
+    } else if (r < 0.75) {
+      text += pick(oddities);
+    } else if (r < 0.85) {
+      text += pick(bases).normalize("NFD") + String.fromCodePoint(pick(marks));
+    } else if (r < 0.95) {
+      text += fromRange(0xac00, 0xd7a3, 1).normalize("NFD");
+    } else {
+      text += " ";
+    }
+  }
+  nfcLines.push(JSON.stringify({ text, nfc: text.normalize("NFC") }));
+}
+fs.writeFileSync(path.join(out, "nfc.jsonl"), nfcLines.join("\n") + "\n");
+console.log(`nfc: ${nfcLines.length} strings`);

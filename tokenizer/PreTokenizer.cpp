@@ -69,6 +69,10 @@ llvm::Error PreTokenizer::readNormalizer(const json::Value &component) {
   if (type == "Sequence")
     return readSequence(*object, "normalizers", "normalizer", file,
                         [&](const json::Value &step) { return readNormalizer(step); });
+  if (type == "NFC") {
+    normalizer.push_back({Step::NFC});
+    return llvm::Error::success();
+  }
   if (type == "Prepend") {
     std::optional<llvm::StringRef> prepend = object->getString("prepend");
     if (!prepend)
@@ -86,8 +90,8 @@ llvm::Error PreTokenizer::readNormalizer(const json::Value &component) {
     normalizer.push_back({Step::Replace, std::move(*pattern), content->str()});
     return llvm::Error::success();
   }
-  return fail(file,
-              "normalizer '" + type + "' is not supported yet (Prepend, Replace and Sequence are)");
+  return fail(file, "normalizer '" + type +
+                        "' is not supported yet (NFC, Prepend, Replace and Sequence are)");
 }
 
 llvm::Error PreTokenizer::readPreTokenizer(const json::Value &component) {
@@ -224,6 +228,13 @@ llvm::Expected<std::vector<std::string>> PreTokenizer::split(llvm::StringRef str
     if (step.kind == Step::PrependText) {
       if (!text.empty())
         text = step.content + text;
+      continue;
+    }
+    if (step.kind == Step::NFC) {
+      std::string normalized;
+      for (uint32_t c : unicode::toNFC(unicode::decodeUtf8Lossy(text)))
+        unicode::appendUtf8(c, normalized);
+      text = std::move(normalized);
       continue;
     }
     llvm::Expected<std::string> replaced = replaceAll(*step.pattern, step.content, text);

@@ -1,7 +1,7 @@
 //===- PreTokenizer.h - tokenizer.json's normalizer and pre-tokenizer --------*- C++ -*-===//
 //
-// What a tokenizer does to text before its model sees it: the normalizer (Prepend, Replace,
-// Sequence: SentencePiece-style vocabularies such as Llama 2's mark spaces with "▁" this way)
+// What a tokenizer does to text before its model sees it: the normalizer (NFC: Qwen2's; Prepend,
+// Replace, Sequence: SentencePiece-style vocabularies such as Llama 2's mark spaces with "▁")
 // and the pre-tokenizer, which splits the text into the pieces the model encodes apart
 // (ByteLevel: GPT-2's split, bytes as characters; Metaspace; Split; Sequence).
 //
@@ -40,6 +40,7 @@ private:
   enum class Prepend { Always, First, Never };
   struct Step {
     enum Kind {
+      NFC,         // normalizer: Unicode Normalization Form C
       Replace,     // normalizer: every match of `pattern` becomes `content`
       PrependText, // normalizer: `content` before a non-empty stretch
       PrefixSpace, // ByteLevel's add_prefix_space: a space before a piece without one

@@ -7,7 +7,7 @@
 // Supported so far: the BPE model (vocabulary, merges in either JSON form, unk_token, fuse_unk,
 // byte_fallback); added tokens (matched in the text before the model sees it, longest first);
 // the normalizers and pre-tokenizers of tokenizer/PreTokenizer.h (byte-level BPE: GPT-2,
-// Llama 3, Qwen2 less its NFC, Mistral's newer vocabularies; SentencePiece-style BPE with byte
+// Llama 3, Qwen2, Mistral's newer vocabularies; SentencePiece-style BPE with byte
 // fallback: Llama 2, Mistral 7B); the post-processors ByteLevel, TemplateProcessing (special
 // tokens around a single sequence, such as a BOS) and Sequence; the decoders of
 // tokenizer/Decoder.h. A character-level vocabulary is the BPE without merges. Any other

@@ -2,6 +2,9 @@
 #include "tokenizer/Unicode.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <utility>
 
 using namespace attune;
 
@@ -9,6 +12,16 @@ namespace {
 
 struct CodePointRange {
   uint32_t first, last;
+};
+struct CanonicalDecomposition {
+  uint32_t from, to[4]; // to: zero-padded
+};
+struct CombiningClass {
+  uint32_t c;
+  uint8_t ccc;
+};
+struct CanonicalComposition {
+  uint32_t first, second, composite;
 };
 
 #include "tokenizer/UnicodeTables.inc"
@@ -20,7 +33,102 @@ template <size_t N> bool inRanges(const CodePointRange (&ranges)[N], uint32_t c)
   return after != ranges && c <= after[-1].last;
 }
 
+// Hangul syllables compose and decompose by arithmetic (Unicode 3.12).
+constexpr uint32_t kSBase = 0xAC00, kLBase = 0x1100, kVBase = 0x1161, kTBase = 0x11A7;
+constexpr uint32_t kLCount = 19, kVCount = 21, kTCount = 28, kNCount = kVCount * kTCount,
+                   kSCount = kLCount * kNCount;
+
+uint8_t combiningClass(uint32_t c) {
+  const CombiningClass *end = std::end(kCombiningClasses);
+  const CombiningClass *at =
+      std::lower_bound(std::begin(kCombiningClasses), end, c,
+                       [](const CombiningClass &entry, uint32_t value) { return entry.c < value; });
+  return at != end && at->c == c ? at->ccc : 0;
+}
+
+void decompose(uint32_t c, std::vector<uint32_t> &out) {
+  if (c >= kSBase && c < kSBase + kSCount) {
+    uint32_t index = c - kSBase;
+    out.push_back(kLBase + index / kNCount);
+    out.push_back(kVBase + index % kNCount / kTCount);
+    if (index % kTCount)
+      out.push_back(kTBase + index % kTCount);
+    return;
+  }
+  const CanonicalDecomposition *end = std::end(kDecompositions);
+  const CanonicalDecomposition *at = std::lower_bound(
+      std::begin(kDecompositions), end, c,
+      [](const CanonicalDecomposition &entry, uint32_t value) { return entry.from < value; });
+  if (at == end || at->from != c) {
+    out.push_back(c);
+    return;
+  }
+  for (uint32_t part : at->to)
+    if (part)
+      out.push_back(part);
+}
+
+/// The primary composite of `first` and `second`, or 0.
+uint32_t compose(uint32_t first, uint32_t second) {
+  if (first >= kLBase && first < kLBase + kLCount && second >= kVBase && second < kVBase + kVCount)
+    return kSBase + ((first - kLBase) * kVCount + (second - kVBase)) * kTCount;
+  if (first >= kSBase && first < kSBase + kSCount && (first - kSBase) % kTCount == 0 &&
+      second > kTBase && second < kTBase + kTCount)
+    return first + (second - kTBase);
+  const CanonicalComposition *end = std::end(kCompositions);
+  const CanonicalComposition *at =
+      std::lower_bound(std::begin(kCompositions), end, std::make_pair(first, second),
+                       [](const CanonicalComposition &entry, std::pair<uint32_t, uint32_t> value) {
+                         return std::make_pair(entry.first, entry.second) < value;
+                       });
+  return at != end && at->first == first && at->second == second ? at->composite : 0;
+}
+
 } // namespace
+
+std::vector<uint32_t> unicode::toNFC(llvm::ArrayRef<uint32_t> text) {
+  // Canonical decomposition.
+  std::vector<uint32_t> chars;
+  chars.reserve(text.size());
+  for (uint32_t c : text)
+    decompose(c, chars);
+  // Canonical ordering: each run of combining marks stably sorted by class.
+  for (size_t i = 0; i < chars.size();) {
+    if (!combiningClass(chars[i])) {
+      ++i;
+      continue;
+    }
+    size_t end = i;
+    while (end < chars.size() && combiningClass(chars[end]))
+      ++end;
+    std::stable_sort(chars.begin() + i, chars.begin() + end,
+                     [](uint32_t a, uint32_t b) { return combiningClass(a) < combiningClass(b); });
+    i = end;
+  }
+  // Canonical composition: each character joins the last starter unless blocked (a character
+  // between them of the same or a higher class, or a starter).
+  std::vector<uint32_t> out;
+  out.reserve(chars.size());
+  size_t starter = SIZE_MAX;
+  int lastClass = -1;
+  for (uint32_t c : chars) {
+    int ccc = combiningClass(c);
+    if (starter != SIZE_MAX && (lastClass < ccc || (lastClass == 0 && starter + 1 == out.size()))) {
+      if (uint32_t composite = compose(out[starter], c)) {
+        out[starter] = composite;
+        continue;
+      }
+    }
+    if (ccc == 0) {
+      starter = out.size();
+      lastClass = 0;
+    } else {
+      lastClass = ccc;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
 
 bool unicode::isLetter(uint32_t c) {
   if (c < 0x80)

@@ -1,13 +1,14 @@
 //===- Unicode.h - The Unicode facts tokenizers split text by -------------*- C++ -*-===//
 //
-// Code points of UTF-8 text, and the classes tokenizer.json's pre-tokenizer patterns name:
-// letters (\p{L}), numbers (\p{N}) and white space (\s). Tables from Unicode 14.0
-// (tokenizer/UnicodeTables.inc, made by scripts/unicode_tables.py).
+// Code points of UTF-8 text, the classes tokenizer.json's pre-tokenizer patterns name (letters
+// \p{L}, numbers \p{N}, white space \s) and the NFC normalization form. Tables from Unicode
+// 14.0 (tokenizer/UnicodeTables.inc, made by scripts/unicode_tables.py).
 //
 //===------------------------------------------------------------------------------===//
 #ifndef ATTUNE_TOKENIZER_UNICODE_H
 #define ATTUNE_TOKENIZER_UNICODE_H
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -32,6 +33,11 @@ bool isWhitespace(uint32_t c);
 /// maximal subparts", what Rust's from_utf8_lossy, Python's errors="replace" and the WHATWG
 /// decoder do) becomes one U+FFFD. `invalid` (if given) is set when any did.
 std::vector<uint32_t> decodeUtf8Lossy(llvm::StringRef text, bool *invalid = nullptr);
+
+/// `text` in Normalization Form C (Unicode Standard Annex #15): canonical decomposition,
+/// canonical ordering of combining marks, then canonical composition (Hangul included), the
+/// normalizer "NFC" of tokenizer.json (Qwen2's).
+std::vector<uint32_t> toNFC(llvm::ArrayRef<uint32_t> text);
 
 /// Appends the UTF-8 bytes of `c` to `out`.
 void appendUtf8(uint32_t c, std::string &out);

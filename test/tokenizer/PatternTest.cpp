@@ -140,38 +140,4 @@ TEST(Pattern, UnsupportedConstructsAreErrors) {
                                 "character 0)");
 }
 
-TEST(Unicode, Categories) {
-  EXPECT_TRUE(unicode::isLetter(U'é'));
-  EXPECT_TRUE(unicode::isLetter(U'日'));
-  EXPECT_TRUE(unicode::isLetter(U'ß'));
-  EXPECT_FALSE(unicode::isLetter(0x0947)); // Devanagari vowel sign: a mark
-  EXPECT_FALSE(unicode::isLetter(U'1'));
-  EXPECT_TRUE(unicode::isNumber(U'²'));
-  EXPECT_TRUE(unicode::isNumber(0x0663)); // Arabic-Indic three
-  EXPECT_TRUE(unicode::isNumber(U'Ⅻ'));
-  EXPECT_FALSE(unicode::isNumber(U'a'));
-  EXPECT_TRUE(unicode::isWhitespace(0x3000));
-  EXPECT_TRUE(unicode::isWhitespace(0x85));
-  EXPECT_FALSE(unicode::isWhitespace(0xFEFF));
-  EXPECT_FALSE(unicode::isWhitespace(0x200B)); // zero width space: not White_Space
-}
-
-TEST(Unicode, InvalidUTF8BecomesOneReplacementPerMaximalSubpart) {
-  using Chars = std::vector<uint32_t>;
-  const uint32_t r = unicode::kReplacement;
-  bool invalid = false;
-  EXPECT_EQ(unicode::decodeUtf8Lossy("a\xc3\xa9", &invalid), (Chars{'a', 0xE9}));
-  EXPECT_FALSE(invalid);
-  EXPECT_EQ(unicode::decodeUtf8Lossy("\xe4\xb8"
-                                     "a",
-                                     &invalid),
-            (Chars{r, 'a'}));
-  EXPECT_TRUE(invalid);
-  EXPECT_EQ(unicode::decodeUtf8Lossy("\xed\xa0\x80"), (Chars{r, r, r}));        // a surrogate
-  EXPECT_EQ(unicode::decodeUtf8Lossy("\xc0\x80"), (Chars{r, r}));               // overlong
-  EXPECT_EQ(unicode::decodeUtf8Lossy("\xf4\x90\x80\x80"), (Chars{r, r, r, r})); // past U+10FFFF
-  EXPECT_EQ(unicode::decodeUtf8Lossy("\xf0\x9f\x98"), (Chars{r}));
-  EXPECT_EQ(unicode::decodeUtf8Lossy("\xf0\x9f\x98\x80"), (Chars{0x1F600}));
-}
-
 } // namespace

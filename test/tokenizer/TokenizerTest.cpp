@@ -11,10 +11,12 @@ namespace {
 
 /// A tokenizer.json with the BPE `model` body and optional top-level additions.
 std::string file(const std::string &model, const std::string &rest = "") {
-  std::string preTokenizer =
-      rest.find("\"pre_tokenizer\"") == std::string::npos ? R"("pre_tokenizer": null, )" : "";
-  return R"({"version": "1.0", "normalizer": null, )" + preTokenizer + rest +
-         R"("model": {"type": "BPE", )" + model + "}}";
+  // The normalizer and pre-tokenizer null, unless `rest` gives them.
+  std::string defaults;
+  for (const char *component : {"normalizer", "pre_tokenizer"})
+    if (rest.find("\"" + std::string(component) + "\"") == std::string::npos)
+      defaults += "\"" + std::string(component) + "\": null, ";
+  return R"({"version": "1.0", )" + defaults + rest + R"("model": {"type": "BPE", )" + model + "}}";
 }
 
 Tokenizer load(const std::string &json) {
@@ -121,9 +123,9 @@ TEST(Tokenizer, DecodingAnIdWithoutTextFails) {
 }
 
 TEST(Tokenizer, WhatIsNotImplementedIsAnErrorNamingIt) {
-  EXPECT_EQ(loadError(R"({"normalizer": {"type": "NFC"}, "model": {"type": "BPE", "vocab": {}}})"),
-            "tokenizer.json: normalizer 'NFC' is not supported yet (Prepend, Replace and Sequence "
-            "are)");
+  EXPECT_EQ(loadError(R"({"normalizer": {"type": "NFKC"}, "model": {"type": "BPE", "vocab": {}}})"),
+            "tokenizer.json: normalizer 'NFKC' is not supported yet (NFC, Prepend, Replace and "
+            "Sequence are)");
   EXPECT_EQ(loadError(R"({"model": {"type": "Unigram", "vocab": []}})"),
             "tokenizer.json: model type 'Unigram' is not supported yet (BPE is)");
   EXPECT_EQ(loadError(file(kCharacters, R"("decoder": {"type": "WordPiece"}, )")),
@@ -237,6 +239,16 @@ TEST(Tokenizer, MetaspaceMarksSpacesAndSplitsBeforeThem) {
   EXPECT_EQ(encode(first, "<s>a b"), (std::vector<int64_t>{5, 1, 4}));
   EXPECT_EQ(decode(first, {3, 4}), "a b");
   EXPECT_EQ(decode(never, {1, 4}), "a b");
+}
+
+// The NFC normalizer (Qwen2's): a decomposed é is the vocabulary's é.
+TEST(Tokenizer, NFCNormalizerComposes) {
+  Tokenizer t = load(file(R"("vocab": {"\u00e9": 0, "e": 1, "\u0301": 2}, "merges": [])",
+                          R"("normalizer": {"type": "NFC"}, "decoder": {"type": "Fuse"}, )"));
+  EXPECT_EQ(encode(t, "e\xcc\x81"), (std::vector<int64_t>{0}));
+  EXPECT_EQ(encode(t, "\xc3\xa9"
+                      "e"),
+            (std::vector<int64_t>{0, 1}));
 }
 
 TEST(Tokenizer, MalformedFilesAreErrors) {
