@@ -8,11 +8,14 @@
 # as fp32 / bf16 / int8, and bf16's and int8's speed-ups over fp32 in the same round; then how
 # far bf16's and int8's logits of the prefill are from fp32's (max |got - ref| / max |ref|).
 # The FMA peak and read bandwidth come from attune-fma-peak before each round's libraries.
-# Run after scripts/setup.sh; ROUNDS (default 2); needs ~2 GB in $TMPDIR.
+# Run after scripts/setup.sh; ROUNDS (default 2); CPU (default native): the --cpu the libraries
+# are built for, e.g. CPU=znver3 for what a CPU without AVX512_BF16 (or AVX-512) gets; needs
+# ~2 GB in $TMPDIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 attune=build/tools/attune
 rounds=${ROUNDS:-2}
+cpu=${CPU:-native}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -21,7 +24,7 @@ kinds="fp32 bf16 int8"
 $attune random-weights models/gpt2.tfm --config bench/configs/gpt2-small.json -o "$work/w.safetensors" > /dev/null
 for kind in $kinds; do
   $attune build models/gpt2.tfm --config bench/configs/gpt2-small.json --max-batch 1 --max-seq 1024 \
-    ${flags[$kind]} -o "$work/$kind" > /dev/null
+    --cpu="$cpu" ${flags[$kind]} -o "$work/$kind" > /dev/null
 done
 python3 bench/make_inputs.py "$work/in.safetensors" 50257 1 512 input_ids > /dev/null
 long=$(python3 -c "print(','.join(str((i * 7919) % 50257) for i in range(480)))")
@@ -29,7 +32,7 @@ short=$(python3 -c "print(','.join(str((i * 7919) % 50257) for i in range(16)))"
 
 decode_tps() { sed -n 's/^decode: .* (\([0-9.]*\) tokens\/s.*/\1/p'; }
 lscpu | sed -n 's/^Model name: *\(.*\)/CPU: \1/p; s/^CPU family: *\(.*\)/family: \1/p; s/^Model: *\(.*\)/model: \1/p'
-echo "AVX512_BF16: $(grep -q avx512_bf16 /proc/cpuinfo && echo yes || echo no)"
+echo "AVX512_BF16: $(grep -q avx512_bf16 /proc/cpuinfo && echo yes || echo no); libraries built for --cpu=$cpu"
 echo "| round | threads | FMA peak GFLOP/s (read GB/s) | prefill 1×512 ms fp32 / bf16 / int8 | × bf16, int8 | decode tokens/s, context 512 | × bf16, int8 | decode tokens/s, context 48 | × bf16, int8 |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for round in $(seq "$rounds"); do

@@ -4,6 +4,8 @@
 
 #include "llvm/ADT/Twine.h"
 
+#include <algorithm>
+
 using namespace attune;
 
 namespace {
@@ -14,9 +16,14 @@ llvm::Error patternError(llvm::StringRef pattern, size_t at, const llvm::Twine &
                                      llvm::Twine(at) + ")");
 }
 
-/// Bounds of one find: nodes visited, and iterations of a repeated group (each recurses).
+/// Bounds of one find: nodes visited, and iterations of a repeated group (each recurses: a
+/// few frames a repeat, so the bound keeps a sanitized build within a thread's stack).
 constexpr uint64_t kMaxSteps = 50'000'000;
-constexpr int kMaxGroupRepeats = 20'000;
+constexpr int kMaxGroupRepeats = 1'000;
+/// Bounds of a pattern (the matcher recurses once per node of a sequence, the parser once per
+/// group): the patterns of real tokenizers have a few hundred characters and nest two deep.
+constexpr size_t kMaxPatternCharacters = 4'000;
+constexpr int kMaxNesting = 50;
 
 uint32_t swapAsciiCase(uint32_t c) {
   if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
@@ -33,6 +40,9 @@ public:
       : source(source), chars(unicode::decodeUtf8Lossy(source)), pattern(pattern) {}
 
   llvm::Expected<int> parse() {
+    if (chars.size() > kMaxPatternCharacters)
+      return patternError(source, kMaxPatternCharacters,
+                          "longer than " + llvm::Twine(kMaxPatternCharacters) + " characters");
     llvm::Expected<int> top = alternatives(false);
     if (top && at < chars.size())
       return patternError(source, at, "unmatched ')'");
@@ -171,6 +181,8 @@ private:
   }
 
   llvm::Expected<int> group() {
+    if (++nesting > kMaxNesting)
+      return error("groups nested more than " + llvm::Twine(kMaxNesting) + " deep");
     bool savedFold = foldCase;
     std::optional<bool> lookahead; // negated?
     if (accept('?')) {
@@ -189,6 +201,7 @@ private:
     }
     llvm::Expected<int> inner = alternatives(true);
     foldCase = savedFold;
+    --nesting;
     if (!inner)
       return inner.takeError();
     if (!accept(')'))
@@ -288,6 +301,7 @@ private:
   Pattern &pattern;
   size_t at = 0;
   bool foldCase = false;
+  int nesting = 0;
 };
 
 /// Backtracking with continuations: match(node, at, then) is true when the node matches at
@@ -409,18 +423,22 @@ llvm::Expected<Pattern> Pattern::compile(llvm::StringRef source) {
 
 Pattern Pattern::literal(llvm::StringRef literal) {
   Pattern pattern;
-  Node sequence{Node::Sequence};
-  for (uint32_t c : unicode::decodeUtf8Lossy(literal)) {
-    pattern.nodes.push_back(Node{Node::Class, {{ClassItem::Range, false, c, c}}});
-    sequence.children.push_back(static_cast<int>(pattern.nodes.size()) - 1);
-  }
-  pattern.nodes.push_back(std::move(sequence));
-  pattern.root = static_cast<int>(pattern.nodes.size()) - 1;
+  pattern.literalText = unicode::decodeUtf8Lossy(literal);
   return pattern;
 }
 
 llvm::Expected<std::optional<std::pair<size_t, size_t>>>
 Pattern::find(llvm::ArrayRef<uint32_t> text, size_t from) const {
+  if (literalText) {
+    const std::vector<uint32_t> &needle = *literalText;
+    if (needle.empty() || from >= text.size())
+      return std::nullopt;
+    auto at = std::search(text.begin() + from, text.end(), needle.begin(), needle.end());
+    if (at == text.end())
+      return std::nullopt;
+    size_t begin = at - text.begin();
+    return std::make_pair(begin, begin + needle.size());
+  }
   Matcher matcher(*this, text);
   for (size_t begin = from; begin < text.size(); ++begin) {
     size_t end = begin;

@@ -9,8 +9,9 @@
 // and [^...] with ranges; \s \S (White_Space), \p{L} \p{N} \P{L} \P{N} (also inside
 // classes); groups (...) (?:...) and case-insensitive (?i:...) (ASCII letters); lookaheads
 // (?=...) (?!...); quantifiers * + ? {n} {n,} {n,m}. Anything else (other categories, \d \w,
-// lazy or possessive quantifiers, anchors, backreferences) is an error naming it. Matching is
-// bounded (steps and depth), so no pattern makes it hang or overflow the stack.
+// lazy or possessive quantifiers, anchors, backreferences) is an error naming it. Patterns are
+// bounded in length and nesting, and matching in steps and depth, so no pattern makes it
+// hang or overflow the stack.
 //
 //===--------------------------------------------------------------------------------------===//
 #ifndef ATTUNE_TOKENIZER_PATTERN_H
@@ -61,6 +62,8 @@ private:
 
   std::vector<Node> nodes;
   int root = -1;
+  /// A literal pattern's text, searched for directly (a long one would recurse deep).
+  std::optional<std::vector<uint32_t>> literalText;
 };
 
 } // namespace attune
