@@ -427,7 +427,9 @@ def Attune_KernelCostOp : Attune_Op<"kernel_cost", [MemoryEffects<[MemWrite]>]> 
   let description = [{
     Emitted by the kernel lowerings (matmul, attention, norms) right before the operation that
     runs the kernel (a call or a task loop): `kernel` is its name, `fused` the operations
-    folded into it, `flops` its floating-point operations at the sizes of this call.
+    folded into it, `flops` its floating-point operations at the sizes of this call, and
+    `bytes` (optional) the bytes it moves, where that is not the sizes of the buffers it
+    touches (a cache write moves its new rows, not the whole cache).
     `attune-instrument-kernels` consumes it: the kernel's entry in the library's kernel table
     and the work the profile divides its time into. It declares a write so that nothing
     moves or drops it before then.
@@ -437,8 +439,10 @@ def Attune_KernelCostOp : Attune_Op<"kernel_cost", [MemoryEffects<[MemWrite]>]> 
     func.call @attune_matmul_k768_n3072_bias_gelu_tanh(%x, %w, %y, %b) : ...
     ```
   }];
-  let arguments = (ins Index:$flops, StrAttr:$kernel, StrArrayAttr:$fused);
-  let assemblyFormat = "$kernel $fused `flops` `(` $flops `)` attr-dict";
+  let arguments = (ins Index:$flops, Optional<Index>:$bytes, StrAttr:$kernel,
+                       StrArrayAttr:$fused);
+  let assemblyFormat =
+      "$kernel $fused `flops` `(` $flops `)` (`bytes` `(` $bytes^ `)`)? attr-dict";
 }
 
 def Attune_Bf16DotOp : Attune_Op<"bf16_dot", [Pure, AllTypesMatch<["acc", "result"]>,

@@ -9,7 +9,8 @@
 // a copy, or a region op (a task loop) that writes memory. Its name, fused ops and FLOPs come
 // from the attune.kernel_cost the kernel lowering put before it; others are described from
 // their structure (a linalg op's FLOPs: iterations × floating-point ops in its body). Bytes
-// are the sizes of the distinct buffers it reads or writes: the traffic it cannot avoid.
+// are the kernel_cost's where it gives them, else the sizes of the distinct buffers it reads
+// or writes: the traffic it cannot avoid.
 #include "ir/Abi.h"
 #include "ir/AttuneDialect.h"
 #include "ir/Locations.h"
@@ -165,11 +166,12 @@ private:
     Value profiled = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, start, zero);
     b.create<scf::IfOp>(loc, profiled, [&](OpBuilder &nested, Location) {
       Value flops = cost ? cost.getFlops() : genericFlops(nested, loc, op);
-      Value bytes;
-      for (const auto &moved : buffersOf(op)) {
-        Value size = bytesOf(nested, loc, moved.second);
-        bytes = bytes ? nested.create<arith::AddIOp>(loc, bytes, size).getResult() : size;
-      }
+      Value bytes = cost ? cost.getBytes() : Value();
+      if (!bytes)
+        for (const auto &moved : buffersOf(op)) {
+          Value size = bytesOf(nested, loc, moved.second);
+          bytes = bytes ? nested.create<arith::AddIOp>(loc, bytes, size).getResult() : size;
+        }
       if (!bytes)
         bytes = index(nested, loc, 0);
       auto i64 = [&](Value v) {

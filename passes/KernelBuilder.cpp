@@ -93,7 +93,8 @@ void KernelBuilder::tasks(Value count, function_ref<void(Value)> body) {
 }
 
 void KernelBuilder::declareKernel(StringRef name, ArrayRef<StringRef> fused, Value flops) {
-  b.create<KernelCostOp>(loc, flops, b.getStringAttr(name), b.getStrArrayAttr(fused));
+  b.create<KernelCostOp>(loc, flops, /*bytes=*/Value(), b.getStringAttr(name),
+                         b.getStrArrayAttr(fused));
 }
 
 SmallVector<Value> KernelBuilder::rowIndices(Value row, ValueRange leadSizes) {

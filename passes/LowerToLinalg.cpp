@@ -694,8 +694,21 @@ struct CacheWriteLowering : OpRewritePattern<CacheWriteOp> {
     Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
     Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
     Value rows = rewriter.create<tensor::DimOp>(loc, update, 0);
-    // The kernel table's name for the loop (it moves data: no FLOPs).
-    rewriter.create<KernelCostOp>(loc, zero, rewriter.getStringAttr("cache write"),
+    // The kernel table's name for the loop (it moves data: no FLOPs), and its bytes: the
+    // update read, as many written into the cache, the offsets read (not the whole cache).
+    RankedTensorType updateType = tensorOf(update);
+    Value bytes =
+        rewriter.create<arith::ConstantIndexOp>(loc, 2 * updateType.getElementTypeBitWidth() / 8);
+    for (int64_t i = 0; i < updateType.getRank(); ++i)
+      bytes = rewriter.create<arith::MulIOp>(
+          loc, bytes,
+          updateType.isDynamicDim(i)
+              ? rewriter.create<tensor::DimOp>(loc, update, i).getResult()
+              : rewriter.create<arith::ConstantIndexOp>(loc, updateType.getDimSize(i)).getResult());
+    bytes = rewriter.create<arith::AddIOp>(
+        loc, bytes,
+        rewriter.create<arith::MulIOp>(loc, rows, rewriter.create<arith::ConstantIndexOp>(loc, 4)));
+    rewriter.create<KernelCostOp>(loc, zero, bytes, rewriter.getStringAttr("cache write"),
                                   rewriter.getStrArrayAttr({}));
     auto loop = rewriter.create<scf::ForOp>(
         loc, zero, rows, one, ValueRange{op.getCache()},

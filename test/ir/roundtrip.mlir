@@ -106,9 +106,11 @@ func.func @attention(%q: tensor<?x4x?x16xf32>, %k: tensor<?x4x?x16xf32>, %v: ten
 // CHECK-LABEL: func @kernel_cost
 // CHECK: attune.kernel_cost "matmul k768 n3072" ["bias", "gelu_tanh"] flops(%{{.+}})
 // CHECK: attune.kernel_cost "layer_norm" [] flops(%{{.+}})
+// CHECK: attune.kernel_cost "cache write" [] flops(%{{.+}}) bytes(%{{.+}})
 func.func @kernel_cost(%flops: index) {
   attune.kernel_cost "matmul k768 n3072" ["bias", "gelu_tanh"] flops(%flops)
   attune.kernel_cost "layer_norm" [] flops(%flops)
+  attune.kernel_cost "cache write" [] flops(%flops) bytes(%flops)
   return
 }
 

@@ -7,7 +7,15 @@
 // CHECK-LABEL: func @plain
 // CHECK-SAME: (%[[CACHE:[^:]+]]: tensor<?x2x?x4xf32>, %[[NEW:[^:]+]]: tensor<?x2x?x4xf32>, %[[OFF:[^:]+]]: tensor<?xi32>)
 // CHECK: %[[ROWS:.+]] = tensor.dim %[[NEW]], %c0
-// CHECK: attune.kernel_cost "cache write" [] flops(%c0)
+// Its bytes: the update read and written (2 × 4 bytes × its elements), and the offsets.
+// CHECK: %[[B0:.+]] = arith.muli %c8, %{{.+}} : index
+// CHECK: %[[B1:.+]] = arith.muli %[[B0]], %c2 : index
+// CHECK: %[[LEN:.+]] = tensor.dim %[[NEW]], %c2
+// CHECK: %[[B2:.+]] = arith.muli %[[B1]], %[[LEN]] : index
+// CHECK: %[[B3:.+]] = arith.muli %[[B2]], %c4 : index
+// CHECK: %[[OFFBYTES:.+]] = arith.muli %[[ROWS]], %c4{{.*}} : index
+// CHECK: %[[BYTES:.+]] = arith.addi %[[B3]], %[[OFFBYTES]] : index
+// CHECK: attune.kernel_cost "cache write" [] flops(%c0) bytes(%[[BYTES]])
 // CHECK: scf.for %[[ROW:.+]] = %c0 to %[[ROWS]] step %c1 iter_args(%[[C:.+]] = %[[CACHE]])
 // CHECK: %[[O:.+]] = tensor.extract %[[OFF]][%[[ROW]]]
 // CHECK: %[[AT:.+]] = arith.index_cast %[[O]] : i32 to index

@@ -127,3 +127,23 @@ module {
     return
   }
 }
+
+// -----
+
+// A kernel_cost that gives the bytes (a cache write: its new rows, not the whole cache) is
+// what the hook gets, rather than the sizes of the buffers the kernel touches.
+// CHECK-LABEL: func @given_bytes
+// CHECK-SAME: (%{{.+}}: memref<?x4xf32>, %{{.+}}: memref<?x4xf32>, %[[MOVED:.+]]: index)
+// CHECK: scf.if
+// CHECK-NOT: memref.dim
+// CHECK: %[[B64:.+]] = arith.index_cast %[[MOVED]] : index to i64
+// CHECK-NEXT: call @attune_kernel_stop(%{{.+}}, %{{.+}}, %{{.+}}, %[[B64]])
+module {
+  func.func @given_bytes(%cache: memref<?x4xf32>, %new: memref<?x4xf32>, %moved: index)
+      attributes {attune.entry} {
+    %c0 = arith.constant 0 : index
+    attune.kernel_cost "cache write" [] flops(%c0) bytes(%moved)
+    memref.copy %new, %cache : memref<?x4xf32> to memref<?x4xf32>
+    return
+  }
+}
