@@ -452,11 +452,10 @@ private:
         if (v * g.lanes * g.panelBytes % 64 == 0)
           load->setAttr(kPrefetchAttr, b.getI64ArrayAttr({g.prefetch, 0}));
         // bf16 panels widen to f32 exactly (the bits shifted up), i8 ones to their integer
-        // values (scaled once the sum is done); the sums stay f32.
+        // values (scaled once the sum is done); the sums stay f32. k pairs stay bf16 for the
+        // dot product.
         Value weight = load;
-        if (g.pairs) {
-          // Multiplied as bf16 pairs.
-        } else if (panelElement.isBF16()) {
+        if (panelElement.isBF16() && !g.pairs) {
           weight = b.create<arith::ExtFOp>(loc, vecType(), weight);
         } else if (panelElement.isInteger(8)) {
           weight =

@@ -231,10 +231,7 @@ llvm::Expected<std::vector<std::string>> PreTokenizer::split(llvm::StringRef str
       continue;
     }
     if (step.kind == Step::NFC) {
-      std::string normalized;
-      for (uint32_t c : unicode::toNFC(unicode::decodeUtf8Lossy(text)))
-        unicode::appendUtf8(c, normalized);
-      text = std::move(normalized);
+      text = unicode::encodeUtf8(unicode::toNFC(unicode::decodeUtf8Lossy(text)));
       continue;
     }
     llvm::Expected<std::string> replaced = replaceAll(*step.pattern, step.content, text);

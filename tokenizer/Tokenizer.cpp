@@ -149,7 +149,15 @@ llvm::Expected<Tokenizer> Tokenizer::fromJSON(llvm::StringRef text, llvm::String
     tokenizer.unknown = it->second;
   }
   tokenizer.fuseUnknown = model->getBoolean("fuse_unk").value_or(false);
-  tokenizer.byteFallback = model->getBoolean("byte_fallback").value_or(false);
+  // byte_fallback: the "<0xXX>" token of each byte, looked up once.
+  if (model->getBoolean("byte_fallback").value_or(false)) {
+    tokenizer.byteTokens.assign(256, -1);
+    for (unsigned byte = 0; byte < 256; ++byte) {
+      auto it = tokenizer.vocabulary.find(llvm::formatv("<0x{0:X-2}>", byte).str());
+      if (it != tokenizer.vocabulary.end())
+        tokenizer.byteTokens[byte] = it->second;
+    }
+  }
 
   llvm::Expected<PreTokenizer> preTokenizer =
       PreTokenizer::fromJSON(root->get("normalizer"), root->get("pre_tokenizer"), name);
@@ -228,15 +236,14 @@ llvm::Error Tokenizer::encodePiece(llvm::StringRef original, size_t offset,
     llvm::StringRef character = piece.substr(at, length);
     auto it = vocabulary.find(character);
     std::vector<int64_t> bytes;
-    if (it == vocabulary.end() && byteFallback)
+    if (it == vocabulary.end() && !byteTokens.empty())
       for (char byte : character) {
-        auto token = vocabulary.find(
-            llvm::formatv("<0x{0:X-2}>", unsigned(static_cast<uint8_t>(byte))).str());
-        if (token == vocabulary.end()) {
+        int64_t token = byteTokens[static_cast<uint8_t>(byte)];
+        if (token < 0) {
           bytes.clear();
           break;
         }
-        bytes.push_back(token->second);
+        bytes.push_back(token);
       }
     if (it != vocabulary.end()) {
       word.push_back(it->second);
@@ -258,6 +265,7 @@ llvm::Error Tokenizer::encodePiece(llvm::StringRef original, size_t offset,
     int64_t rank;
     size_t left;             // the left symbol's index (its position in the piece)
     int64_t leftId, rightId; // the pair when it was pushed: stale if either changed
+    int64_t merged;          // the id of their merge
     bool operator>(const Candidate &other) const {
       return rank != other.rank ? rank > other.rank : left > other.left;
     }
@@ -274,7 +282,7 @@ llvm::Error Tokenizer::encodePiece(llvm::StringRef original, size_t offset,
       return;
     auto it = merges.find({word[left], word[next[left]]});
     if (it != merges.end())
-      heap.push({it->second.first, left, word[left], word[next[left]]});
+      heap.push({it->second.first, left, word[left], word[next[left]], it->second.second});
   };
   for (size_t i = 0; i + 1 < word.size(); ++i)
     consider(i);
@@ -285,7 +293,7 @@ llvm::Error Tokenizer::encodePiece(llvm::StringRef original, size_t offset,
     if (!alive[top.left] || right >= word.size() || word[top.left] != top.leftId ||
         word[right] != top.rightId)
       continue;
-    word[top.left] = merges.find({top.leftId, top.rightId})->second.second;
+    word[top.left] = top.merged;
     alive[right] = false;
     next[top.left] = next[right];
     if (next[right] < word.size())
@@ -317,9 +325,7 @@ llvm::Error Tokenizer::encodeStretch(llvm::StringRef stretch, size_t offset,
 llvm::Expected<std::vector<int64_t>> Tokenizer::encode(llvm::StringRef original,
                                                        bool addSpecial) const {
   // Invalid UTF-8 as U+FFFD, then the text is valid UTF-8 throughout.
-  std::string valid;
-  for (uint32_t c : unicode::decodeUtf8Lossy(original))
-    unicode::appendUtf8(c, valid);
+  std::string valid = unicode::validUtf8(original);
   llvm::StringRef text = valid;
   std::vector<int64_t> ids;
   if (addSpecial)

@@ -80,7 +80,9 @@ private:
   llvm::DenseMap<std::pair<int64_t, int64_t>, std::pair<int64_t, int64_t>> merges;
   int64_t unknown = -1; // the unk_token's id; -1: none
   bool fuseUnknown = false;
-  bool byteFallback = false; // a character the vocabulary lacks as its bytes' "<0xXX>" tokens
+  /// byte_fallback: each byte's "<0xXX>" token (-1 where the vocabulary has none), so a
+  /// character the vocabulary lacks becomes its bytes' tokens; empty without it.
+  std::vector<int64_t> byteTokens;
   std::optional<PreTokenizer> preTokenizer;
   std::vector<int64_t> before, after; // the post-processor's special tokens around the ids
   std::optional<Decoder> decoder;

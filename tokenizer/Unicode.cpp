@@ -198,6 +198,20 @@ std::vector<uint32_t> unicode::decodeUtf8Lossy(llvm::StringRef text, bool *inval
   return out;
 }
 
+std::string unicode::encodeUtf8(llvm::ArrayRef<uint32_t> text) {
+  std::string out;
+  out.reserve(text.size());
+  for (uint32_t c : text)
+    appendUtf8(c, out);
+  return out;
+}
+
+std::string unicode::validUtf8(llvm::StringRef text) {
+  bool invalid = false;
+  std::vector<uint32_t> characters = decodeUtf8Lossy(text, &invalid);
+  return invalid ? encodeUtf8(characters) : text.str();
+}
+
 void unicode::appendUtf8(uint32_t c, std::string &out) {
   if (c < 0x80) {
     out += static_cast<char>(c);

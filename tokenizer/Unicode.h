@@ -41,6 +41,10 @@ std::vector<uint32_t> toNFC(llvm::ArrayRef<uint32_t> text);
 
 /// Appends the UTF-8 bytes of `c` to `out`.
 void appendUtf8(uint32_t c, std::string &out);
+/// The UTF-8 of `text`.
+std::string encodeUtf8(llvm::ArrayRef<uint32_t> text);
+/// `text` as valid UTF-8: itself, or with each maximal ill-formed subsequence as U+FFFD.
+std::string validUtf8(llvm::StringRef text);
 
 } // namespace attune::unicode
 

@@ -28,10 +28,8 @@ std::vector<std::string> matches(llvm::StringRef pattern, llvm::StringRef text) 
     }
     if (!*match)
       break;
-    std::string piece;
-    for (size_t i = (*match)->first; i < (*match)->second; ++i)
-      unicode::appendUtf8(characters[i], piece);
-    out.push_back(piece);
+    out.push_back(unicode::encodeUtf8(
+        llvm::ArrayRef(characters).slice((*match)->first, (*match)->second - (*match)->first)));
     from = (*match)->second;
   }
   return out;
